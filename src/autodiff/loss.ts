@@ -1,0 +1,104 @@
+/**
+ * Per-sample attack losses on logits z [N, C], all to be MAXIMISED by an attacker:
+ *   ce     logsumexp(z) − z_y                      ce (targeted)   z_t − logsumexp(z)
+ *   cw     max_{j≠y} z_j − z_y                     cw (targeted)   z_t − max_{j≠t} z_j
+ *   dlr    −(z_y − max_{j≠y} z_j) / (z_π1 − z_π3 + 1e-12)                     (Croce & Hein 2020)
+ *   dlr-t  −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2 + 1e-12)                    (AutoAttack APGD-T)
+ * with z_π1 ≥ z_π2 ≥ … the sorted logits. Emitted as ordinary forward nodes, so the same
+ * rules differentiate them; the max-shift inside logsumexp is a stop-gradient edge.
+ * https://arxiv.org/abs/2003.01690
+ */
+import { ModelError } from '../errors';
+import { DType, Node, tensorFromNumbers } from '../onnx/ir';
+import { GraphWriter } from './writer';
+import { ShapeInfo } from './types';
+
+export type LossKind = 'ce' | 'cw' | 'dlr';
+export const LOSS_KINDS: readonly LossKind[] = ['ce', 'cw', 'dlr'];
+
+export interface LossSpec {
+  kind: LossKind;
+  targeted: boolean;
+  logits: string;
+  numClasses: number;
+  labels: string;
+  target?: string;
+  dtype: DType;
+  /** Names to give the [N, C] logits and the [N] loss. */
+  logitsOut: string;
+  lossOut: string;
+  /** Batch size at which the probe observed the logits (shapes recorded for the loss values use it). */
+  probeBatch: number;
+}
+
+/** Emits the loss nodes; returns them, the stop-gradient values, and the shapes of every value they create. */
+export function buildLoss(w: GraphWriter, s: LossSpec): { nodes: Node[]; stopGradient: Set<string>; shapes: ShapeInfo } {
+  const C = s.numClasses;
+  if (s.kind === 'dlr' && C < (s.targeted ? 4 : 3)) {
+    throw new ModelError(`the ${s.targeted ? 'targeted ' : ''}DLR loss needs at least ${s.targeted ? 4 : 3} classes; the model has ${C}`);
+  }
+  const start = w.nodes.length;
+  const P = 'loss';
+  const B = s.probeBatch;
+  const shapes: ShapeInfo = new Map();
+  const record = (name: string, shape: number[], dtype: DType = s.dtype) => { shapes.set(name, { dtype, shape }); return name; };
+  // Every loss value is [B, C], [B, 1], [B] or [B, k]; callers give the shape of what they create.
+  const op = (t: string, ins: string[], shape: number[], attrs = {}, dtype: DType = s.dtype) =>
+    record(w.op(P, t, ins, 1, attrs)[0], shape, dtype);
+  const scalar = (v: number) => record(w.scalar(P, v, s.dtype), []);
+  const ints = (v: number[]) => record(w.ints(P, v), [v.length], 'int64');
+  const stop = new Set<string>();
+  const BC = [B, C], B1 = [B, 1], N = [B];
+
+  const zr = op('Reshape', [s.logits, ints([-1, C])], BC);
+  w.nodes.push({ name: w.fresh('logits_out'), opType: 'Identity', domain: '', inputs: [zr], outputs: [s.logitsOut], attributes: new Map() });
+  const z = record(s.logitsOut, BC);
+  record(s.labels, N, 'int64');
+  if (s.target) record(s.target, N, 'int64');
+  const onOff = record(w.constant(P, tensorFromNumbers(s.dtype, [2], [0, 1])), [2]);
+  const depth = record(w.constant(P, tensorFromNumbers('int64', [], [C])), [], 'int64');
+  const oneHot = (labels: string) => op('OneHot', [labels, depth, onOff], BC, { axis: -1 });
+  const pick = (hot: string) => op('ReduceSum', [op('Mul', [z, hot], BC), ints([1])], N, { keepdims: 0 });
+  const maxOther = (hot: string) =>
+    op('ReduceMax', [op('Where', [op('Cast', [hot], BC, { to: 9 }, 'bool'), scalar(-Infinity), z], BC)], N, { axes: [1], keepdims: 0 });
+  const logSumExp = () => {
+    const m = op('ReduceMax', [z], B1, { axes: [1], keepdims: 1 });
+    stop.add(m);
+    const sumExp = op('ReduceSum', [op('Exp', [op('Sub', [z, m], BC)], BC), ints([1])], N, { keepdims: 0 });
+    return op('Add', [op('Log', [sumExp], N), op('Squeeze', [m, ints([1])], N)], N);
+  };
+  const sorted = (k: number) => {
+    const [values, indices] = w.op(P, 'TopK', [z, ints([k])], 2, { axis: 1, largest: 1, sorted: 1 });
+    record(indices, [B, k], 'int64');
+    return record(values, [B, k]);
+  };
+  const col = (t: string, i: number) => op('Gather', [t, record(w.constant(P, tensorFromNumbers('int64', [], [i])), [], 'int64')], N, { axis: 1 });
+
+  const hotY = oneHot(s.labels);
+  const zy = pick(hotY);
+  let loss: string;
+  if (!s.targeted) {
+    if (s.kind === 'ce') loss = op('Sub', [logSumExp(), zy], N);
+    else if (s.kind === 'cw') loss = op('Sub', [maxOther(hotY), zy], N);
+    else {
+      const top = sorted(3);
+      const denom = op('Add', [op('Sub', [col(top, 0), col(top, 2)], N), scalar(1e-12)], N);
+      loss = op('Div', [op('Sub', [maxOther(hotY), zy], N), denom], N);
+    }
+  } else {
+    if (!s.target) throw new Error('targeted loss without a target input');
+    const hotT = oneHot(s.target);
+    const zt = pick(hotT);
+    if (s.kind === 'ce') loss = op('Sub', [zt, logSumExp()], N);
+    else if (s.kind === 'cw') loss = op('Sub', [zt, maxOther(hotT)], N);
+    else {
+      const top = sorted(4);
+      const mid = op('Mul', [op('Add', [col(top, 2), col(top, 3)], N), scalar(0.5)], N);
+      const denom = op('Add', [op('Sub', [col(top, 0), mid], N), scalar(1e-12)], N);
+      loss = op('Div', [op('Sub', [zt, zy], N), denom], N);
+    }
+  }
+  w.nodes.push({ name: w.fresh('loss_out'), opType: 'Identity', domain: '', inputs: [loss], outputs: [s.lossOut], attributes: new Map() });
+  record(s.lossOut, N);
+  return { nodes: w.nodes.splice(start), stopGradient: stop, shapes };
+}

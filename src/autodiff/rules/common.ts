@@ -1,0 +1,26 @@
+/** Small helpers shared by several rules. */
+import { RuleContext } from '../types';
+
+/** dy reshaped back to the runtime shape of input 0 (for ops that only relabel elements). */
+export function reshapeToInput(g: RuleContext): string {
+  return g.op('Reshape', [g.gradOutput(0)!, g.shapeOf(g.input(0))]);
+}
+
+/** Normalises possibly-negative axes against a rank. */
+export function normAxes(axes: number[], rank: number): number[] {
+  return axes.map((a) => (a < 0 ? a + rank : a));
+}
+
+/** dy where `cond` holds, else 0. */
+export function maskGrad(g: RuleContext, cond: string): string {
+  return g.op('Where', [cond, g.gradOutput(0)!, g.scalar(0)]);
+}
+
+/** Reads a constant int input (axes, pads, ...) or throws a clear error naming the node. */
+export function constInts(g: RuleContext, inputIndex: number, what: string): number[] {
+  const t = g.constant(g.input(inputIndex));
+  if (!t) {
+    throw new Error(`${g.node.opType} '${g.node.name}': ${what} (input ${inputIndex}) must be a constant for differentiation`);
+  }
+  return Array.from(t.data as ArrayLike<number | bigint>, Number);
+}

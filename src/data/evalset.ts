@@ -1,0 +1,459 @@
+/**
+ * The canonical evaluation set: an `.npz` archive with
+ *
+ * - `x`      float32 (float64 is converted) of shape [N, ...sample], N > 0;
+ * - `y`      integer labels of shape [N] (int64, int32, uint8 or int8);
+ * - `lower`, `upper` (optional) float32/float64 input bounds, either x's shape or any shape that
+ *   broadcasts to it under NumPy rules (a scalar, [N, 1, 1, 1], [C, 1, 1], …); default 0 and 1;
+ * - `target` (optional) integer target classes of shape [N] for targeted attacks.
+ *
+ * Loading validates everything up front so attacks never see malformed data.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { DataError, UsageError } from '../errors';
+import { checkedElementCount, describeValue, formatShape, NdArray } from './npy';
+import { readNpz, writeNpz } from './npz';
+
+export interface EvalSet {
+  /** Inputs, C order, `xShape` = [n, ...sampleShape]. */
+  x: Float32Array;
+  xShape: number[];
+  /** True labels, length n. */
+  y: Int32Array;
+  /** Target classes for targeted attacks, length n. */
+  target?: Int32Array;
+  /** Elementwise input bounds, materialised to x's full size. */
+  lower: Float32Array;
+  upper: Float32Array;
+  /** Number of samples (xShape[0]). */
+  n: number;
+  /** Shape of one sample (xShape without its first dimension). */
+  sampleShape: number[];
+}
+
+export interface EvalSetOptions {
+  /** When given, labels and targets must be below it. */
+  numClasses?: number;
+  /** Zip-bomb cap passed to readNpz (default 2 GiB). */
+  maxUncompressedBytes?: number;
+}
+
+export interface SaveEvalSetOptions {
+  /** Deflate the archive members (default false). */
+  compress?: boolean;
+}
+
+/** Absolute slack allowed when checking lower ≤ x ≤ upper. */
+export const BOUNDS_TOLERANCE = 1e-6;
+/** Array names an evaluation-set archive may contain. */
+export const EVALSET_KEYS = ['x', 'y', 'lower', 'upper', 'target'] as const;
+
+const DEFAULT_LOWER = 0;
+const DEFAULT_UPPER = 1;
+const INT32_MAX = 2 ** 31 - 1;
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+/**
+ * Reads and validates an evaluation set from an `.npz` file.
+ * @throws DataError (message prefixed with the path) when the file is missing, unreadable,
+ *   not an `.npz`, or fails any check of `evalSetFromArrays`.
+ */
+export function loadEvalSet(path: string, opts: EvalSetOptions = {}): EvalSet {
+  if (path.toLowerCase().endsWith('.npy')) {
+    throw new DataError(`${path}: an evaluation set must be an .npz archive holding at least 'x' and 'y'; found a single .npy file`);
+  }
+  const bytes = readFileOrThrow(path, 'evaluation set');
+  try {
+    return parseEvalSet(bytes, opts);
+  } catch (e) {
+    if (e instanceof DataError) throw new DataError(`${path}: ${e.message}`, { ...e.details, path });
+    throw e;
+  }
+}
+
+/**
+ * Parses and validates an evaluation set from the bytes of an `.npz` archive.
+ * @throws DataError as described for evalSetFromArrays, or for a malformed archive.
+ */
+export function parseEvalSet(bytes: Uint8Array, opts: EvalSetOptions = {}): EvalSet {
+  const numClasses = checkNumClasses(opts.numClasses);
+  return evalSetFromArrays(readNpz(bytes, { maxUncompressedBytes: opts.maxUncompressedBytes }), { numClasses });
+}
+
+/**
+ * Builds a validated EvalSet from named arrays (as returned by readNpz).
+ * @throws DataError when x or y is missing or has the wrong dtype, N is 0 or differs between
+ *   arrays, an unknown array name is present, bounds do not broadcast to x, values are
+ *   non-finite, lower > upper, x lies outside [lower, upper], or labels are out of range.
+ */
+export function evalSetFromArrays(arrays: Map<string, NdArray>, opts: EvalSetOptions = {}): EvalSet {
+  checkKeys(arrays);
+  const xArray = arrays.get('x')!;
+  const x = toFloat32(xArray, 'x');
+  const xShape = [...xArray.shape];
+  const n = checkXShape(xShape);
+  const set: EvalSet = {
+    x,
+    xShape,
+    n,
+    sampleShape: xShape.slice(1),
+    y: toLabels(arrays.get('y')!, 'y', n),
+    lower: toBound(arrays.get('lower'), 'lower', xShape, DEFAULT_LOWER),
+    upper: toBound(arrays.get('upper'), 'upper', xShape, DEFAULT_UPPER),
+  };
+  const target = arrays.get('target');
+  if (target) set.target = toLabels(target, 'target', n);
+  checkValues(set, checkNumClasses(opts.numClasses), !arrays.has('lower') && !arrays.has('upper'));
+  return set;
+}
+
+/**
+ * Checks an in-memory EvalSet (e.g. one built by hand) for internal consistency and the
+ * same value rules that loading enforces.
+ * @throws DataError describing the first problem found.
+ */
+export function validateEvalSet(set: EvalSet, opts: EvalSetOptions = {}): void {
+  checkStructure(set);
+  checkValues(set, checkNumClasses(opts.numClasses), false);
+}
+
+function checkKeys(arrays: Map<string, NdArray>): void {
+  const unknown = [...arrays.keys()].filter((k) => !(EVALSET_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new DataError(`evaluation set has unexpected arrays ${unknown.map((k) => `'${k}'`).join(', ')}; expected only ${EVALSET_KEYS.join(', ')}`);
+  }
+  for (const key of ['x', 'y']) {
+    if (!arrays.has(key)) {
+      const found = arrays.size ? [...arrays.keys()].join(', ') : 'no arrays';
+      throw new DataError(`evaluation set is missing '${key}' (expected arrays x and y, optionally lower, upper, target; found ${found})`);
+    }
+  }
+}
+
+function checkXShape(xShape: number[]): number {
+  if (xShape.length === 0) throw new DataError('x must have shape [N, ...sample]; found a 0-d scalar');
+  const n = xShape[0]!;
+  if (n === 0) throw new DataError(`x has N = 0 samples (shape ${formatShape(xShape)}); an evaluation set needs at least one`);
+  if (xShape.slice(1).includes(0)) throw new DataError(`x has empty samples (shape ${formatShape(xShape)})`);
+  return n;
+}
+
+function toFloat32(a: NdArray, name: string): Float32Array {
+  if (a.dtype === 'float32') return a.data as Float32Array;
+  if (a.dtype === 'float64') return Float32Array.from(a.data as Float64Array);
+  throw new DataError(`${name} must be float32 or float64; found ${a.dtype}`);
+}
+
+/** Converts an integer array of shape [n] to Int32Array, rejecting negatives and huge values. */
+function toLabels(a: NdArray, name: string, n: number): Int32Array {
+  if (!['int64', 'int32', 'uint8', 'int8'].includes(a.dtype)) {
+    const hint = a.dtype.startsWith('float') ? ' (one-hot or probability labels are not supported; store class indices)' : '';
+    throw new DataError(`${name} must hold integer class indices (int64, int32, uint8 or int8); found ${a.dtype}${hint}`);
+  }
+  if (a.shape.length !== 1 || a.shape[0] !== n) {
+    const what = a.shape.length === 1 ? `${a.shape[0]} labels` : `shape ${formatShape(a.shape)}`;
+    throw new DataError(`x has N = ${n} samples but ${name} has ${what}; expected shape [${n}]`, { n, shape: a.shape });
+  }
+  const out = new Int32Array(n);
+  const bad = new Counter();
+  for (let i = 0; i < n; i++) {
+    const v = Number(a.data[i]!);
+    if (v < 0 || v > INT32_MAX) bad.add(i, v);
+    else out[i] = v;
+  }
+  if (bad.count > 0) {
+    throw new DataError(
+      `${name} has ${bad.count} label(s) outside [0, ${INT32_MAX}] (first at index ${bad.first}: ${bad.firstValue}); class indices must be non-negative`,
+      bad.details(),
+    );
+  }
+  return out;
+}
+
+/** Converts an optional bound to float32 and broadcasts it to x's shape. */
+function toBound(a: NdArray | undefined, name: string, xShape: number[], fallback: number): Float32Array {
+  const total = xShape.reduce((p, d) => p * d, 1);
+  if (!a) return new Float32Array(total).fill(fallback);
+  const data = toFloat32(a, name);
+  checkBroadcastable(a.shape, xShape, name);
+  return broadcastTo(data, a.shape, xShape, total);
+}
+
+function checkBroadcastable(shape: number[], xShape: number[], name: string): void {
+  const offset = xShape.length - shape.length;
+  const ok = offset >= 0 && shape.every((d, i) => d === 1 || d === xShape[offset + i]);
+  if (!ok) {
+    throw new DataError(
+      `${name} has shape ${formatShape(shape)}, which does not broadcast to x's shape ${formatShape(xShape)}; ` +
+        `expected x's shape, a scalar, or a NumPy-broadcastable shape such as [N, 1, ...] or [1, ...sample]`,
+      { shape, xShape },
+    );
+  }
+}
+
+/** Materialises `src` (shape `srcShape`, broadcastable) to the full `dstShape`. */
+function broadcastTo(src: Float32Array, srcShape: number[], dstShape: number[], total: number): Float32Array {
+  if (src.length === total) return src.slice();
+  if (src.length === 1) return new Float32Array(total).fill(src[0]!);
+  const rank = dstShape.length;
+  const padded = [...new Array<number>(rank - srcShape.length).fill(1), ...srcShape];
+  const strides = new Array<number>(rank);
+  for (let d = rank - 1, s = 1; d >= 0; d--) {
+    strides[d] = padded[d] === 1 ? 0 : s;
+    s *= padded[d]!;
+  }
+  const out = new Float32Array(total);
+  const index = new Array<number>(rank).fill(0);
+  let from = 0;
+  for (let k = 0; k < total; k++) {
+    out[k] = src[from]!;
+    for (let d = rank - 1; d >= 0; d--) {
+      from += strides[d]!;
+      if (++index[d]! < dstShape[d]!) break;
+      from -= strides[d]! * dstShape[d]!;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value checks shared by loading and validateEvalSet
+
+function checkValues(set: EvalSet, numClasses: number | undefined, defaultBounds: boolean): void {
+  checkFinite(set.x, 'x', set.xShape);
+  checkFinite(set.lower, 'lower', set.xShape);
+  checkFinite(set.upper, 'upper', set.xShape);
+  checkLowerLeUpper(set);
+  checkWithinBounds(set, defaultBounds);
+  checkLabelRange(set.y, 'y', numClasses);
+  if (set.target) checkLabelRange(set.target, 'target', numClasses);
+}
+
+function checkFinite(values: Float32Array, name: string, shape: number[]): void {
+  const bad = new Counter();
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) bad.add(i, values[i]!);
+  if (bad.count > 0) {
+    throw new DataError(
+      `${name} has ${bad.count} non-finite value(s) (first: ${bad.firstValue} at index ${formatIndex(bad.first, shape)})`,
+      bad.details(),
+    );
+  }
+}
+
+function checkLowerLeUpper(set: EvalSet): void {
+  const bad = new Counter();
+  for (let i = 0; i < set.lower.length; i++) if (set.lower[i]! > set.upper[i]!) bad.add(i, set.lower[i]!);
+  if (bad.count > 0) {
+    const i = bad.first;
+    throw new DataError(
+      `lower > upper at ${bad.count} position(s) (first at index ${formatIndex(i, set.xShape)}: lower ${set.lower[i]} > upper ${set.upper[i]})`,
+      bad.details(),
+    );
+  }
+}
+
+function checkWithinBounds(set: EvalSet, defaultBounds: boolean): void {
+  const { x, lower, upper } = set;
+  const bad = new Counter();
+  for (let i = 0; i < x.length; i++) {
+    if (x[i]! < lower[i]! - BOUNDS_TOLERANCE || x[i]! > upper[i]! + BOUNDS_TOLERANCE) bad.add(i, x[i]!);
+  }
+  if (bad.count > 0) {
+    const i = bad.first;
+    const hint = defaultBounds ? `; no bounds were given, so the defaults [${DEFAULT_LOWER}, ${DEFAULT_UPPER}] apply (store 'lower'/'upper' for another input range)` : '';
+    throw new DataError(
+      `x lies outside [lower, upper] at ${bad.count} position(s) (first at index ${formatIndex(i, set.xShape)}: ` +
+        `x = ${x[i]} not in [${lower[i]}, ${upper[i]}], tolerance ${BOUNDS_TOLERANCE})${hint}`,
+      bad.details(),
+    );
+  }
+}
+
+function checkLabelRange(labels: Int32Array, name: string, numClasses: number | undefined): void {
+  const bad = new Counter();
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i]! < 0 || (numClasses !== undefined && labels[i]! >= numClasses)) bad.add(i, labels[i]!);
+  }
+  if (bad.count > 0) {
+    const range = numClasses === undefined ? 'non-negative' : `in [0, ${numClasses - 1}] (numClasses = ${numClasses})`;
+    throw new DataError(
+      `${name} has ${bad.count} label(s) that are not ${range} (first at index ${bad.first}: ${bad.firstValue})`,
+      bad.details(),
+    );
+  }
+}
+
+function checkNumClasses(numClasses: number | undefined): number | undefined {
+  if (numClasses !== undefined && (!Number.isSafeInteger(numClasses) || numClasses < 1)) {
+    throw new UsageError(`numClasses must be a positive integer; found ${String(numClasses)}`);
+  }
+  return numClasses;
+}
+
+/** Structural consistency of an in-memory EvalSet: types, lengths and shapes agree. */
+function checkStructure(set: EvalSet): void {
+  const fail = (what: string) => {
+    throw new DataError(`invalid EvalSet: ${what}`);
+  };
+  if (!(set.x instanceof Float32Array)) fail(`expected x to be a Float32Array, found ${describeValue(set.x)}`);
+  if (!Array.isArray(set.xShape)) fail(`expected xShape to be an array, found ${describeValue(set.xShape)}`);
+  const total = checkedElementCount(set.xShape, 'EvalSet xShape');
+  if (set.x.length !== total) fail(`xShape ${formatShape(set.xShape)} has ${total} elements but x has ${set.x.length}`);
+  checkXShape(set.xShape);
+  if (set.n !== set.xShape[0]) fail(`n = ${set.n} but xShape[0] = ${set.xShape[0]}`);
+  if (formatShape(set.sampleShape ?? []) !== formatShape(set.xShape.slice(1))) {
+    fail(`sampleShape ${formatShape(set.sampleShape ?? [])} does not match xShape ${formatShape(set.xShape)}`);
+  }
+  for (const [name, arr, length, Type] of [
+    ['y', set.y, set.n, Int32Array],
+    ['target', set.target, set.n, Int32Array],
+    ['lower', set.lower, total, Float32Array],
+    ['upper', set.upper, total, Float32Array],
+  ] as const) {
+    if (arr === undefined && name === 'target') continue;
+    if (!(arr instanceof Type)) fail(`expected ${name} to be a ${Type.name}, found ${describeValue(arr)}`);
+    else if (arr.length !== length) fail(`expected ${name} to have ${length} elements, found ${arr.length}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving and slicing
+
+/**
+ * Serialises a (validated) EvalSet as `.npz` bytes: x float32, y and target int64, and lower/upper
+ * as float32 scalars when constant, full-size otherwise. Output is deterministic.
+ * @throws DataError when the set fails validateEvalSet.
+ */
+export function evalSetToNpz(set: EvalSet, opts: SaveEvalSetOptions = {}): Uint8Array {
+  validateEvalSet(set);
+  const arrays: Record<string, NdArray> = {
+    x: { dtype: 'float32', shape: [...set.xShape], data: set.x },
+    y: { dtype: 'int64', shape: [set.n], data: BigInt64Array.from(set.y, BigInt) },
+    lower: compactBound(set.lower, set.xShape),
+    upper: compactBound(set.upper, set.xShape),
+  };
+  if (set.target) arrays.target = { dtype: 'int64', shape: [set.n], data: BigInt64Array.from(set.target, BigInt) };
+  return writeNpz(arrays, { compress: opts.compress });
+}
+
+/**
+ * Writes an EvalSet to `path` as `.npz` (via a temporary file and rename, so readers never see
+ * a half-written file).
+ * @throws DataError when the set is invalid or the file cannot be written.
+ */
+export function saveEvalSet(path: string, set: EvalSet, opts: SaveEvalSetOptions = {}): void {
+  const bytes = evalSetToNpz(set, opts);
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, path);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new DataError(`cannot write evaluation set to ${path}: ${(e as Error).message}`);
+  }
+}
+
+function compactBound(values: Float32Array, xShape: number[]): NdArray {
+  const constant = values.every((v) => v === values[0]);
+  return constant
+    ? { dtype: 'float32', shape: [], data: values.slice(0, 1) }
+    : { dtype: 'float32', shape: [...xShape], data: values };
+}
+
+/**
+ * Samples `start` (inclusive) to `end` (exclusive) of a set, as independent copies.
+ * @throws UsageError unless 0 ≤ start < end ≤ set.n are integers.
+ */
+export function sliceEvalSet(set: EvalSet, start: number, end: number): EvalSet {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end > set.n || start >= end) {
+    throw new UsageError(`sliceEvalSet: expected integers 0 <= start < end <= ${set.n}; found start = ${start}, end = ${end}`);
+  }
+  const size = set.x.length / set.n;
+  const sliced: EvalSet = {
+    x: set.x.slice(start * size, end * size),
+    xShape: [end - start, ...set.sampleShape],
+    y: set.y.slice(start, end),
+    lower: set.lower.slice(start * size, end * size),
+    upper: set.upper.slice(start * size, end * size),
+    n: end - start,
+    sampleShape: [...set.sampleShape],
+  };
+  if (set.target) sliced.target = set.target.slice(start, end);
+  return sliced;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/**
+ * SHA-256 of a file's raw bytes, as lowercase hex (read in chunks, so any size is fine).
+ * @throws DataError when the file is missing or unreadable.
+ */
+export function fileSha256(path: string): string {
+  const hash = createHash('sha256');
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw fileError(e, path, 'file');
+  }
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; ) hash.update(chunk.subarray(0, n));
+  } catch (e) {
+    throw fileError(e, path, 'file');
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+function readFileOrThrow(path: string, what: string): Uint8Array {
+  try {
+    return fs.readFileSync(path);
+  } catch (e) {
+    throw fileError(e, path, what);
+  }
+}
+
+function fileError(e: unknown, path: string, what: string): DataError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return new DataError(`${what} not found: ${path}`, { path });
+  if (code === 'EISDIR') return new DataError(`${what} path is a directory, expected a file: ${path}`, { path });
+  return new DataError(`cannot read ${what} ${path}: ${(e as Error)?.message ?? String(e)}`, { path, code });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Counts offending positions and remembers the first one. */
+class Counter {
+  count = 0;
+  first = -1;
+  firstValue: number = NaN;
+
+  add(index: number, value: number): void {
+    if (this.count++ === 0) {
+      this.first = index;
+      this.firstValue = value;
+    }
+  }
+
+  details(): Record<string, unknown> {
+    return { count: this.count, firstIndex: this.first };
+  }
+}
+
+/** A flat C-order index as a multi-index, e.g. `[3, 0, 12, 5]`. */
+function formatIndex(flat: number, shape: number[]): string {
+  const index = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = flat % shape[d]!;
+    flat = Math.floor(flat / shape[d]!);
+  }
+  return formatShape(index);
+}

@@ -1,0 +1,27 @@
+/**
+ * Bounds applied while decoding untrusted models, so that a hostile file gets a clear
+ * error instead of exhausting memory.
+ */
+export interface DecodeLimits {
+  /** Largest model file accepted, in bytes (protobuf itself caps messages at 2 GiB). */
+  maxFileBytes: number;
+  /** Largest element count of any one tensor. */
+  maxTensorElements: number;
+  /** Largest summed size of all initializers and constant attributes, in bytes. */
+  maxTotalTensorBytes: number;
+  /** Largest size of any declared dimension. */
+  maxDim: number;
+  /** Most nodes in the main graph and all subgraphs together. */
+  maxNodes: number;
+  /** Deepest nesting of subgraphs (If/Loop bodies). */
+  maxGraphDepth: number;
+}
+
+export const DEFAULT_LIMITS: DecodeLimits = {
+  maxFileBytes: 2 ** 31 - 1,
+  maxTensorElements: 2 ** 28,
+  maxTotalTensorBytes: 2 ** 31 - 1,
+  maxDim: 2 ** 31 - 1,
+  maxNodes: 500_000,
+  maxGraphDepth: 8,
+};
