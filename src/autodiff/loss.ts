@@ -55,12 +55,15 @@ export function buildLoss(w: GraphWriter, s: LossSpec): { nodes: Node[]; stopGra
   const z = record(s.logitsOut, BC);
   record(s.labels, N, 'int64');
   if (s.target) record(s.target, N, 'int64');
-  const onOff = record(w.constant(P, tensorFromNumbers(s.dtype, [2], [0, 1])), [2]);
-  const depth = record(w.constant(P, tensorFromNumbers('int64', [], [C])), [], 'int64');
-  const oneHot = (labels: string) => op('OneHot', [labels, depth, onOff], BC, { axis: -1 });
-  const pick = (hot: string) => op('ReduceSum', [op('Mul', [z, hot], BC), ints([1])], N, { keepdims: 0 });
-  const maxOther = (hot: string) =>
-    op('ReduceMax', [op('Where', [op('Cast', [hot], BC, { to: 9 }, 'bool'), scalar(-Infinity), z], BC)], N, { axes: [1], keepdims: 0 });
+  // One-hot masks as Equal(labels[:, None], 0..C-1): OneHot has no float64 kernel in ONNX Runtime.
+  const classes = record(w.constant(P, tensorFromNumbers('int64', [C], [...Array(C).keys()])), [C], 'int64');
+  const oneHot = (labels: string) => {
+    const isLabel = op('Equal', [op('Unsqueeze', [labels, ints([1])], B1, {}, 'int64'), classes], BC, {}, 'bool');
+    return { mask: isLabel, hot: op('Cast', [isLabel], BC, { to: s.dtype === 'float64' ? 11 : 1 }) };
+  };
+  const pick = (hot: { hot: string }) => op('ReduceSum', [op('Mul', [z, hot.hot], BC), ints([1])], N, { keepdims: 0 });
+  const maxOther = (hot: { mask: string }) =>
+    op('ReduceMax', [op('Where', [hot.mask, scalar(-Infinity), z], BC)], N, { axes: [1], keepdims: 0 });
   const logSumExp = () => {
     const m = op('ReduceMax', [z], B1, { axes: [1], keepdims: 1 });
     stop.add(m);
