@@ -12,6 +12,7 @@ import { DType, Graph, Model, Node, TensorValue, attrInt, attrTensor, isFloat } 
 import { topologicalOrder } from '../onnx/topo';
 import { classify, supportedOps } from './registry';
 import { GraphWriter } from './writer';
+import { dropoutTraining } from './rules/dropout';
 import { AttrInput, RuleContext, ShapeInfo } from './types';
 import { LossKind, buildLoss } from './loss';
 import { findClassifierIO, ClassifierIO } from './classifier';
@@ -111,25 +112,35 @@ export function buildGradientModel(model: Model, options: GradientOptions): Grad
   const producer = new Map<string, Node>();
   forward.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
   const metaOf = (name: string) => meta(name === X ? cls.input : name);
+  foldProbedConstants(forward, consts, metaOf);
 
   // Which forward values depend on x through differentiable (float) edges.
   const active = new Set<string>([X]);
   const nonDifferentiable: GraphFinding[] = [];
   const random: GraphFinding[] = [];
+  // Findings are reported for the nodes the logits depend on (not, e.g., an extra ArgMax output).
+  const feedsLogits = new Set<Node>();
+  for (const stack = [cls.logits]; stack.length;) {
+    const p = producer.get(stack.pop()!);
+    if (p && !feedsLogits.has(p)) { feedsLogits.add(p); stack.push(...p.inputs.filter(Boolean)); }
+  }
+  const report = (list: GraphFinding[], n: Node) => { if (feedsLogits.has(n)) list.push({ node: n.name, opType: n.opType }); };
+  const floatValue = (v: string) => isFloat(metaOf(v).dtype);
   for (const n of forward) {
     const c = classify(n.opType);
-    if (c.kind === 'random') random.push({ node: n.name, opType: n.opType });
+    // Random ops make the logits random whether or not they read x; Dropout only in training mode.
+    if (c.kind === 'random' && (n.opType !== 'Dropout' || dropoutTraining(n, (v) => consts.get(v)) !== false)) report(random, n);
     if (!n.inputs.some((i) => active.has(i))) continue;
-    if (c.kind === 'noGradient') continue;
-    if (c.kind === 'straightThrough') {
-      nonDifferentiable.push({ node: n.name, opType: n.opType });
-      if (!options.straightThrough) continue;
-    }
+    const fromFloat = n.inputs.some((i) => active.has(i) && floatValue(i));
+    // Steps (zero gradient; identity-like under straightThrough): piecewise-constant ops, and a
+    // differentiable op turning floats into integers only (Cast to int). ArgMax/ArgMin have no gradient at all.
+    const step = c.kind === 'straightThrough' || (c.kind === 'rule' && fromFloat && n.outputs.every((o) => !o || !floatValue(o)));
+    if (fromFloat && (step || n.opType === 'ArgMax' || n.opType === 'ArgMin')) report(nonDifferentiable, n);
+    // Samplers (Random*Like, Bernoulli) have no rule: their outputs do not depend on x's values.
+    if (c.kind === 'noGradient' || (c.kind === 'random' && !c.rule) || (step && !options.straightThrough)) continue;
     for (const o of n.outputs) {
-      if (!o) continue;
-      const dt = metaOf(o).dtype;
-      // Integer edges carry gradient only inside a straight-through chain (x→Cast(int)→Cast(float)).
-      if (isFloat(dt) || (options.straightThrough && c.kind === 'straightThrough')) active.add(o);
+      // Integer edges carry gradient only inside a straight-through chain (x→Cast(int)→Cast(float), Q→DQ).
+      if (o && (floatValue(o) || step)) active.add(o);
     }
   }
   if (!active.has(cls.logits)) {
@@ -240,6 +251,25 @@ export function buildGradientModel(model: Model, options: GradientOptions): Grad
     random,
     edges,
   };
+}
+
+/**
+ * Constant subgraphs (e.g. Shape→Gather→Concat computing Pad's pads or Reshape's shape from
+ * constants only): values that neither depend on x nor on a random op are constants, and the
+ * probe saw their value. Adds them to `consts` so rules can read them like initializers.
+ */
+function foldProbedConstants(forward: Node[], consts: Map<string, TensorValue>, metaOf: (v: string) => { value?: TensorValue }): void {
+  const variable = new Set<string>([X]);
+  for (const n of forward) {
+    if (classify(n.opType).kind === 'random' || n.inputs.some((i) => variable.has(i))) {
+      n.outputs.forEach((o) => variable.add(o));
+      continue;
+    }
+    for (const o of n.outputs) {
+      const value = o && !consts.has(o) ? metaOf(o).value : undefined;
+      if (value) consts.set(o, value);
+    }
+  }
 }
 
 /** Keeps only nodes that some requested output depends on (in order). */

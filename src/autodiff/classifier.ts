@@ -24,7 +24,11 @@ export interface ClassifierIO {
 /** Ops that only move or relabel elements: a softmax behind them is still the model's last real op. */
 const TRANSPARENT = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 
-export function findClassifierIO(model: Model, shapes: ShapeInfo): ClassifierIO {
+/**
+ * Checks the declared signature before anything runs: exactly one data input, of a float
+ * type, and a float first output. Throws ModelError otherwise.
+ */
+export function checkClassifierSignature(model: Model): void {
   const g = model.graph;
   if (g.inputs.length === 0) throw new ModelError('the model has no data input (every input is an initializer)');
   if (g.inputs.length > 1) {
@@ -33,6 +37,14 @@ export function findClassifierIO(model: Model, shapes: ShapeInfo): ClassifierIO 
   const input = g.inputs[0];
   if (!isFloat(input.dtype)) throw new ModelError(`the model's input '${input.name}' is ${input.dtype}; a float input is required`);
   if (g.outputs.length === 0) throw new ModelError('the model has no outputs');
+  const out = g.outputs[0];
+  if (!isFloat(out.dtype)) throw new ModelError(`the model's output '${out.name}' is ${out.dtype}; a float scores/logits output is required`);
+}
+
+export function findClassifierIO(model: Model, shapes: ShapeInfo): ClassifierIO {
+  checkClassifierSignature(model);
+  const g = model.graph;
+  const input = g.inputs[0];
   const out = g.outputs[0];
   const outMeta = shapes.get(out.name);
   const outDtype = outMeta?.dtype ?? out.dtype;

@@ -6,6 +6,8 @@
  *   dlr-t  −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2 + 1e-12)                    (AutoAttack APGD-T)
  * with z_π1 ≥ z_π2 ≥ … the sorted logits. Emitted as ordinary forward nodes, so the same
  * rules differentiate them; the max-shift inside logsumexp is a stop-gradient edge.
+ * The loss head runs in float64 whatever the model's dtype: for a confident sample CE's
+ * logit gradient is p − onehot(y) with p_y ≈ 1 − 1e-5, which float32 resolves to only ~1%.
  * https://arxiv.org/abs/2003.01690
  */
 import { ModelError } from '../errors';
@@ -40,26 +42,28 @@ export function buildLoss(w: GraphWriter, s: LossSpec): { nodes: Node[]; stopGra
   const start = w.nodes.length;
   const P = 'loss';
   const B = s.probeBatch;
+  const D: DType = 'float64';
   const shapes: ShapeInfo = new Map();
-  const record = (name: string, shape: number[], dtype: DType = s.dtype) => { shapes.set(name, { dtype, shape }); return name; };
+  const record = (name: string, shape: number[], dtype: DType = D) => { shapes.set(name, { dtype, shape }); return name; };
   // Every loss value is [B, C], [B, 1], [B] or [B, k]; callers give the shape of what they create.
-  const op = (t: string, ins: string[], shape: number[], attrs = {}, dtype: DType = s.dtype) =>
+  const op = (t: string, ins: string[], shape: number[], attrs = {}, dtype: DType = D) =>
     record(w.op(P, t, ins, 1, attrs)[0], shape, dtype);
-  const scalar = (v: number) => record(w.scalar(P, v, s.dtype), []);
+  const scalar = (v: number) => record(w.scalar(P, v, D), []);
   const ints = (v: number[]) => record(w.ints(P, v), [v.length], 'int64');
   const stop = new Set<string>();
   const BC = [B, C], B1 = [B, 1], N = [B];
 
-  const zr = op('Reshape', [s.logits, ints([-1, C])], BC);
+  const zr = op('Reshape', [s.logits, ints([-1, C])], BC, {}, s.dtype);
   w.nodes.push({ name: w.fresh('logits_out'), opType: 'Identity', domain: '', inputs: [zr], outputs: [s.logitsOut], attributes: new Map() });
-  const z = record(s.logitsOut, BC);
+  record(s.logitsOut, BC, s.dtype);
+  const z = s.dtype === D ? s.logitsOut : op('Cast', [s.logitsOut], BC, { to: 11 });
   record(s.labels, N, 'int64');
   if (s.target) record(s.target, N, 'int64');
   // One-hot masks as Equal(labels[:, None], 0..C-1): OneHot has no float64 kernel in ONNX Runtime.
   const classes = record(w.constant(P, tensorFromNumbers('int64', [C], [...Array(C).keys()])), [C], 'int64');
   const oneHot = (labels: string) => {
     const isLabel = op('Equal', [op('Unsqueeze', [labels, ints([1])], B1, {}, 'int64'), classes], BC, {}, 'bool');
-    return { mask: isLabel, hot: op('Cast', [isLabel], BC, { to: s.dtype === 'float64' ? 11 : 1 }) };
+    return { mask: isLabel, hot: op('Cast', [isLabel], BC, { to: 11 }) };
   };
   const pick = (hot: { hot: string }) => op('ReduceSum', [op('Mul', [z, hot.hot], BC), ints([1])], N, { keepdims: 0 });
   const maxOther = (hot: { mask: string }) =>
@@ -101,7 +105,8 @@ export function buildLoss(w: GraphWriter, s: LossSpec): { nodes: Node[]; stopGra
       loss = op('Div', [op('Sub', [zt, zy], N), denom], N);
     }
   }
-  w.nodes.push({ name: w.fresh('loss_out'), opType: 'Identity', domain: '', inputs: [loss], outputs: [s.lossOut], attributes: new Map() });
-  record(s.lossOut, N);
+  const lossOut = s.dtype === D ? loss : op('Cast', [loss], N, { to: 1 }, s.dtype);
+  w.nodes.push({ name: w.fresh('loss_out'), opType: 'Identity', domain: '', inputs: [lossOut], outputs: [s.lossOut], attributes: new Map() });
+  record(s.lossOut, N, s.dtype);
   return { nodes: w.nodes.splice(start), stopGradient: stop, shapes };
 }

@@ -9,6 +9,8 @@ import { DType, Node, TensorValue } from '../onnx/ir';
 export interface ValueMeta {
   dtype: DType;
   shape: number[];
+  /** The probe's value, recorded for small tensors (≤ PROBE_VALUE_LIMIT elements). */
+  value?: TensorValue;
 }
 
 /** Shape information for every value in the (canonical) graph. */

@@ -18,6 +18,8 @@ export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 2 * 1024 ** 3;
 export interface ReadNpzOptions {
   /** Cap on the summed uncompressed size of all members (default 2 GiB). */
   maxUncompressedBytes?: number;
+  /** Read only these arrays (names without `.npy`); others are skipped unparsed. */
+  only?: readonly string[];
 }
 
 export interface WriteNpzOptions {
@@ -42,7 +44,9 @@ const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 export function readNpz(bytes: Uint8Array, opts: ReadNpzOptions = {}): Map<string, NdArray> {
   const limit = checkLimit(opts.maxUncompressedBytes);
   checkZipMagic(bytes);
-  const members = listMembers(bytes);
+  const members = listMembers(bytes).filter(
+    (m) => !opts.only || opts.only.includes(m.name.slice(0, -NPY_SUFFIX.length)),
+  );
   checkDeclaredSizes(members, limit);
   const inflated = inflateMembers(bytes, members);
   checkActualSizes(members, inflated, limit);

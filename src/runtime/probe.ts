@@ -12,6 +12,9 @@ import { ShapeInfo } from '../autodiff/types';
 import { Session, SessionOptions } from './session';
 import { HostTensor } from './tensor';
 
+/** Largest tensor whose value the probe records (small shape/index/pad tensors are what rules need). */
+export const PROBE_VALUE_LIMIT = 4096;
+
 /** Batch size used by the probe when dim 0 is free: 2 so that batch axes differ from broadcast axes of size 1. */
 export const PROBE_BATCH = 2;
 
@@ -58,6 +61,9 @@ export async function probeShapes(model: Model, opts: ProbeOptions = {}): Promis
   const info: ShapeInfo = new Map();
   info.set(inp.name, { dtype: inp.dtype, shape });
   for (const [k, t] of g.initializers) info.set(k, { dtype: t.dtype, shape: t.dims });
-  for (const [k, t] of Object.entries(out)) info.set(k, { dtype: t.dtype, shape: t.dims });
+  for (const [k, t] of Object.entries(out)) {
+    const value = t.data.length <= PROBE_VALUE_LIMIT ? { dtype: t.dtype, dims: t.dims, data: t.data.slice() } : undefined;
+    info.set(k, { dtype: t.dtype, shape: t.dims, value });
+  }
   return info;
 }

@@ -5,12 +5,13 @@
  * call it directly.
  */
 import * as ort from 'onnxruntime-node';
-import { ProviderError, RuntimeFailure } from '../errors';
+import { RuntimeFailure } from '../errors';
 import { DType } from '../onnx/ir';
 import { HostTensor } from './tensor';
+import { Provider, assertProviderAvailable, providerStartFailure } from './providers';
 
-export type Provider = 'cpu' | 'cuda' | 'webgpu';
-export const PROVIDERS: readonly Provider[] = ['cpu', 'cuda', 'webgpu'];
+export type { Provider } from './providers';
+export { PROVIDERS, availableProviders } from './providers';
 
 export interface SessionOptions {
   provider?: Provider;
@@ -18,6 +19,8 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /** Graph optimisation level (default 'all'). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Suppress ORT's own error log lines (for runs expected to fail, e.g. trial rewrites); errors still throw. */
+  quiet?: boolean;
 }
 
 const ORT_TYPES: Partial<Record<DType, ort.Tensor.Type>> = {
@@ -29,23 +32,14 @@ function toDtype(t: string): DType {
   return (t === 'float16' ? 'float16' : t) as DType;
 }
 
-/** Backends this onnxruntime-node build offers (for clear provider errors). */
-export function availableProviders(): string[] {
-  return ort.listSupportedBackends().map((b) => b.name);
-}
-
+/** One ONNX Runtime inference session over host tensors. */
 export class Session {
   private constructor(private readonly s: ort.InferenceSession) {}
 
   /** Creates a session; a provider this host lacks raises ProviderError naming what is available. */
   static async create(model: Uint8Array, opts: SessionOptions = {}): Promise<Session> {
     const provider = opts.provider ?? 'cpu';
-    if (provider !== 'cpu' && !availableProviders().includes(provider)) {
-      throw new ProviderError(
-        `execution provider '${provider}' is not available in this onnxruntime-node install (available: ${availableProviders().join(', ')}). ` +
-          (provider === 'cuda' ? 'On a CUDA host reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci.' : ''),
-      );
-    }
+    assertProviderAvailable(provider);
     try {
       const s = await ort.InferenceSession.create(model, {
         executionProviders: [provider],
@@ -53,11 +47,12 @@ export class Session {
         ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
         interOpNumThreads: 1,
         executionMode: 'sequential',
+        ...(opts.quiet ? { logSeverityLevel: 4 as const } : {}),
       });
       return new Session(s);
     } catch (e) {
       const msg = (e as Error).message;
-      if (provider !== 'cpu') throw new ProviderError(`execution provider '${provider}' failed to start: ${msg}`);
+      if (provider !== 'cpu') throw providerStartFailure(provider, msg);
       throw new RuntimeFailure(`ONNX Runtime could not load the model: ${msg}`);
     }
   }
@@ -71,7 +66,11 @@ export class Session {
     for (const [k, t] of Object.entries(feeds)) {
       const type = ORT_TYPES[t.dtype];
       if (!type) throw new RuntimeFailure(`cannot feed a ${t.dtype} tensor to ONNX Runtime`);
-      ortFeeds[k] = new ort.Tensor(type, t.data as ort.Tensor.DataType, t.dims);
+      try {
+        ortFeeds[k] = new ort.Tensor(type, t.data as ort.Tensor.DataType, t.dims);
+      } catch (e) {
+        throw new RuntimeFailure(`input '${k}' (${t.dtype} [${t.dims.join(', ')}]) is not a valid tensor: ${(e as Error).message}`);
+      }
     }
     let res: ort.InferenceSession.OnnxValueMapType;
     try {

@@ -16,7 +16,6 @@ export const gather: GradientRule = {
     const dy = g.gradOutput(0)!;
     // Flatten the indices' dims into one axis so the update and index tensors have rank(x):
     // y has shape x[:axis] + idx.shape + x[axis+1:]; reshape dy to x[:axis] + [M] + x[axis+1:].
-    const xs = g.shape(x);
     const m = g.shape(idx).reduce((p, q) => p * q, 1);
     const before = g.op('Slice', [g.shapeOf(x), g.ints([0]), g.ints([axis])]);
     const after = g.op('Slice', [g.shapeOf(x), g.ints([axis + 1]), g.ints([rx])]);
@@ -24,7 +23,8 @@ export const gather: GradientRule = {
     const dyFlat = g.op('Reshape', [dy, upShape]);
     // Normalise negative indices, then broadcast them to the update's shape along `axis`.
     const idxFlat = g.op('Reshape', [idx, g.ints([m])]);
-    const size = g.ints([xs[axis]]);
+    // The axis length at run time: a static (probe) length would misplace negative indices on the batch axis.
+    const size = g.op('Slice', [g.shapeOf(x), g.ints([axis]), g.ints([axis + 1])]);
     const idxPos = g.op('Mod', [g.op('Add', [g.op('Cast', [idxFlat], { to: 7 }), size]), size]);
     const idxShape = Array(rx).fill(1); idxShape[axis] = m;
     const idxB = g.op('Expand', [g.op('Reshape', [idxPos, g.ints(idxShape)]), upShape]);

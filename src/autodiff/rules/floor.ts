@@ -1,0 +1,7 @@
+/**
+ * Floor: y = ⌊x⌋, a step: dx = 0 almost everywhere; BPDA dx = dy.
+ * Under straightThrough the backward pass treats Floor as the identity.
+ */
+import { identityStep } from './step-common';
+
+export const floor = identityStep('Floor');

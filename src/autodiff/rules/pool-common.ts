@@ -1,0 +1,12 @@
+/** Shared by the pooling rules: re-emitting a forward pool node's attributes on a new node. */
+import { AttrInput, RuleContext } from '../types';
+
+/** The forward node's int/ints/string attributes among `names`, as `op()` attributes. */
+export function copyAttrs(g: RuleContext, names: string[]): Record<string, AttrInput> {
+  const out: Record<string, AttrInput> = {};
+  for (const k of names) {
+    const a = g.node.attributes.get(k);
+    if (a && (a.type === 'int' || a.type === 'string' || a.type === 'ints')) out[k] = a.value;
+  }
+  return out;
+}

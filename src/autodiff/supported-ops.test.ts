@@ -1,0 +1,18 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { supportedOpsMarkdown } from './supported-ops';
+
+describe('docs/supported-ops.md', () => {
+  it('when generated from the registry, then it equals the committed doc (regenerate: npm run docs:ops)', () => {
+    const committed = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'supported-ops.md'), 'utf8');
+    expect(committed).toBe(supportedOpsMarkdown());
+  });
+
+  it('when a rule file opens with a derivation, then its first line is in the table', () => {
+    const md = supportedOpsMarkdown();
+    expect(md).toContain('| Relu | gradient rule | Relu: y = max(x, 0); dx = dy · [x > 0]');
+    expect(md).toContain('| Round | straight-through (BPDA) | Round: y = round(x) (half to even)');
+    expect(md).toContain('| ArgMax | no gradient |');
+    expect(md).toContain('| RandomNormalLike | random (EOT) |');
+  });
+});

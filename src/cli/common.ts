@@ -1,0 +1,50 @@
+/** Pieces shared by the model-running commands: loading model and data and checking they fit. */
+import { Command, Option } from 'commander';
+import { DataError } from '../errors';
+import { EvalSet, loadEvalSet } from '../data';
+import { loadModel, Model } from '../runtime/model';
+import { PROVIDERS, Provider } from '../runtime/session';
+import { choice, positiveInt } from './options';
+
+export interface RunOptions {
+  data: string;
+  n?: number;
+  provider: Provider;
+  threads?: number;
+}
+
+/** Adds --data, --n, --provider, --threads. */
+export function withRunOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--data <file.npz>', 'evaluation set: x (float32), y (int labels), optional lower/upper')
+    .option('--n <count>', 'use only the first N samples', positiveInt)
+    .addOption(new Option('--provider <name>', 'execution provider').argParser(choice(PROVIDERS)).default('cpu'))
+    .option('--threads <count>', 'CPU threads for inference (default: all cores)', positiveInt);
+}
+
+/** Loads data and model and checks that the data's sample shape is what the model takes. */
+export async function open(modelPath: string, o: RunOptions): Promise<{ model: Model; data: EvalSet; n: number }> {
+  const data = loadEvalSet(o.data);
+  const model = await loadModel(modelPath, { provider: o.provider, threads: o.threads });
+  const want = model.info.inputShape;
+  if (want.length !== data.sampleShape.length || want.some((d, i) => d !== data.sampleShape[i])) {
+    await model.close();
+    throw new DataError(
+      `${o.data}: samples are [${data.sampleShape.join(', ')}] but the model takes [${want.join(', ')}] per sample`,
+    );
+  }
+  const n = Math.min(o.n ?? data.n, data.n);
+  return { model, data, n };
+}
+
+/** argmax per row of an [n, C] matrix. */
+export function argmaxRows(logits: Float32Array, n: number): Int32Array {
+  const c = logits.length / n;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}

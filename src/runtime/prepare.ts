@@ -1,0 +1,160 @@
+/**
+ * Model preparation, run once per loaded model: decode → canonicalise (opset-17
+ * semantics) → rename reserved names → batch generalisation → shape probe. The result is plain, structured-
+ * cloneable data (ONNX bytes of the prepared graph, probe shapes, info) that every worker
+ * turns into sessions without repeating the work.
+ */
+import { createHash } from 'crypto';
+import { ModelError } from '../errors';
+import { Graph, Model, defaultOpset } from '../onnx/ir';
+import { topologicalOrder } from '../onnx/topo';
+import { decodeModel } from '../onnx/decode';
+import { CANONICAL_OPSET, canonicalize } from '../onnx/canonical';
+import { encodeModel } from '../onnx/encode';
+import { ShapeInfo } from '../autodiff/types';
+import { checkClassifierSignature, findClassifierIO } from '../autodiff/classifier';
+import { classify } from '../autodiff/registry';
+import { PROBE_BATCH, ProbeOptions, probeShapes } from './probe';
+import { BatchMode, batchedAgrees, hasFreeBatch, withSymbolicBatch } from './generalise';
+import { MemoryEstimate, estimateBytesPerSample } from './batching';
+import { Provider } from './providers';
+import { ModelInfo } from './types';
+import { renameReserved } from './rename';
+
+/** Everything a worker needs to serve a model. Structured-cloneable. */
+export interface PreparedModel {
+  /** The prepared (canonical, batch-generalised) graph, ONNX bytes. */
+  bytes: Uint8Array;
+  /** Probe dtype/shape of every value of that graph (batch dim at the probe batch). */
+  shapes: ShapeInfo;
+  /** The graph's data input and the value predict returns (pre-softmax logits). */
+  input: string;
+  logits: string;
+  /** Concrete input shape of one ORT call for per-sample models (e.g. [1, 784, 1]). */
+  sampleShape: number[];
+  memory: MemoryEstimate;
+  info: ModelInfo;
+}
+
+export interface PrepareOptions {
+  provider?: Provider;
+  intraOpThreads?: number;
+  /** Per-sample input shape, required only when a non-batch input dim is symbolic. */
+  inputShape?: number[];
+  /** Seed of the batch-agreement samples. */
+  seed?: number;
+  /** Try rewriting a fixed batch of 1 to a symbolic batch (default true). */
+  generaliseBatch?: boolean;
+}
+
+/**
+ * canonicalize, given the original's probe shapes when it is not already at opset 17 (some
+ * conversions need ranks, e.g. legacy broadcasting with `axis`). If the original cannot be
+ * probed, conversion proceeds without ranks and reports what it cannot do.
+ */
+async function canonicalForm(decoded: Model, probe: ProbeOptions): Promise<{ model: Model; notes: string[] }> {
+  let shapes: ShapeInfo | undefined;
+  if (defaultOpset(decoded) !== CANONICAL_OPSET) {
+    shapes = await probeShapes(decoded, { ...probe, quiet: true }).catch(() => undefined);
+  }
+  return canonicalize(decoded, { shapes });
+}
+
+/** Decodes, canonicalises, generalises and probes a model. Throws ModelError for unusable models. */
+export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {}): Promise<PreparedModel> {
+  const modelSha256 = createHash('sha256').update(bytes).digest('hex');
+  const decoded = decodeModel(bytes);
+  checkClassifierSignature(decoded);
+  const probeOpts = { provider: 'cpu' as const, intraOpThreads: opts.intraOpThreads };
+  const fullShape = (batch: number) => (opts.inputShape ? [batch, ...opts.inputShape] : undefined);
+  // One ORT call's input for a model without a free batch dim: the given sample shape, with the declared leading 1 if any.
+  const declared = decoded.graph.inputs[0]?.shape;
+  const single = opts.inputShape && declared && declared.length === opts.inputShape.length ? opts.inputShape : fullShape(1);
+  const canonical = await canonicalForm(decoded, { ...probeOpts, inputShape: hasFreeBatch(decoded) ? fullShape(PROBE_BATCH) : single });
+  const notes = [...canonical.notes];
+  const { model: original, renamed } = renameReserved(canonical.model);
+  renamed.forEach((to, from) => notes.push(`value '${from}' renamed to '${to}' (reserved by the gradient model)`));
+  const g = original.graph;
+  if (g.inputs.length !== 1) {
+    throw new ModelError(`the model has ${g.inputs.length} data inputs; Gauntlet audits single-input classifiers`);
+  }
+
+  let model = original;
+  let batch: BatchMode = 'perSample';
+  let batchNote: string | undefined;
+  let shapes: ShapeInfo | undefined;
+  if (hasFreeBatch(original)) {
+    batch = 'dynamic';
+    shapes = await probeShapes(original, { ...probeOpts, inputShape: fullShape(PROBE_BATCH) });
+  } else {
+    const candidate = opts.generaliseBatch === false ? undefined : withSymbolicBatch(original);
+    if (candidate) {
+      try {
+        const s = await probeShapes(candidate, { ...probeOpts, quiet: true, inputShape: fullShape(PROBE_BATCH) });
+        const outDim = s.get(g.outputs[0].name)?.shape[0];
+        if (outDim !== PROBE_BATCH) throw new Error(`output dim 0 is ${outDim} at batch ${PROBE_BATCH}`);
+        const sampleShape = [1, ...s.get(g.inputs[0].name)!.shape.slice(1)];
+        const agree = await batchedAgrees(candidate, original, sampleShape, { ...probeOpts, seed: opts.seed });
+        if (!agree.ok) throw new Error(agree.reason);
+        model = candidate;
+        shapes = s;
+        batch = 'generalised';
+      } catch (e) {
+        batchNote = `batch generalisation rejected: ${(e as Error).message.split('\n')[0]}`;
+      }
+    } else {
+      batchNote = opts.generaliseBatch === false ? 'batch generalisation disabled' : 'the input does not declare a batch of 1';
+    }
+    if (!shapes) {
+      shapes = await probeShapes(original, { ...probeOpts, inputShape: single });
+    }
+  }
+
+  const cls = findClassifierIO(model, shapes);
+  const inMeta = shapes.get(cls.input)!;
+  if (inMeta.dtype !== 'float32' && inMeta.dtype !== 'float64') {
+    throw new ModelError(`the model's input is ${inMeta.dtype}; Gauntlet runs float32 and float64 models`);
+  }
+  const sampleShape = cls.batched ? [1, ...inMeta.shape.slice(1)] : inMeta.shape;
+  const inputShape = cls.batched || (sampleShape.length > 1 && sampleShape[0] === 1) ? sampleShape.slice(1) : sampleShape;
+  const findings = scanOps(model.graph, cls.input);
+  const memory = estimateBytesPerSample(shapes, cls.batched ? inMeta.shape[0] : 1, new Set(model.graph.initializers.keys()));
+  return {
+    bytes: encodeModel(model),
+    shapes,
+    input: cls.input,
+    logits: cls.logits,
+    sampleShape,
+    memory,
+    info: {
+      inputShape,
+      numClasses: cls.numClasses,
+      batched: cls.batched,
+      batch,
+      ...(batchNote && batch === 'perSample' ? { batchNote } : {}),
+      ...(cls.strippedSoftmax ? { strippedSoftmax: cls.strippedSoftmax } : {}),
+      random: findings.random,
+      nonDifferentiable: findings.nonDifferentiable,
+      provider: opts.provider ?? 'cpu',
+      modelSha256,
+      dtype: inMeta.dtype,
+      bytesPerSample: memory,
+      notes,
+    },
+  };
+}
+
+/** Random and piecewise-constant ops downstream of the input (by the autodiff registry). */
+function scanOps(graph: Graph, input: string): { random: string[]; nonDifferentiable: string[] } {
+  const reached = new Set([input]);
+  const random: string[] = [];
+  const nonDifferentiable: string[] = [];
+  for (const n of topologicalOrder(graph)) {
+    const c = classify(n.opType);
+    if (c.kind === 'random') random.push(`${n.opType} '${n.name}'`);
+    if (!n.inputs.some((i) => reached.has(i))) continue;
+    n.outputs.forEach((o) => reached.add(o));
+    if (c.kind === 'straightThrough') nonDifferentiable.push(`${n.opType} '${n.name}'`);
+  }
+  return { random, nonDifferentiable };
+}
