@@ -16,6 +16,7 @@ import { dropoutTraining } from './rules/dropout';
 import { AttrInput, RuleContext, ShapeInfo } from './types';
 import { LossKind, buildLoss } from './loss';
 import { findClassifierIO, ClassifierIO } from './classifier';
+import { GAUNTLET_VERSION } from '../version';
 
 export const GRADIENT_OPSET = 17;
 
@@ -244,7 +245,7 @@ export function buildGradientModel(model: Model, options: GradientOptions): Grad
   const usedInits = new Set(out.nodes.flatMap((n) => n.inputs));
   for (const k of [...out.initializers.keys()]) if (!usedInits.has(k)) out.initializers.delete(k);
   return {
-    model: { irVersion: 8, opsetImports: new Map([['', GRADIENT_OPSET]]), producerName: 'gauntlet', producerVersion: '0.1.0', graph: out },
+    model: { irVersion: 8, opsetImports: new Map([['', GRADIENT_OPSET]]), producerName: 'gauntlet', producerVersion: GAUNTLET_VERSION, graph: out },
     io: { x: X, labels: LABELS, target: options.targeted ? TARGET : undefined, logits: LOGITS, loss: LOSS, grad: GRAD },
     classifier: cls,
     nonDifferentiable,

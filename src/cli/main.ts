@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { GauntletError } from '../errors';
 import { predictCommand } from './predict';
 import { gradCommand } from './grad';
+import { GAUNTLET_VERSION } from '../version';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   const done = (c: number) => { code = c; };
   const program = new Command('gauntlet')
     .description('Adversarial-robustness audits of ONNX image classifiers')
-    .version(require('../../../package.json').version)
+    .version(GAUNTLET_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(predictCommand(done))
     .addCommand(gradCommand(done));

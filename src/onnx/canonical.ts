@@ -17,13 +17,16 @@
  *   with `axis`, B gets trailing 1-dims (a reshaped initializer, or Unsqueeze) so it aligns at
  *   `axis` of A; needs the ranks of A and B (else ModelError).
  * - Gemm < 7: `broadcast` dropped (legacy suffix broadcasting of C is numpy-compatible); C stays.
+ * - PRelu < 7 (a 1-D slope is per channel, axis 1): the slope gets trailing 1-dims for numpy
+ *   (unidirectional) broadcasting; needs the input's rank.
  * - Cast < 6: `to` string ('FLOAT', …) → data-type code. Concat < 4: missing axis → 1.
  * - Reshape < 5: `shape` attr → input. Pad < 2: `paddings` → `pads`.
  * - Pad < 11: pads/value attrs → inputs (value omitted when 0 or mode ≠ constant).
  * - Clip < 11: min/max attrs → scalar inputs in the input's dtype.
  * - Slice < 10: starts/ends/axes attrs → int64 inputs. TopK < 10: k attr → int64 input.
  * - Dropout: `is_test` (< 7) dropped (is_test=0 noted: run as inference), ratio attr (< 12) → input;
- *   a used `mask` output of Dropout < 10 (type T there, bool since 10) gets a Cast back.
+ *   a used `mask` output of Dropout < 10 (type T there, bool since 10) gets a Cast back. The
+ *   inference mask is all true (opset-12 definition; ONNX Runtime's opset 7-11 kernels gave false).
  * - BatchNormalization: `spatial` (< 9) must be 1 (else ModelError) and is dropped; `is_test`
  *   (< 7) dropped; training outputs (mean/var/saved_*, < 14) dropped when unused, ModelError when used.
  * - Squeeze/Unsqueeze/ReduceSum < 13: axes attr → int64 input. Split < 13: split attr → input.
@@ -46,12 +49,13 @@
  * Downgrades (declared opset 18..22):
  * - ReduceMean/Max/Min/Prod/L1/L2/LogSum/LogSumExp/SumSquare 18: axes input → attribute (needs a
  *   constant: initializer or Constant node, else ModelError); absent/empty axes with
- *   noop_with_empty_axes=1 → Identity. ReduceSum keeps its opset-13 input form.
+ *   noop_with_empty_axes=1 (a reduction over no axes) → Identity, or Abs (L1, L2), x·x (SumSquare),
+ *   Log (LogSum) as the ONNX reference and ONNX Runtime compute it. ReduceSum keeps its 13 form.
  * - Split 18: num_outputs dropped when the split is even or the axis size is unknown (the 17 form
  *   then splits evenly and ONNX Runtime rejects uneven sizes at run time); an uneven split of a
  *   statically known axis becomes an explicit split input.
- * - Pad 18/19/21: axes input → full pads vector (needs constant pads/axes; the input rank only
- *   when an axis is negative); mode 'wrap' (19) → ModelError.
+ * - Pad 18/19/21: axes input → full pads vector (needs constant pads and axes and the input's
+ *   rank; without axes nothing changes); mode 'wrap' (19) → ModelError.
  * - Resize 18/19: antialias must be 0; keep_aspect_ratio_policy must be 'stretch' when `sizes` is
  *   used; `axes` → full-rank scales (constant when possible, else ScatterElements over ones) or
  *   sizes (ScatterElements over Shape(X)); half_pixel_symmetric (19) → ModelError.
@@ -140,7 +144,7 @@ const HISTORY_TEXT: Record<string, string> = {
   Mean: '1 6+ 8+ 13=', MeanVarianceNormalization: '9 13=', MelWeightMatrix: '17', Min: '1 6+ 8+ 12= 13=',
   Mish: '18 22=', Mod: '10 13=', Mul: '1 6+ 7 13= 14=', Multinomial: '7 22=', Neg: '1 6+ 13=',
   NegativeLogLikelihoodLoss: '12 13= 22=', NonMaxSuppression: '10 11+', NonZero: '9 13=', Not: '1', OneHot: '9 11+',
-  Optional: '15', OptionalGetElement: '15 18=', OptionalHasElement: '15 18=', Or: '1 7', PRelu: '1 6+ 7+ 9= 16=',
+  Optional: '15', OptionalGetElement: '15 18=', OptionalHasElement: '15 18=', Or: '1 7', PRelu: '1 6+ 7 9= 16=',
   Pad: '1 2 11 13= 18 19 21=', Pow: '1 7 12= 13= 15=', QLinearConv: '10', QLinearMatMul: '10 21=',
   QuantizeLinear: '10 13+ 19 21', RNN: '1 7 14+ 22=', RandomNormal: '1 22=', RandomNormalLike: '1 22=',
   RandomUniform: '1 22=', RandomUniformLike: '1 22=', Range: '11', Reciprocal: '1 6+ 13=',
@@ -975,7 +979,7 @@ function resize(c: NodeCtx): void {
   }
   let ctm = attrString(n, 'coordinate_transformation_mode', 'half_pixel');
   const mode = attrString(n, 'mode', 'nearest');
-  if (c.v === 11 && ctm === 'tf_half_pixel_for_nn') {
+  if (ctm === 'tf_half_pixel_for_nn') {
     // x_orig = (x+0.5)/s = y + 0.5 with y the half_pixel coordinate: floor(y+0.5) = round_prefer_ceil(y)
     // and round_prefer_floor(y+0.5) = ceil(y); the other nearest modes have no half_pixel equivalent.
     const nm = attrString(n, 'nearest_mode', 'round_prefer_floor');
@@ -984,7 +988,7 @@ function resize(c: NodeCtx): void {
     n.attributes.set('coordinate_transformation_mode', S('half_pixel'));
     n.attributes.set('nearest_mode', S(map[nm]));
     ctm = 'half_pixel';
-    c.note('Resize-11 tf_half_pixel_for_nn → half_pixel with equivalent nearest_mode');
+    c.note('Resize tf_half_pixel_for_nn (removed in opset 13) → half_pixel with the equivalent nearest_mode');
   }
   if (c.v < 18) return c.final('Resize', inputs, n.attributes);
   // 18/19 → 13
@@ -1090,6 +1094,24 @@ function gemm(c: NodeCtx): void {
     c.note('Gemm < 7: broadcast attribute dropped (numpy broadcasting of C is equivalent)');
   }
   c.keep();
+}
+
+function prelu(c: NodeCtx): void {
+  if (c.v >= 7) return c.keep();
+  const n = c.node;
+  const [x, slope] = n.inputs;
+  const sd = c.dims(slope);
+  if (!sd) c.fail(`the shape of slope '${slope}' is unknown; PRelu < 7 broadcasts a 1-D slope per channel`);
+  if (sd.length !== 1) return c.keep(); // scalar, or already shaped like (a suffix of) the input
+  const rx = c.rank(x);
+  if (rx === undefined) c.fail(`the rank of '${x}' is unknown; PRelu < 7 applies a 1-D slope per channel (declare the input shape)`);
+  if (rx <= 2) return c.keep();
+  const init = c.facts.ownInitializers.has(slope) ? c.facts.constant(slope) : undefined;
+  const slope2 = init
+    ? c.constant('slope', { dtype: init.dtype, dims: [...init.dims, ...Array(rx - 2).fill(1)], data: init.data })
+    : c.emit1('Unsqueeze', [slope, c.ints(Array.from({ length: rx - 2 }, (_, i) => i + 1))]);
+  c.note('PRelu < 7: per-channel slope reshaped for numpy broadcasting');
+  c.final('PRelu', [x, slope2], n.attributes);
 }
 
 function cast(c: NodeCtx): void {
@@ -1207,7 +1229,7 @@ function gelu(c: NodeCtx): void {
   const k = (v: number) => c.like([v], [], x);
   let inner: string;
   if (approx === 'none') {
-    inner = c.emit1('Erf', [c.emit1('Div', [x, k(Math.SQRT2)])]);
+    inner = c.emit1('Erf', [c.emit1('Mul', [x, k(Math.SQRT1_2)])]);
   } else if (approx === 'tanh') {
     const x3 = c.emit1('Mul', [c.emit1('Mul', [x, x]), x]);
     const s = c.emit1('Add', [x, c.emit1('Mul', [x3, k(0.044715)])]);
@@ -1379,7 +1401,7 @@ const CONVERTERS: Record<string, Converter> = {
   Split: split, Slice: slice, Pad: pad, Clip: clip, Upsample: upsample, Resize: resize,
   BatchNormalization: batchNorm, Dropout: dropout,
   Softmax: softmaxLike, LogSoftmax: softmaxLike, Hardmax: softmaxLike,
-  Gemm: gemm, Cast: cast, CastLike: castLike, Concat: concat, TopK: topK, Reshape: reshape,
+  Gemm: gemm, PRelu: prelu, Cast: cast, CastLike: castLike, Concat: concat, TopK: topK, Reshape: reshape,
   LpPool: lpPool, GlobalLpPool: lpPool, AveragePool: averagePool,
   QuantizeLinear: quantize, DequantizeLinear: quantize,
   Gelu: gelu, Mish: mish, GroupNormalization: groupNorm, GridSample: gridSample, DFT: dft,

@@ -38,7 +38,7 @@ export function withSymbolicBatch(model: Model): Model | undefined {
   const out = g.outputs[0];
   if (g.inputs.length !== 1 || !inp?.shape || inp.shape.length < 2 || inp.shape[0] !== 1) return undefined;
   // An undeclared output shape is allowed: the probe at batch 2 checks the output's dim 0.
-  if (!out || (out.shape && (out.shape.length < 2 || typeof out.shape[0] === 'number' && out.shape[0] !== 1))) return undefined;
+  if (!out || (out.shape && (out.shape.length < 2 || (typeof out.shape[0] === 'number' && out.shape[0] !== 1)))) return undefined;
   const batched = (s: Dim[]): Dim[] => ['N', ...s.slice(1)];
   const valueInfo = new Map([...g.valueInfo].map(([k, v]) => [k, { name: v.name, dtype: v.dtype }]));
   return {

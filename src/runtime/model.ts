@@ -5,7 +5,7 @@
  */
 import { readFile } from 'fs/promises';
 import { availableParallelism } from 'os';
-import { UsageError } from '../errors';
+import { ModelError, UsageError } from '../errors';
 import { LossKind } from '../autodiff/loss';
 import { DEFAULT_MEMORY_BUDGET_MB } from './batching';
 import { Engine } from './engine';
@@ -75,7 +75,7 @@ export async function loadModel(source: Uint8Array | string, opts: LoadOptions =
   const budgetMB = opts.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
   if (!(budgetMB > 0)) throw new UsageError(`memoryBudgetMB must be positive (got ${opts.memoryBudgetMB})`);
   const verify = opts.verify ?? process.env.NODE_ENV === 'test';
-  const bytes = typeof source === 'string' ? await readFile(source) : source;
+  const bytes = typeof source === 'string' ? await readModelFile(source) : source;
   const prep: PrepareOptions = { provider, inputShape: opts.inputShape, seed: opts.seed, generaliseBatch: opts.generaliseBatch };
 
   if (opts.inProcess) {
@@ -98,5 +98,16 @@ export async function loadModel(source: Uint8Array | string, opts: LoadOptions =
   } catch (e) {
     await pool.close();
     throw e;
+  }
+}
+
+/** Reads a model file, turning file-system failures into a clear ModelError. */
+async function readModelFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new ModelError(`cannot read model file '${path}': ${why}`);
   }
 }

@@ -41,6 +41,8 @@ interface Job {
   settled: boolean;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Init of a restarted worker: a crash here counts towards MAX_CONSECUTIVE_CRASHES instead of failing the pool. */
+  restartInit?: boolean;
 }
 
 interface Slot {
@@ -148,7 +150,7 @@ export class WorkerPool {
     const worker = new Worker(filename, { workerData: this.opts.workerData ?? {}, ...(execArgv ? { execArgv } : {}) });
     const slot: Slot = { worker, alive: true };
     if (this.init) {
-      slot.initJob = this.makeJob(this.init.kind, this.init.payload, [], () => undefined, (e) => this.fail(e));
+      slot.initJob = { ...this.makeJob(this.init.kind, this.init.payload, [], () => undefined, (e) => this.fail(e)), restartInit: true };
     }
     worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
@@ -175,7 +177,7 @@ export class WorkerPool {
     if (i >= 0) this.slots.splice(i, 1);
     const job = slot.job ?? slot.initJob;
     const crash = new RuntimeFailure(`a runtime worker crashed${job ? ` while running '${job.kind}'` : ''} (${e.message}); it has been replaced`);
-    if (job) this.settle(job, crash);
+    if (job && !job.restartInit) this.settle(job, crash);
     if (this.closed) return;
     this.restarts++;
     if (++this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES) {

@@ -42,6 +42,8 @@ describe.each([
     expect(model.info).toMatchObject({ inputShape: [1, 28, 28], numClasses: 10, batched: true, batch: 'dynamic', provider: 'cpu', dtype: 'float32' });
     expect(model.info.modelSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(model.info.bytesPerSample.gradient).toBeGreaterThan(model.info.bytesPerSample.forward);
+    // torch names its input 'x' and output 'logits', which the gradient model reserves
+    expect(model.info.notes).toEqual(expect.arrayContaining([expect.stringMatching(/value 'x' renamed/)]));
   });
 
   test('when lossAndGrad runs then its logits equal predict and the loss is CE', async () => {
