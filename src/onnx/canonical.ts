@@ -601,7 +601,7 @@ class NodeCtx {
   like(values: number[], dims: number[], like: string): string {
     const d = this.facts.dtype(like);
     if (d && d !== 'string') return this.constant(d, numericTensor(d, dims, values));
-    this.note(`dtype of '${like}' unknown: constants cast with CastLike`);
+    this.note('constants for values of unknown dtype are cast with CastLike');
     return this.emit1('CastLike', [this.floats(values, dims, 'float64'), like]);
   }
 
@@ -711,9 +711,9 @@ class Canonicalizer {
     if (!history) {
       if (converter && EXPERIMENTAL.has(op)) { converter(new NodeCtx(this, node, 0, facts, out, uses)); return; }
       if (EXPERIMENTAL_REJECTED.has(op)) {
-        throw new ModelError(`experimental operator ${op} (node '${node.name}', opset ${this.opset}) has no opset-17 equivalent`);
+        throw new ModelError(`experimental operator ${op} (node '${node.name}', opset ${this.opset}) has no opset-17 equivalent`, { node: node.name, opType: op });
       }
-      throw new ModelError(`unknown ai.onnx operator ${op} (node '${node.name}', opset ${this.opset})`);
+      throw new ModelError(`unknown ai.onnx operator ${op} (node '${node.name}', opset ${this.opset})`, { node: node.name, opType: op });
     }
     const v = onnxSinceVersion(op, this.opset);
     if (v === undefined) {
@@ -792,7 +792,7 @@ function legacyBroadcast(c: NodeCtx): void {
   if (ax < 0 || trailing < 0) c.fail(`legacy broadcast of a rank-${rb} operand at axis ${axis} of a rank-${ra} operand is impossible`);
   let b2 = b;
   if (trailing > 0) {
-    const init = c.facts.ownInitializers.has(b) ? c.facts.constant(b) : undefined;
+    const init = c.facts.ownInitializers.has(b) ? c.constValue(b) : undefined;
     if (init) {
       b2 = c.constant('broadcast', { dtype: init.dtype, dims: [...init.dims, ...Array(trailing).fill(1)], data: init.data });
     } else {
@@ -997,6 +997,7 @@ function resize(c: NodeCtx): void {
   const policy = attrString(n, 'keep_aspect_ratio_policy', 'stretch');
   const sizesName = inputs[3] ?? '';
   if (policy !== 'stretch' && sizesName) c.fail(`keep_aspect_ratio_policy '${policy}' (opset 18) has no opset-17 equivalent`);
+  if (policy !== 'stretch') c.note('Resize 18: keep_aspect_ratio_policy dropped (it only applies to sizes; scales are used)');
   const axes = attrInts(n, 'axes');
   c.drop('antialias', 'keep_aspect_ratio_policy', 'axes');
   if (axes) {
@@ -1051,9 +1052,9 @@ function dropout(c: NodeCtx): void {
     if (attrInt(n, 'is_test', 0) === 0) c.note(`Dropout '${n.name}': is_test=0 (training mode) — run as inference (identity)`);
     c.drop('is_test');
   }
-  const ratio = attrFloat(n, 'ratio', 0.5);
+  const ratio = attrFloat(n, 'ratio');
   c.drop('ratio');
-  const inputs = [n.inputs[0], c.floats([ratio], [])];
+  const inputs = [n.inputs[0], ratio !== undefined ? c.floats([ratio], []) : ''];
   const mask = n.outputs[1] ?? '';
   c.note('Dropout < 12: ratio attribute → input');
   if (!mask || !c.used(mask)) {
@@ -1106,7 +1107,7 @@ function prelu(c: NodeCtx): void {
   const rx = c.rank(x);
   if (rx === undefined) c.fail(`the rank of '${x}' is unknown; PRelu < 7 applies a 1-D slope per channel (declare the input shape)`);
   if (rx <= 2) return c.keep();
-  const init = c.facts.ownInitializers.has(slope) ? c.facts.constant(slope) : undefined;
+  const init = c.facts.ownInitializers.has(slope) ? c.constValue(slope) : undefined;
   const slope2 = init
     ? c.constant('slope', { dtype: init.dtype, dims: [...init.dims, ...Array(rx - 2).fill(1)], data: init.data })
     : c.emit1('Unsqueeze', [slope, c.ints(Array.from({ length: rx - 2 }, (_, i) => i + 1))]);
