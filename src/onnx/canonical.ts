@@ -4,7 +4,7 @@
  * importing {'' → 17} at IR version ≥ 8.
  *
  * Conversion is node by node, from the op version in force at the model's declared opset
- * (OP_HISTORY below, after onnx/defs/operator_sets.h and docs/Changelog.md) to the version in
+ * (HISTORY_TEXT below, after onnx/defs/operator_sets.h and docs/Changelog.md) to the version in
  * force at opset 17. Version bumps that only widen types, or add an attribute/input whose
  * default keeps the old behaviour, need nothing; every other bump has a converter here or is
  * rejected with a ModelError naming op, node and opset. Names of existing node outputs never
@@ -35,7 +35,7 @@
  * - Upsample (7, 9, 10; and experimental 1) → Resize-13 (scales input, asymmetric coordinates,
  *   nearest_mode floor). Resize 10 → 13 form (asymmetric; nearest: floor when upsampling, ceil
  *   when downsampling, as ONNX Runtime's opset-10 kernel; needs constant scales in nearest mode).
- *   Resize 11/12: tf_half_pixel_for_nn (removed in 13) → half_pixel with the equivalent
+ *   Resize 11-17: tf_half_pixel_for_nn (removed in 13) → half_pixel with the equivalent
  *   nearest_mode where one exists (floor → round_prefer_ceil, round_prefer_floor → ceil), else
  *   ModelError; empty constant roi/scales → omitted inputs.
  * - LpPool/GlobalLpPool < 2: float p → int p. RoiAlign < 16: coordinate_transformation_mode =
@@ -64,7 +64,7 @@
  * - QuantizeLinear/DequantizeLinear 19/21: block_size must be 0; saturate dropped; output_dtype
  *   dropped when implied (an int8 output without zero point gets a zero zero-point); non-float32
  *   scales → ModelError.
- * - Gelu 20 → 0.5·x·(1+Erf(x/√2)) or 0.5·x·(1+Tanh(√(2/π)·(x+0.044715·x³))).
+ * - Gelu 20 → 0.5·x·(1+Erf(x·(1/√2))) or 0.5·x·(1+Tanh(√(2/π)·(x+0.044715·x³))).
  * - GroupNormalization 18 (scale/bias per group) and 21 (per channel; stash_type) → Reshape to
  *   [N, G, -1], ReduceMean/Sub/Mul/Sqrt/Div, per-group or per-channel affine, Reshape back.
  * - Mish 18 → x·Tanh(Softplus(x)). GridSample 20: modes linear/cubic → bilinear/bicubic (4-D only).
