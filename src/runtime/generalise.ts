@@ -11,6 +11,7 @@ import { Dim, Model, numel } from '../onnx/ir';
 import { encodeModel } from '../onnx/encode';
 import { Session, SessionOptions } from './session';
 import { HostData } from './tensor';
+import { mulberry32 } from '../util/random';
 
 /** How a model processes several samples: natively (free dim 0), after rewriting dim 0, or one at a time. */
 export type BatchMode = 'dynamic' | 'generalised' | 'perSample';
@@ -61,17 +62,6 @@ export interface Agreement {
   reason?: string;
 }
 
-/** Deterministic PRNG (mulberry32) in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Runs `candidate` on AGREEMENT_SAMPLES random samples (uniform [0,1), seeded) in one batch

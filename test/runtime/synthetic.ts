@@ -6,6 +6,7 @@
  */
 import { Attribute, DType, Model, Node, TensorValue } from '../../src/onnx/ir';
 import { encodeModel } from '../../src/onnx/encode';
+import { mulberry32 } from '../../src/util/random';
 
 export interface MlpSpec {
   /** Per-sample input shape. */
@@ -23,16 +24,7 @@ export interface MlpSpec {
   batchMean?: boolean;
 }
 
-function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rand = mulberry32;
 
 const node = (opType: string, inputs: string[], outputs: string[], attrs: Record<string, Attribute> = {}): Node => ({
   name: `${opType}_${outputs[0]}`, opType, domain: '', inputs, outputs, attributes: new Map(Object.entries(attrs)),

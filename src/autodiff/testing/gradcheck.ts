@@ -15,6 +15,7 @@ import { probeShapes } from '../../runtime/probe';
 import { buildGradientModel } from '../builder';
 import { toAttribute } from '../writer';
 import { AttrInput } from '../types';
+import { mulberry32 } from '../../util/random';
 
 /** One input of the op under test. */
 export type CheckInput =
@@ -54,17 +55,8 @@ export interface CheckResult {
   findings: string[];
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32), re-exported for tests. */
+export const rng = mulberry32;
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
