@@ -8,7 +8,7 @@
  * fan-out, and naming. Rules (rules/*.ts) only do local math.
  */
 import { UnsupportedOpError, ModelError } from '../errors';
-import { DType, Graph, Model, Node, TensorValue, attrInt, attrTensor, isFloat } from '../onnx/ir';
+import { DType, Graph, Model, Node, TensorValue, attrTensor, isFloat } from '../onnx/ir';
 import { topologicalOrder } from '../onnx/topo';
 import { classify, supportedOps } from './registry';
 import { GraphWriter } from './writer';
@@ -350,4 +350,3 @@ function unbroadcast(g: RuleContext, grad: string, like: string): string {
   return g.op('Reshape', [summed, g.shapeOf(like)]);
 }
 
-export { attrInt };

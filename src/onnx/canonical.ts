@@ -211,7 +211,6 @@ const NO_OPSET17_EQUIVALENT = new Set([
 // Attribute helpers
 // ---------------------------------------------------------------------------------------------
 const I = (value: number): Attribute => ({ type: 'int', value });
-const F = (value: number): Attribute => ({ type: 'float', value });
 const S = (value: string): Attribute => ({ type: 'string', value });
 const Is = (value: number[]): Attribute => ({ type: 'ints', value });
 
