@@ -1,0 +1,25 @@
+/** Row-wise helpers over flat [n, per] float32 arrays, shared by attacks. */
+
+/** argmax per row of an [n, C] matrix. */
+export function argmaxRows(logits: Float32Array, n: number): Int32Array {
+  const c = logits.length / n;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Copies rows `idx` of a into a new array. */
+export function selectRows(a: Float32Array, per: number, idx: readonly number[]): Float32Array {
+  const out = new Float32Array(idx.length * per);
+  idx.forEach((i, j) => out.set(a.subarray(i * per, (i + 1) * per), j * per));
+  return out;
+}
+
+/** Writes row j of `rows` to row idx[j] of `into`, where mask[j] (all rows when no mask). */
+export function scatterRows(into: Float32Array, per: number, idx: readonly number[], rows: Float32Array, mask?: Uint8Array): void {
+  idx.forEach((i, j) => { if (!mask || mask[j]) into.set(rows.subarray(j * per, (j + 1) * per), i * per); });
+}

@@ -1,0 +1,71 @@
+/**
+ * A linear classifier z = W·x + b as an ONNX model, with its closed-form minimal adversarial
+ * perturbation: to move x from class y to class j one needs (z_y − z_j)/‖w_y − w_j‖_*, where
+ * ‖·‖_* is the dual norm (ℓ1 for an ℓ∞ threat, ℓ2 for ℓ2); the minimum over j ≠ y is the
+ * distance to the decision boundary (when the box does not bind). Used by every attack's
+ * property test: broken exactly when ε exceeds it.
+ */
+import { encodeModel } from '../../onnx/encode';
+import { Model as OnnxModel } from '../../onnx/ir';
+import { loadModel, Model } from '../../runtime/model';
+import { Norm } from '../types';
+
+export interface Linear {
+  /** C×D weights. */
+  W: number[][];
+  b: number[];
+}
+
+/** Builds the ONNX graph logits = x·Wᵀ + b with a free batch dim. */
+export function linearOnnx({ W, b }: Linear): Uint8Array {
+  const C = W.length, D = W[0].length;
+  const m: OnnxModel = {
+    irVersion: 8, opsetImports: new Map([['', 17]]), producerName: 'gauntlet-test', producerVersion: '',
+    graph: {
+      name: 'linear',
+      nodes: [{ name: 'fc', opType: 'Gemm', domain: '', inputs: ['input', 'W', 'b'], outputs: ['scores'], attributes: new Map([['transB', { type: 'int', value: 1 }]]) }],
+      inputs: [{ name: 'input', dtype: 'float32', shape: ['N', D] }],
+      outputs: [{ name: 'scores', dtype: 'float32', shape: ['N', C] }],
+      initializers: new Map([
+        ['W', { dtype: 'float32', dims: [C, D], data: Float32Array.from(W.flat()) }],
+        ['b', { dtype: 'float32', dims: [C], data: Float32Array.from(b) }],
+      ]),
+      valueInfo: new Map(),
+    },
+  };
+  return encodeModel(m);
+}
+
+/** Loads the linear model in-process. */
+export function linearModel(lin: Linear): Promise<Model> {
+  return loadModel(linearOnnx(lin), { inProcess: true });
+}
+
+/** Distance from x (label y) to the nearest decision boundary in the given threat norm. */
+export function minimalPerturbation({ W, b }: Linear, x: ArrayLike<number>, y: number, norm: Norm): number {
+  const z = W.map((w, c) => w.reduce((s, wi, k) => s + wi * x[k], b[c]));
+  let best = Infinity;
+  for (let j = 0; j < W.length; j++) {
+    if (j === y) continue;
+    const diff = W[y].map((v, k) => v - W[j][k]);
+    const dual = norm === 'linf' ? diff.reduce((s, v) => s + Math.abs(v), 0) : Math.hypot(...diff);
+    best = Math.min(best, (z[y] - z[j]) / dual);
+  }
+  return best;
+}
+
+/** A fixed 3-class, 6-feature example with x in the box interior (box [−10, 10] does not bind). */
+export const TOY: { lin: Linear; x: number[]; y: number; lower: number; upper: number } = {
+  lin: {
+    W: [
+      [1.0, -0.5, 0.3, 0.8, -0.2, 0.1],
+      [-0.4, 0.9, 0.2, -0.6, 0.5, 0.3],
+      [0.2, 0.1, -0.8, 0.4, 0.6, -0.7],
+    ],
+    b: [0.1, -0.2, 0.05],
+  },
+  x: [0.6, 0.2, 0.4, 0.5, 0.3, 0.1],
+  y: 0,
+  lower: -10,
+  upper: 10,
+};

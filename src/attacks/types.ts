@@ -1,0 +1,85 @@
+/**
+ * Contracts of the attack library (STYLE.md §7–9): an attack is a pure async search over a
+ * narrow model interface. It proposes candidate adversarial examples; `runAttack` (run.ts)
+ * alone decides success, after a fresh forward pass of the original model on the projected
+ * example, with ‖δ‖ ≤ ε and the input box verified in float64.
+ */
+import { z } from 'zod';
+import type { Model } from '../runtime/model';
+
+export type Norm = 'linf' | 'l2';
+export const NORMS: readonly Norm[] = ['linf', 'l2'];
+
+/** What attacks may call: the runtime Model minus lifecycle. */
+export type AttackModel = Pick<Model, 'info' | 'predict' | 'lossAndGrad' | 'counters'>;
+
+/** The threat model: an ε-ball in a norm, intersected with the per-element input box. */
+export interface ThreatModel {
+  norm: Norm;
+  eps: number;
+}
+
+/** Samples to attack. All arrays are per element of x ([n, ...sampleShape]) or per sample. */
+export interface AttackBatch {
+  x: Float32Array;
+  n: number;
+  y: Int32Array;
+  /** Valid input box, elementwise (e.g. [0,1] pixels, or normalised coordinates). */
+  lower: Float32Array;
+  upper: Float32Array;
+}
+
+export interface AttackProgress {
+  attack: string;
+  done: number;
+  total: number;
+  /** Robust accuracy over the points processed so far (clean-correct and not yet broken). */
+  robustAccuracy: number;
+}
+
+export interface AttackContext {
+  /** Seed: an attack is deterministic for a given seed. */
+  seed: number;
+  /** Cooperative cancellation: attacks check it between iterations. */
+  signal?: AbortSignal;
+  onProgress?: (p: AttackProgress) => void;
+  /** Draws used to decide success on a model with random ops (majority vote). Default 9. */
+  successDraws?: number;
+}
+
+/** What a search returns: one candidate per sample (x itself where it found nothing). */
+export interface Candidates {
+  xAdv: Float32Array;
+}
+
+/** Verified outcome of one attack on a batch. */
+export interface AttackResult {
+  attack: string;
+  n: number;
+  /** 1 where the clean input is classified correctly. */
+  cleanCorrect: Uint8Array;
+  /** 1 where a verified adversarial example exists (clean-misclassified points count as broken with δ = 0). */
+  success: Uint8Array;
+  /** The verified adversarial example where success, else x. */
+  xAdv: Float32Array;
+  /** ‖xAdv − x‖ in the threat norm, float64 (0 where no success). */
+  norms: Float64Array;
+  /** Predicted class of xAdv (of x where no success). */
+  advPred: Int32Array;
+  /** Samples through predict / lossAndGrad during the attack, including verification. */
+  forwardCalls: number;
+  gradientCalls: number;
+  seconds: number;
+}
+
+/** Declarative head + search function of one attack. */
+export interface AttackDefinition<P> {
+  name: string;
+  /** Paper the implementation follows. */
+  paper: string;
+  /** Capability needed: logits only (black-box) or gradients. */
+  needs: 'logits' | 'gradients';
+  /** One zod schema: validator, TypeScript type and CLI/API documentation. */
+  params: z.ZodType<P>;
+  search(model: AttackModel, batch: AttackBatch, threat: ThreatModel, params: P, ctx: AttackContext): Promise<Candidates>;
+}
