@@ -14,7 +14,12 @@
  * repeated to fill the batch (sample i = image i mod 500), labels alike.
  *
  * Options (after `--`): --models a,b  --batches 1,32,128  --threads N  --budget seconds
- *   --no-worker  --no-torch
+ *   --rounds R  --no-worker  --no-torch
+ *
+ * Rounds: the whole sequence (every model, both paths, torch) runs R times (default 3) and each
+ * cell reports the lowest of its R medians; a cell whose round medians differ by more than 1.5×
+ * is listed as noisy. Both sides are treated alike, so ratios stay fair.
+ * Environment: BENCH_PYTHON (default /usr/bin/python3) runs bench/torch_grad.py.
  */
 import { spawnSync } from 'child_process';
 import { readFileSync } from 'fs';
@@ -22,11 +27,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { readNpz } from '../src/data';
 import { NdArray } from '../src/data/npy';
-import { loadModel } from '../src/runtime/model';
+import { ModelInfo, loadModel } from '../src/runtime/model';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
-const PYTHON = '/usr/bin/python3';
+/** The system interpreter (has torch on dev machines; the default pyenv python3 does not). BENCH_PYTHON overrides. */
+const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'torch_grad.py');
 const CHILD_MARK = '@@bench-result ';
 const MIN_REPS = 5;
@@ -42,6 +48,8 @@ interface Options {
   batches: number[];
   threads: number;
   budget: number;
+  /** Whole-benchmark repetitions; each cell reports its best per-round median (robust to bursts of load on shared machines). */
+  rounds: number;
   worker: boolean;
   torch: boolean;
 }
@@ -60,7 +68,7 @@ interface Row {
 interface ChildResult {
   model: string;
   path: Path;
-  info?: Record<string, unknown>;
+  info?: ModelInfo;
   loadMs?: number;
   baselineRssMB?: number;
   check?: { logitsMaxAbs: number; gradMaxAbs: number; gradMaxRel: number; ok: boolean };
@@ -90,7 +98,8 @@ function parseArgs(argv: string[]): Options & { child?: { model: string; path: P
     models: Object.keys(manifest.models).sort(byFixtureOrder),
     batches: [1, 32, 128],
     threads: Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length),
-    budget: 0.6,
+    budget: 0.4,
+    rounds: 3,
     worker: true,
     torch: true,
   };
@@ -105,6 +114,7 @@ function parseArgs(argv: string[]): Options & { child?: { model: string; path: P
     else if (a === '--batches') opts.batches = next().split(',').filter(Boolean).map(Number);
     else if (a === '--threads') opts.threads = Number(next());
     else if (a === '--budget') opts.budget = Number(next());
+    else if (a === '--rounds') opts.rounds = Number(next());
     else if (a === '--no-worker') opts.worker = false;
     else if (a === '--no-torch') opts.torch = false;
     else if (a === '--child') {
@@ -115,6 +125,7 @@ function parseArgs(argv: string[]): Options & { child?: { model: string; path: P
   for (const m of opts.models) if (!manifest.models[m]) throw new Error(`unknown model '${m}' (fixtures/manifest.json has ${Object.keys(manifest.models).join(', ')})`);
   if (opts.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error('--batches: positive integers');
   if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new Error('--threads: a positive integer');
+  if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds: a positive integer');
   return opts;
 }
 
@@ -183,7 +194,7 @@ async function runChild(model: string, p: Path, opts: Options): Promise<ChildRes
   });
   out.loadMs = Date.now() - t0;
   try {
-    out.info = { ...m.info } as unknown as Record<string, unknown>;
+    out.info = { ...m.info };
     const perModel = m.info.inputShape.reduce((a, b) => a * b, 1);
     if (perModel !== per) throw new Error(`model input ${JSON.stringify(m.info.inputShape)} (${perModel} values) vs eval data ${per} values per sample`);
 
@@ -275,6 +286,22 @@ function ortVersion(): string {
   }
 }
 
+/** Best (lowest) per-round median per cell; peak RSS is the largest seen; a round's error is kept only if no round succeeded. */
+function mergeRounds(prev: ChildResult | undefined, cur: ChildResult): ChildResult {
+  if (!prev || prev.error) return cur.error && prev ? prev : cur;
+  if (cur.error) return prev;
+  const min = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+  const rows = prev.rows.map((r) => {
+    const q = cur.rows.find((x) => x.batch === r.batch);
+    if (!q) return r;
+    if (r.error) return q;
+    if (q.error) return r;
+    return { ...r, forwardMs: min(r.forwardMs, q.forwardMs), gradMs: min(r.gradMs, q.gradMs), forwardReps: (r.forwardReps ?? 0) + (q.forwardReps ?? 0),
+      gradReps: (r.gradReps ?? 0) + (q.gradReps ?? 0), peakRssMB: Math.max(r.peakRssMB ?? 0, q.peakRssMB ?? 0) };
+  });
+  return { ...prev, rows };
+}
+
 async function runParent(opts: Options, argv: string[]): Promise<void> {
   const started = new Date();
   const load0 = os.loadavg();
@@ -285,19 +312,34 @@ async function runParent(opts: Options, argv: string[]): Promise<void> {
   let torchVersion = '';
   const paths: Path[] = opts.worker ? ['inProcess', 'worker'] : ['inProcess'];
 
-  for (const model of opts.models) {
-    for (const p of paths) {
-      process.stderr.write(`${model} [${p}]\n`);
-      results.set(`${model}:${p}`, spawnChild(model, p, opts));
-    }
-    if (opts.torch && torchStatus?.status !== 'no-torch' && torchStatus?.status !== 'error') {
-      process.stderr.write(`${model} [torch]\n`);
-      const t = runTorch([model], opts);
-      torchStatus = t;
-      if (t.status === 'ok') {
-        torchVersion = `${t.torch} (${t.threads} threads)`;
-        for (const r of t.results ?? []) torchRows.set(`${r.model}:${r.batch}`, r);
-        for (const [k, v] of Object.entries(t.checks ?? {})) torchChecks[k] = v.logits_max_abs;
+  // Per cell, the spread of the per-round medians (max/min of lossAndGrad ms), to flag noisy cells.
+  const gradRounds = new Map<string, number[]>();
+  const keepRound = (key: string, ms: number | undefined) => {
+    if (ms !== undefined) gradRounds.set(key, [...(gradRounds.get(key) ?? []), ms]);
+  };
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const model of opts.models) {
+      for (const p of paths) {
+        process.stderr.write(`round ${round}/${opts.rounds}: ${model} [${p}]\n`);
+        const c = spawnChild(model, p, opts);
+        c.rows.forEach((r) => keepRound(`${model}:${p}:${r.batch}`, r.gradMs));
+        results.set(`${model}:${p}`, mergeRounds(results.get(`${model}:${p}`), c));
+      }
+      if (opts.torch && torchStatus?.status !== 'no-torch' && torchStatus?.status !== 'error') {
+        process.stderr.write(`round ${round}/${opts.rounds}: ${model} [torch]\n`);
+        const t = runTorch([model], opts);
+        torchStatus = t;
+        if (t.status === 'error') torchRows.clear(); // abort the comparison as a whole
+        if (t.status === 'ok') {
+          torchVersion = `${t.torch} (${t.threads} threads)`;
+          for (const r of t.results ?? []) {
+            const key = `${r.model}:${r.batch}`;
+            keepRound(`${key}:torch`, r.grad_ms);
+            const prev = torchRows.get(key);
+            torchRows.set(key, prev ? { ...r, forward_ms: Math.min(prev.forward_ms, r.forward_ms), grad_ms: Math.min(prev.grad_ms, r.grad_ms) } : r);
+          }
+          for (const [k, v] of Object.entries(t.checks ?? {})) torchChecks[k] = v.logits_max_abs;
+        }
       }
     }
   }
@@ -312,7 +354,8 @@ async function runParent(opts: Options, argv: string[]): Promise<void> {
   L.push(`- threads used: ${opts.threads} (Gauntlet \`threads\` option${opts.torch ? '; torch.set_num_threads' : ''})`);
   L.push(`- onnxruntime-node ${ortVersion()}, Node ${process.version}` + (torchVersion ? `, torch ${torchVersion}` : ''));
   L.push(`- load average (1 min) before/after: ${load0[0].toFixed(2)} / ${load1[0].toFixed(2)}`);
-  L.push(`- timing: ${WARMUP} warm-up calls, then median of ${MIN_REPS}–${MAX_REPS} repetitions (${opts.budget}s budget per measurement); loss 'ce'; real eval images repeated to fill the batch`);
+  L.push(`- timing: ${WARMUP} warm-up calls, then median of ${MIN_REPS}–${MAX_REPS} repetitions (${opts.budget}s budget per measurement); ` +
+    `best of ${opts.rounds} round median${opts.rounds > 1 ? 's' : ''}; loss 'ce'; real eval images repeated to fill the batch`);
   L.push('');
   if (opts.torch && torchStatus?.status === 'no-torch') L.push(`torch: not installed, ratio skipped (${torchStatus.message})`, '');
   else if (opts.torch && torchStatus?.status === 'error') L.push(`torch: comparison aborted: ${torchStatus.message}`, '');
@@ -361,15 +404,19 @@ async function runParent(opts: Options, argv: string[]): Promise<void> {
   for (const model of opts.models) {
     const c = results.get(`${model}:inProcess`)!;
     if (c.info) {
-      const i = c.info as { batch?: string; batched?: boolean; batchNote?: string; inputShape?: number[]; strippedSoftmax?: string };
+      const i = c.info;
       if (i.batch !== 'dynamic' || !i.batched) notes.push(`${model}: batch mode '${i.batch ?? (i.batched ? 'batched' : 'unbatched')}'${i.batchNote ? ` (${i.batchNote})` : ''}`);
     }
     if (c.check) {
       notes.push(`${model}: golden check (8 images, ce): logits max abs ${c.check.logitsMaxAbs.toExponential(1)}, grad max rel ${c.check.gradMaxRel.toExponential(1)}` +
         (c.check.ok ? '' : '  ** MISMATCH: timings are of a wrong graph **') +
-        (torchChecks[model] !== undefined ? `; torch twin logits vs golden ${torchChecks[model].toExponential(1)}` : ''));
+        (torchChecks[model] !== undefined ? `; torch twin logits vs golden ${torchChecks[model].toExponential(1)}` : '') +
+        (c.loadMs !== undefined ? `; loadModel ${c.loadMs} ms` : ''));
     }
-    if (c.loadMs !== undefined) notes.push(`${model}: loadModel ${c.loadMs} ms (in-process), RSS before load ${fmt(c.baselineRssMB, 0)} MB`);
+    const tb = torchRows.get(`${model}:${Math.max(...opts.batches)}`);
+    if (tb) {
+      notes.push(`${model}: torch forward at batch ${tb.batch} ${fmtMs(tb.forward_ms)} ms (torch's own grad/forward ${fmt(tb.grad_ms / tb.forward_ms)})`);
+    }
   }
   // Targets: lossAndGrad/forward ≤ 3.0 at the largest batch on the conv fixtures; Gauntlet/torch ≤ 1.0.
   const big = Math.max(...opts.batches);
@@ -389,6 +436,9 @@ async function runParent(opts: Options, argv: string[]): Promise<void> {
     targetLines.push(`- ${model} @ batch ${big}: ${parts.join('; ')}`);
   }
   L.push('', `Targets (in-process, batch ${big}):`, '', ...targetLines);
+  const noisy = [...gradRounds].filter(([, v]) => v.length > 1 && Math.max(...v) / Math.min(...v) > 1.5)
+    .map(([k, v]) => `${k} (${v.map((x) => fmtMs(x)).join(' / ')} ms)`);
+  if (opts.rounds > 1) notes.push(noisy.length ? `noisy cells (lossAndGrad round medians differ > 1.5×; the table shows the best): ${noisy.join('; ')}` : 'no cell\'s round medians differ by more than 1.5×');
   L.push('', 'Notes:', '', ...notes.map((n) => `- ${n}`));
   L.push('', '- peak RSS: getrusage maxRSS of a fresh child process per (model, path), read after each batch (batches run in increasing order); it includes Node and ONNX Runtime themselves.');
   if (opts.torch && torchStatus?.status === 'ok') {
@@ -398,7 +448,7 @@ async function runParent(opts: Options, argv: string[]): Promise<void> {
 }
 
 function labelOf(c: ChildResult): string {
-  const b = (c.info as { batch?: string } | undefined)?.batch;
+  const b = c.info?.batch;
   return b && b !== 'dynamic' ? `${c.model} (${b})` : c.model;
 }
 

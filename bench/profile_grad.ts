@@ -4,7 +4,9 @@
  * profiling at one batch size, and sums kernel time per op type and per gradient rule (the
  * forward op whose rule emitted the node; rule nodes are named '<forward node>_Grad/...').
  *
- *   npm run build && node dist/bench/profile_grad.js [--models cnn,resnet] [--batch 128] [--threads 2] [--reps 20]
+ *   npm run build && node dist/bench/profile_grad.js [--models cnn,resnet] [--batch 128] [--threads 2] [--reps 20] [--whatif]
+ *
+ * --whatif profiles the gradient graph after the candidate rewrites of whatif-rewrites.ts.
  *
  * A diagnostic companion of grad.ts (not part of `npm run bench:grad`). It talks to
  * onnxruntime-node directly because the runtime's Session wrapper does not expose profiling.
@@ -19,6 +21,7 @@ import { encodeModel } from '../src/onnx/encode';
 import { Model } from '../src/onnx/ir';
 import { buildGradientModel } from '../src/autodiff/builder';
 import { prepareModel } from '../src/runtime/prepare';
+import { clone, convFlip, reluMul, unpool } from './whatif-rewrites';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
@@ -103,7 +106,8 @@ async function main(): Promise<void> {
   const batch = Number(get('--batch', '128'));
   const threads = Number(get('--threads', String(os.availableParallelism())));
   const reps = Number(get('--reps', '20'));
-  const L: string[] = [`# Gradient-graph profile (batch ${batch}, ${threads} threads, ${reps} runs after ${WARMUP} warm-up, onnxruntime-node ${ort.env.versions?.node ?? '?'})`, ''];
+  const whatif = argv.includes('--whatif');
+  const L: string[] = [`# Gradient-graph profile${whatif ? ' with the grad_whatif rewrites applied' : ''} (batch ${batch}, ${threads} threads, ${reps} runs after ${WARMUP} warm-up, onnxruntime-node ${ort.env.versions?.node ?? '?'})`, ''];
 
   for (const name of models) {
     const entry = manifest.models[name];
@@ -118,6 +122,11 @@ async function main(): Promise<void> {
     const logitsMeta = prepared.shapes.get(prepared.logits)!;
     const fwd: Model = { ...model, graph: { ...model.graph, outputs: [{ name: prepared.logits, dtype: logitsMeta.dtype }] } };
     const gm = buildGradientModel(decodeModel(prepared.bytes), { loss: 'ce', shapes: prepared.shapes });
+    if (whatif) {
+      const m = clone(gm.model);
+      [reluMul, convFlip, unpool].forEach((r) => r(m));
+      gm.model = m;
+    }
     const gradOps = new Map<string, number>();
     gm.model.graph.nodes.forEach((n) => gradOps.set(n.opType, (gradOps.get(n.opType) ?? 0) + 1));
     const fwdOpOf = new Map(model.graph.nodes.map((n) => [n.name, n.opType]));

@@ -50,9 +50,9 @@ class CheckFailed(Exception):
 
 def import_deps():
     """Imports numpy/onnx/torch and the fixture generator's module classes (its main() is guarded)."""
+    import torch  # noqa: F401  (first, so that a missing torch is what gets reported)
     import numpy as np  # noqa: F401
     import onnx  # noqa: F401
-    import torch  # noqa: F401
 
     sys.dont_write_bytecode = True  # do not leave fixtures/__pycache__ behind
     sys.path.insert(0, FIXTURES)
