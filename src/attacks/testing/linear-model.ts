@@ -69,3 +69,22 @@ export const TOY: { lin: Linear; x: number[]; y: number; lower: number; upper: n
   lower: -10,
   upper: 10,
 };
+
+/**
+ * A fixed 3-class, 16-feature example (a flat vector an attack may read as a 4×4 image), x in
+ * the box interior (box [−10, 10] does not bind).
+ */
+export const TOY16: { lin: Linear; x: number[]; y: number; lower: number; upper: number } = {
+  lin: {
+    W: [
+      [0.96, -0.39, -0.03, 0.64, 0.02, -0.31, -0.85, 0.53, 0.99, 0.65, -0.08, 0.89, 0.78, 0.94, 0.26, -0.5],
+      [-0.05, -0.39, 0.54, 0.73, 0.29, 0.56, 0.57, 0.31, -0.09, -0.85, -0.35, -0.59, 0.5, -0.8, -0.44, -0.87],
+      [0.26, 0.85, -0.3, -0.58, -1, 0.36, 0.62, -0.9, 0.19, 0.41, 0.87, -0.93, 0.13, 0.8, 0.17, 0.68],
+    ],
+    b: [0, 0.1, -0.1],
+  },
+  x: [0.46, 0.26, 0.26, 0.52, 0.72, 0.31, 0.09, 0.86, 0.44, 0.89, 0.15, 0.01, 0.19, 0.76, 0.43, 0.73],
+  y: 0,
+  lower: -10,
+  upper: 10,
+};
