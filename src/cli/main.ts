@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { GauntletError } from '../errors';
 import { predictCommand } from './predict';
 import { gradCommand } from './grad';
+import { attackCommand } from './attack';
 import { GAUNTLET_VERSION } from '../version';
 
 export const EXIT_OK = 0;
@@ -29,7 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     .version(GAUNTLET_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(predictCommand(done))
-    .addCommand(gradCommand(done));
+    .addCommand(gradCommand(done))
+    .addCommand(attackCommand(done));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   if (argv.length === 0) {

@@ -1,0 +1,191 @@
+import { CancelledError, UsageError } from '../errors';
+import { loadEvalSet, sliceEvalSet } from '../data';
+import { loadModel, Model } from '../runtime/model';
+import { mulberry32 } from '../util/random';
+import { altPgd, AltPgdParams, stageOf, stageStart } from './alt-pgd';
+import { parseParams, robustAccuracy, runAttack } from './run';
+import { rowNorms } from './project';
+import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
+import { AttackBatch, AttackModel, Norm } from './types';
+
+const NORMS: Norm[] = ['linf', 'l2'];
+const params = (p: Partial<AltPgdParams> = {}): AltPgdParams => parseParams(altPgd, p);
+const logitsOf = ({ W, b }: Linear, x: ArrayLike<number>) => W.map((w, c) => w.reduce((s, wi, k) => s + wi * x[k], b[c]));
+const row = (a: Float32Array, i: number, per: number) => Array.from(a.subarray(i * per, (i + 1) * per));
+
+function randomLinear(seed: number, C: number, D: number): Linear {
+  const rng = mulberry32(seed);
+  return { W: [...Array(C)].map(() => [...Array(D)].map(() => 2 * rng() - 1)), b: [...Array(C)].map(() => 0.4 * rng() - 0.2) };
+}
+
+function randomBatch(lin: Linear, seed: number, N: number, box: (x: number[], rng: () => number) => [number[], number[]]): AttackBatch {
+  const rng = mulberry32(seed);
+  const D = lin.W[0].length;
+  const xs: number[] = [], ys: number[] = [], lo: number[] = [], hi: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const x = [...Array(D)].map(() => 2 * rng() - 1);
+    const z = logitsOf(lin, Float32Array.from(x));
+    ys.push(z.indexOf(Math.max(...z)));
+    const [l, h] = box(x, rng);
+    xs.push(...x); lo.push(...l); hi.push(...h);
+  }
+  return { x: Float32Array.from(xs), n: N, y: Int32Array.from(ys), lower: Float32Array.from(lo), upper: Float32Array.from(hi) };
+}
+const wideBox = (x: number[]): [number[], number[]] => [x.map(() => -10), x.map(() => 10)];
+
+function expectInThreatSet(xAdv: Float32Array, b: AttackBatch, norm: Norm, eps: number): void {
+  for (const d of rowNorms(xAdv, b.x, b.n, norm)) expect(d).toBeLessThanOrEqual(eps);
+  for (let k = 0; k < xAdv.length; k++) {
+    expect(xAdv[k]).toBeGreaterThanOrEqual(b.lower[k]);
+    expect(xAdv[k]).toBeLessThanOrEqual(b.upper[k]);
+  }
+}
+
+/** Distance from a candidate to the ε-ball's best point for its top wrong class (0 at a local maximum of margin ascent). */
+function distanceToWrongOptimum(lin: Linear, x: number[], y: number, cand: number[], norm: Norm, eps: number): number {
+  const z = logitsOf(lin, cand).map((v, c) => (c === y ? -Infinity : v));
+  const k = z.indexOf(Math.max(...z));
+  const dir = lin.W[k].map((w, q) => w - lin.W[y][q]);
+  const len = Math.hypot(...dir);
+  const diff = x.map((v, q) => (norm === 'linf' ? v + eps * Math.sign(dir[q]) : v + (eps * dir[q]) / len) - cand[q]);
+  return norm === 'linf' ? Math.max(...diff.map(Math.abs)) : Math.hypot(...diff);
+}
+
+function spy(model: AttackModel) {
+  const calls: { n: number; loss: string; target?: number[] }[] = [];
+  const m: AttackModel = {
+    info: model.info,
+    predict: (x, n, o) => model.predict(x, n, o),
+    counters: () => model.counters(),
+    lossAndGrad: (x, n, y, o) => {
+      calls.push({ n, loss: o.loss, target: o.target && Array.from(o.target) });
+      return model.lossAndGrad(x, n, y, o);
+    },
+  };
+  return { model: m, calls };
+}
+
+const toyBatch = (): AttackBatch => ({
+  x: Float32Array.from(TOY.x), n: 1, y: Int32Array.of(TOY.y),
+  lower: new Float32Array(TOY.x.length).fill(TOY.lower), upper: new Float32Array(TOY.x.length).fill(TOY.upper),
+});
+
+describe('alternating-loss schedule', () => {
+  it('when T = 100, then three losses switch at t = 33 and 66 and two at t = 50 (the paper\'s code)', () => {
+    const at = (T: number, L: number) => [...Array(T)].map((_, t) => stageOf(t, T, L));
+    const three = at(100, 3);
+    expect([three.indexOf(1), three.indexOf(2)]).toEqual([33, 66]);
+    expect(at(100, 2).indexOf(1)).toBe(50);
+    expect(at(5, 3)).toEqual([0, 1, 1, 2, 2]);
+    expect(stageOf(100, 100, 3)).toBe(2); // the final evaluation belongs to the last stage
+    expect(stageStart(3, 100, 3)).toBe(100);
+  });
+});
+
+describe('alt-pgd on linear models', () => {
+  let toy: Model;
+  let two: Model;
+  let five: Model;
+  const FIVE = randomLinear(7, 5, 8);
+  beforeAll(async () => { [toy, two, five] = await Promise.all([linearModel(TOY.lin), linearModel({ W: [[1, 0.5], [-0.5, 1]], b: [0, 0] }), linearModel(FIVE)]); });
+  afterAll(async () => { await Promise.all([toy.close(), two.close(), five.close()]); });
+
+  it('when run for 10 steps, then it ascends CE, CW, DLR in blocks of ⌊T/3⌋ (one gradient call per iteration, final evaluation in the last stage)', async () => {
+    const s = spy(toy);
+    await altPgd.search(s.model, toyBatch(), { norm: 'linf', eps: 0.01 }, params({ steps: 10 }), { seed: 1 });
+    expect(s.calls.map((c) => c.loss)).toEqual(['ce', 'ce', 'ce', 'cw', 'cw', 'cw', 'dlr', 'dlr', 'dlr', 'dlr', 'dlr']);
+    const s2 = spy(toy);
+    await altPgd.search(s2.model, toyBatch(), { norm: 'l2', eps: 0.01 }, params({ steps: 4, losses: ['cw', 'ce'] }), { seed: 1 });
+    expect(s2.calls.map((c) => c.loss)).toEqual(['cw', 'cw', 'ce', 'ce', 'ce']);
+  });
+
+  it('when the model has too few classes for DLR, then DLR is dropped from the cycle; with only DLR, UsageError', async () => {
+    const b: AttackBatch = { x: Float32Array.of(1, 0), n: 1, y: Int32Array.of(0), lower: Float32Array.of(-5, -5), upper: Float32Array.of(5, 5) };
+    const s = spy(two);
+    await altPgd.search(s.model, b, { norm: 'linf', eps: 0.01 }, params({ steps: 4 }), { seed: 1 });
+    expect(s.calls.map((c) => c.loss)).toEqual(['ce', 'ce', 'cw', 'cw', 'cw']);
+    await expect(runAttack(altPgd, two, b, { norm: 'linf', eps: 0.1 }, { losses: ['dlr'] }, { seed: 1 })).rejects.toThrow(UsageError);
+    const t = spy(toy); // targeted DLR needs 4 classes; the toy has 3
+    await altPgd.search(t.model, toyBatch(), { norm: 'linf', eps: 0.01 }, params({ steps: 4, targeted: 'next' }), { seed: 1 });
+    expect(t.calls.map((c) => c.loss)).toEqual(['ce', 'ce', 'cw', 'cw', 'cw']);
+    expect(t.calls[0].target).toEqual([1]);
+  });
+
+  describe.each(NORMS)('%s', (norm) => {
+    it('when ε = 1.02·d, then the toy point is broken; at 0.98·d it is not', async () => {
+      const d = minimalPerturbation(TOY.lin, TOY.x, TOY.y, norm);
+      const hi = await runAttack(altPgd, toy, toyBatch(), { norm, eps: 1.02 * d }, {}, { seed: 1 });
+      const lo = await runAttack(altPgd, toy, toyBatch(), { norm, eps: 0.98 * d }, {}, { seed: 1 });
+      expect(hi.success[0]).toBe(1);
+      expect(lo.success[0]).toBe(0);
+    });
+
+    it('when the schedule is stage-cosine with stepSize 2ε (the paper\'s MD-style setting), then the toy point breaks at 1.02·d', async () => {
+      const d = minimalPerturbation(TOY.lin, TOY.x, TOY.y, norm);
+      const r = await runAttack(altPgd, toy, toyBatch(), { norm, eps: 1.02 * d }, { schedule: 'stage-cosine', stepSize: 2.04 * d }, { seed: 1 });
+      expect(r.success[0]).toBe(1);
+    });
+
+    it('when attacking 60 points of a 5-class model, then none below 0.98·d breaks and every miss above 1.02·d sits at a wrong class\'s optimum', async () => {
+      // Margin-type ascent has genuine local maxima on multi-class linear models (see
+      // pgd.test.ts). 300 steps at Madry's step so that the L2 ascent has converged.
+      const b = randomBatch(FIVE, 11, 60, wideBox);
+      const ds = [...Array(b.n)].map((_, i) => minimalPerturbation(FIVE, row(b.x, i, 8), b.y[i], norm));
+      const eps = [...ds].sort((u, v) => u - v)[30];
+      const p = { steps: 300, stepSize: (2.5 * eps) / 100 };
+      const cand = await altPgd.search(five, b, { norm, eps }, params(p), { seed: 2 });
+      expectInThreatSet(cand.xAdv, b, norm, eps);
+      const r = await runAttack(altPgd, five, b, { norm, eps }, p, { seed: 2 });
+      let misses = 0;
+      ds.forEach((di, i) => {
+        if (eps <= 0.98 * di) expect(r.success[i]).toBe(0);
+        if (eps >= 1.02 * di && !r.success[i]) {
+          misses++;
+          expect(distanceToWrongOptimum(FIVE, row(b.x, i, 8), b.y[i], row(cand.xAdv, i, 8), norm, eps)).toBeLessThan(0.1 * eps);
+        }
+      });
+      expect(misses).toBeLessThanOrEqual(2);
+    });
+
+    it('when the box binds, then candidates stay in the box and the ε-ball', async () => {
+      const b = randomBatch(FIVE, 12, 30, (x, rng) => [x.map((v) => v - 0.3 * rng()), x.map((v) => v + 0.3 * rng())]);
+      const cand = await altPgd.search(five, b, { norm, eps: 0.5 }, params({ steps: 30 }), { seed: 3 });
+      expectInThreatSet(cand.xAdv, b, norm, 0.5);
+    });
+  });
+
+  it('when run twice with one seed, then the candidates are identical', async () => {
+    const b = randomBatch(FIVE, 16, 10, wideBox);
+    const a = await altPgd.search(five, b, { norm: 'linf', eps: 0.05 }, params({ steps: 6 }), { seed: 9 });
+    const c = await altPgd.search(five, b, { norm: 'linf', eps: 0.05 }, params({ steps: 6 }), { seed: 9 });
+    expect(Array.from(c.xAdv)).toEqual(Array.from(a.xAdv));
+  });
+
+  it.each([[{ losses: [] }], [{ losses: ['ce', 'mse'] }], [{ losses: 'ce' }], [{ schedule: 'step' }], [{ steps: -3 }], [{ loss: 'ce' }]])(
+    'when params are %j, then runAttack rejects them with UsageError', async (bad) => {
+      await expect(runAttack(altPgd, toy, toyBatch(), { norm: 'linf', eps: 0.1 }, bad, { seed: 1 })).rejects.toThrow(UsageError);
+    });
+
+  it('when the signal fires during the run, then the search stops with CancelledError', async () => {
+    const ac = new AbortController();
+    await expect(altPgd.search(toy, toyBatch(), { norm: 'linf', eps: 0.01 }, params(),
+      { seed: 1, signal: ac.signal, onProgress: () => ac.abort() })).rejects.toThrow(CancelledError);
+  });
+});
+
+describe('alt-pgd on the fixture CNN (smoke)', () => {
+  let cnn: Model;
+  beforeAll(async () => { cnn = await loadModel('fixtures/models/cnn.onnx', { inProcess: true }); });
+  afterAll(async () => { await cnn.close(); });
+
+  // 30 points and 20 steps keep the test fast. Measured robust accuracy on these 30 points:
+  // 0.667 (ε = 0.1) and 0 (ε = 0.3) with 20 steps; 0.633 and 0 with the default 100.
+  it('when ε = 0.3 (L∞), then most points break; at ε = 0.1 many stay robust', async () => {
+    const data = sliceEvalSet(loadEvalSet('fixtures/data/mnist-eval.npz'), 0, 30);
+    const batch: AttackBatch = { x: data.x, n: data.n, y: data.y, lower: data.lower, upper: data.upper };
+    const strong = await runAttack(altPgd, cnn, batch, { norm: 'linf', eps: 0.3 }, { steps: 20 }, { seed: 1 });
+    const weak = await runAttack(altPgd, cnn, batch, { norm: 'linf', eps: 0.1 }, { steps: 20 }, { seed: 1 });
+    expect(robustAccuracy(strong)).toBeLessThan(0.2);
+    expect(robustAccuracy(weak)).toBeGreaterThan(0.3);
+  });
+});
