@@ -32,10 +32,10 @@
 import { z } from 'zod';
 import { LossKind } from '../autodiff/loss';
 import { CancelledError, UsageError } from '../errors';
-import { mulberry32 } from '../util/random';
+import { sampleRng } from '../util/random';
 import { ceilF32, floorF32, project } from './project';
 import { gaussian, gradientStep } from './steps';
-import { argmaxRows, scatterRows, selectRows } from './tensor';
+import { argmaxRows, batchIds, scatterRows, selectBatch, selectRows } from './tensor';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, Norm, ThreatModel } from './types';
 
 const PAPER = 'F. Croce, M. Hein, "Reliable evaluation of adversarial robustness with an ensemble of diverse parameter-free attacks", ICML 2020, https://arxiv.org/abs/2003.01690';
@@ -128,12 +128,17 @@ async function evaluate(
   return { loss, grad: grad!, wrong: Uint8Array.from(wrongDraws, (w) => (2 * w > p.eot ? 1 : 0)) };
 }
 
-/** The reference's random start: x + ε·t/‖t‖ (t uniform in the cube for L∞, Gaussian for L2), projected. */
-function randomStart(b: AttackBatch, norm: Norm, eps: number, rng: () => number): Float32Array {
+/**
+ * The reference's random start: x + ε·t/‖t‖ (t uniform in the cube for L∞, Gaussian for L2),
+ * projected. Each sample draws t from its own stream (ctx.seed, original-batch id, run).
+ */
+function randomStart(b: AttackBatch, norm: Norm, eps: number, seed: number, run: number): Float32Array {
   const per = b.x.length / b.n;
   const out = new Float32Array(b.x.length);
   const t = new Float64Array(per);
+  const ids = batchIds(b);
   for (let i = 0; i < b.n; i++) {
+    const rng = sampleRng(seed, ids[i], run);
     let s = 0;
     for (let k = 0; k < per; k++) {
       t[k] = norm === 'linf' ? 2 * rng() - 1 : gaussian(rng);
@@ -181,7 +186,7 @@ function copyRow(dst: Float32Array, to: number, src: Float32Array, from: number,
 
 /** One APGD run (Alg. 1) on every sample of `b`; `tick(it)` after each iteration. */
 async function apgdRun(
-  model: AttackModel, b: AttackBatch, threat: ThreatModel, obj: Objective, p: Params, rng: () => number,
+  model: AttackModel, b: AttackBatch, threat: ThreatModel, obj: Objective, p: Params, run: number,
   ctx: AttackContext, tick: (iteration: number, checkpoint: boolean) => void,
 ): Promise<RunResult> {
   const { norm, eps } = threat;
@@ -189,7 +194,7 @@ async function apgdRun(
   const per = b.x.length / m;
   const signal = ctx.signal;
 
-  const xCur = randomStart(b, norm, eps, rng);
+  const xCur = randomStart(b, norm, eps, ctx.seed, run);
   const xPrev = Float32Array.from(xCur);
   const first = await evaluate(model, xCur, m, b.y, obj, p, signal);
   const grad = Float32Array.from(first.grad);
@@ -296,11 +301,7 @@ class Outcome {
   }
 
   subBatch(idx: number[]): AttackBatch {
-    const { batch: b, per } = this;
-    return {
-      x: selectRows(b.x, per, idx), n: idx.length, y: Int32Array.from(idx, (i) => b.y[i]),
-      lower: selectRows(b.lower, per, idx), upper: selectRows(b.upper, per, idx),
-    };
+    return selectBatch(this.batch, idx);
   }
 
   merge(idx: number[], r: RunResult): void {
@@ -349,14 +350,13 @@ function untargeted(name: string, loss: LossKind, description: string): AttackDe
     async search(model, batch, threat, p, ctx) {
       if (loss === 'dlr') needClasses(model, 3, name, 'DLR');
       if (batch.n === 0) return { xAdv: new Float32Array(0) };
-      const rng = mulberry32(ctx.seed);
       const outcome = new Outcome(batch);
       const prog = progress(name, p.restarts * p.steps, outcome, ctx);
       for (let r = 0; r < p.restarts; r++) {
         if (ctx.signal?.aborted) throw new CancelledError();
         const idx = outcome.remaining();
         if (idx.length > 0) {
-          const res = await apgdRun(model, outcome.subBatch(idx), threat, { loss }, p, rng, ctx, prog.run(r * p.steps));
+          const res = await apgdRun(model, outcome.subBatch(idx), threat, { loss }, p, r, ctx, prog.run(r * p.steps));
           outcome.merge(idx, res);
         }
         prog.end((r + 1) * p.steps);
@@ -399,7 +399,6 @@ export const apgdT: AttackDefinition<ApgdTParams> = {
     needClasses(model, 4, 'apgd-t', 'targeted DLR');
     if (batch.n === 0) return { xAdv: new Float32Array(0) };
     const targets = Math.min(p.targetClasses, model.info.numClasses - 1);
-    const rng = mulberry32(ctx.seed);
     const outcome = new Outcome(batch);
     const prog = progress('apgd-t', targets * p.restarts * p.steps, outcome, ctx);
     let run = 0;
@@ -410,7 +409,7 @@ export const apgdT: AttackDefinition<ApgdTParams> = {
         if (idx.length > 0) {
           const sub = outcome.subBatch(idx);
           const target = rankedClass(await model.predict(sub.x, sub.n, { signal: ctx.signal }), sub.n, rank);
-          const res = await apgdRun(model, sub, threat, { loss: 'dlr', target }, p, rng, ctx, prog.run(run * p.steps));
+          const res = await apgdRun(model, sub, threat, { loss: 'dlr', target }, p, run, ctx, prog.run(run * p.steps));
           outcome.merge(idx, res);
         }
         prog.end((run + 1) * p.steps);

@@ -12,8 +12,10 @@ import { AttackBatch, AttackProgress } from './types';
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 const N = 50;
 const THREAT = { norm: 'linf' as const, eps: 0.1 };
-// randomStart off: PGD is then per-sample deterministic, so running it on a subset of the
-// batch (as a cascade does) gives each point exactly what it gets in a run on the whole batch.
+// randomStart off keeps this test independent of random draws. (Random starts are batch-invariant
+// too: each sample draws from its own stream, seeded from ctx.seed and its original-batch index,
+// so running an attack on a subset, as a cascade does, gives each point exactly its full-batch
+// outcome; test/never-weaker.test.ts checks this for every attack.)
 const PGD10 = { steps: 10, randomStart: false };
 
 function firstN(n: number): AttackBatch {

@@ -6,12 +6,16 @@
  * The clean prediction is made once; stage k attacks the clean-correct points no earlier
  * stage broke, through runAttack (so every success is verified on the target). The merged
  * result holds, per point, the first attack that broke it and its verified example, so the
- * cascade's robust accuracy is the per-point minimum over its attacks. The battery is data:
+ * cascade's robust accuracy is the per-point minimum over its attacks. Sub-batches carry the
+ * points' original indices (AttackBatch.ids), from which attacks seed their per-sample random
+ * streams: on a deterministic model a stage does to a point exactly what its attack does to it
+ * run alone on the whole batch, so a point robust in the cascade is robust under every attack
+ * alone (never weaker; test/never-weaker.test.ts). The battery is data:
  * the caller passes the list; nothing here branches on attack names.
  */
 import { CancelledError } from '../errors';
 import { DEFAULT_SUCCESS_DRAWS, checkThreat, parseParams, predictClasses, runAttack } from './run';
-import { selectRows, scatterRows } from './tensor';
+import { scatterRows, selectBatch } from './tensor';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, AttackResult, ThreatModel } from './types';
 
 /** One stage of a cascade: an attack and its (unparsed) parameters. */
@@ -77,10 +81,7 @@ export async function runCascade(
       stages.push({ attack: attack.name, params: parsed[k], attacked: 0, broken: 0, robustAccuracy: robust / n, forwardCalls: 0, gradientCalls: 0, seconds: 0 });
       continue;
     }
-    const sub: AttackBatch = {
-      x: selectRows(batch.x, per, todo), n: todo.length, y: Int32Array.from(todo, (i) => batch.y[i]),
-      lower: selectRows(batch.lower, per, todo), upper: selectRows(batch.upper, per, todo),
-    };
+    const sub = selectBatch(batch, todo);
     // A stage's progress keeps its own done/total; robust accuracy is mapped onto the whole batch
     // (every point of the sub-batch is clean-correct, so robust there = robust + p·|todo| − |todo|).
     const robustBefore = robust;

@@ -37,9 +37,9 @@
  */
 import { z } from 'zod';
 import { CancelledError, UsageError } from '../errors';
-import { mulberry32 } from '../util/random';
+import { sampleRng } from '../util/random';
 import { checkThreat, parseParams } from './run';
-import { argmaxRows, selectRows } from './tensor';
+import { argmaxRows, batchIds, selectRows } from './tensor';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, Norm } from './types';
 
 // Module-level aliases: global lookups (Math, Infinity, …) are slow inside vm contexts such as
@@ -208,7 +208,7 @@ async function fabCore(model: AttackModel, batch: AttackBatch, norm: Norm, p: Fa
     for (let k = 0; k < nT; k++) targets[i * nT + k] = order[k];
   }
 
-  const rng = mulberry32(ctx.seed);
+  const ids = batchIds(batch);
   const x1 = new Float32Array(x.length);
   const w = new Float64Array(D);
   const d1 = new Float64Array(D);
@@ -228,7 +228,7 @@ async function fabCore(model: AttackModel, batch: AttackBatch, norm: Norm, p: Fa
   for (let tk = 0; tk < nT; tk++) {
     for (let restart = 0; restart < p.restarts; restart++) {
       let active = [...Array(n).keys()].filter((i) => correct[i] && best[i] > opt.stopAt);
-      for (const i of active) initRow(i, restart);
+      for (const i of active) initRow(i, restart, tk * p.restarts + restart);
       for (let it = 0; it < p.iterations && active.length > 0; it++) {
         cancelled();
         const m = active.length;
@@ -312,8 +312,11 @@ async function fabCore(model: AttackModel, batch: AttackBatch, norm: Norm, p: Fa
     }
   }
 
-  /** Start of a run: x itself (first restart) or a random point at radius min(best, startEps)/2. */
-  function initRow(i: number, restart: number): void {
+  /**
+   * Start of a run: x itself (first restart) or a random point at radius min(best, startEps)/2,
+   * drawn from the sample's own stream (ctx.seed, original-batch id, run).
+   */
+  function initRow(i: number, restart: number, run: number): void {
     const off = i * D;
     if (restart === 0) { x1.set(x.subarray(off, off + D), off); return; }
     let radius = min(best[i], opt.startEps);
@@ -327,6 +330,7 @@ async function fabCore(model: AttackModel, batch: AttackBatch, norm: Norm, p: Fa
       radius = norm === 'linf' ? s : sqrt(s);
     }
     radius *= 0.5;
+    const rng = sampleRng(ctx.seed, ids[i], run);
     let size = 0;
     for (let k = 0; k < D; k++) {
       const t = norm === 'linf' ? 2 * rng() - 1 : gaussian(rng);

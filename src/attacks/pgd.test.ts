@@ -115,10 +115,15 @@ describe('pgd on linear models (closed-form minimal perturbation)', () => {
   //   until ε ≈ 1.1·d (the known weakness of CE that motivates CW/DLR), so PGD-CE misses at 1.02·d;
   // - DLR in L∞: one coordinate first moves the wrong way (DLR's denominator), and the default path
   //   budget 2.5·ε (Madry's step) runs out before the corner; with restarts it breaks.
+  // The break at 1.02·d is checked from x (randomStart off): from a random start the path budget
+  // 2.5·ε does not always reach the boundary — measured over 1000–2000 seeds, default PGD breaks the toy
+  // point at 1.02·d for ~98% of seeds in L∞/CW, ~73% in L2/CW and ~35% in L2/DLR (the same rates
+  // with the shared stream used before per-sample streams), so a seeded random start would make
+  // this a test of one lucky seed. The 0.98·d side keeps the random start.
   it.each([['linf', 'ce'], ['linf', 'cw'], ['l2', 'cw'], ['l2', 'dlr']] as const)(
     'when ε = 1.02·d (%s, %s loss), then the toy point is broken; at 0.98·d it is not', async (norm, loss) => {
       const d = minimalPerturbation(TOY.lin, TOY.x, TOY.y, norm);
-      const hi = await runAttack(pgd, toy, toyBatch(), { norm, eps: 1.02 * d }, { loss }, { seed: 1 });
+      const hi = await runAttack(pgd, toy, toyBatch(), { norm, eps: 1.02 * d }, { loss, randomStart: false }, { seed: 1 });
       const lo = await runAttack(pgd, toy, toyBatch(), { norm, eps: 0.98 * d }, { loss }, { seed: 1 });
       expect(hi.success[0]).toBe(1);
       expect(hi.norms[0]).toBeLessThanOrEqual(1.02 * d);

@@ -21,13 +21,13 @@
  */
 import { z } from 'zod';
 import { LossKind } from '../autodiff/loss';
-import { mulberry32 } from '../util/random';
+import { sampleRng } from '../util/random';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, Candidates, ThreatModel } from './types';
 import { checkLoss, chooseTargets, lossParam, straightThroughParam, targetedParam, throwIfCancelled } from './fgsm';
 import { eotLossAndGrad, eotParam } from './eot';
 import { gradientStep, randomStart } from './steps';
 import { project } from './project';
-import { argmaxRows, selectRows } from './tensor';
+import { argmaxRows, batchIds, selectRows } from './tensor';
 
 /** Step-size schedules: α_t = α·factor(t). */
 export const SCHEDULES = ['constant', 'cosine'] as const;
@@ -90,7 +90,7 @@ export async function pgdSearch(model: AttackModel, batch: AttackBatch, threat: 
   const { n } = batch;
   const per = batch.x.length / n;
   const C = model.info.numClasses;
-  const rng = mulberry32(ctx.seed);
+  const ids = batchIds(batch);
   const best = Float32Array.from(batch.x);
   const bestScore = new Float64Array(n).fill(-Infinity);
   const found = new Uint8Array(n);
@@ -112,7 +112,10 @@ export async function pgdSearch(model: AttackModel, batch: AttackBatch, threat: 
     let hi = selectRows(batch.upper, per, idx);
     let y = Int32Array.from(idx, (i) => batch.y[i]);
     let target = run.target && Int32Array.from(idx, (i) => run.target![i]);
-    let cur = run.randomStart || r > 0 ? randomStart(x0, lo, hi, m, threat.norm, threat.eps, rng) : Float32Array.from(x0);
+    // One stream per sample and restart, from its original-batch id: batch-invariant draws.
+    let cur = run.randomStart || r > 0
+      ? randomStart(x0, lo, hi, m, threat.norm, threat.eps, idx.map((i) => sampleRng(ctx.seed, ids[i], r)))
+      : Float32Array.from(x0);
 
     for (let t = 0; t <= run.steps; t++) {
       throwIfCancelled(ctx);

@@ -78,4 +78,15 @@ describe('runAttack (the verifier)', () => {
     await expect(runAttack(proposing((b) => b.x), model, batchOf(TOY.x, 0), { norm: 'linf', eps: -1 }, {}, { seed: 1 }))
       .rejects.toThrow(/eps/);
   });
+
+  it('when the batch carries ids, then the search sees the original ids of the clean-correct points; a wrong-length ids is a UsageError', async () => {
+    const other = TOY.x.map((v) => -v); // classified differently from TOY.y
+    const two: AttackBatch = { ...batchOf([...other, ...TOY.x], TOY.y), n: 2, y: Int32Array.of(TOY.y, TOY.y), ids: Int32Array.of(40, 41) };
+    let seen: number[] | undefined;
+    const spy = proposing((b) => { seen = b.ids && Array.from(b.ids); return b.x; });
+    const r = await runAttack(spy, model, two, { norm: 'linf', eps: 0.1 }, {}, { seed: 1 });
+    expect(Array.from(r.cleanCorrect)).toEqual([0, 1]);
+    expect(seen).toEqual([41]);
+    await expect(runAttack(spy, model, { ...two, ids: Int32Array.of(1) }, { norm: 'linf', eps: 0.1 }, {}, { seed: 1 })).rejects.toThrow(UsageError);
+  });
 });

@@ -7,7 +7,7 @@
 import { CancelledError, UsageError } from '../errors';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, AttackResult, ThreatModel } from './types';
 import { project, rowNorms } from './project';
-import { argmaxRows, selectRows, scatterRows } from './tensor';
+import { argmaxRows, scatterRows, selectBatch } from './tensor';
 
 /** Default draws for the majority vote on randomized models. */
 export const DEFAULT_SUCCESS_DRAWS = 9;
@@ -29,6 +29,7 @@ export function checkThreat(batch: AttackBatch, threat: ThreatModel): void {
   if (batch.x.length % batch.n !== 0 || batch.y.length !== batch.n || batch.lower.length !== batch.x.length || batch.upper.length !== batch.x.length) {
     throw new UsageError('attack batch arrays do not agree in size');
   }
+  if (batch.ids && batch.ids.length !== batch.n) throw new UsageError(`attack batch has ${batch.ids.length} ids for ${batch.n} samples`);
 }
 
 /**
@@ -74,10 +75,7 @@ export async function runAttack<P>(
   const advPred = Int32Array.from(clean);
 
   if (todo.length > 0) {
-    const sub: AttackBatch = {
-      x: selectRows(batch.x, per, todo), n: todo.length, y: Int32Array.from(todo, (i) => batch.y[i]),
-      lower: selectRows(batch.lower, per, todo), upper: selectRows(batch.upper, per, todo),
-    };
+    const sub = selectBatch(batch, todo);
     const cand = await def.search(model, sub, threat, p, ctx);
     if (cand.xAdv.length !== sub.x.length) throw new Error(`${def.name} returned ${cand.xAdv.length} values for ${sub.x.length}`);
     const projected = project(Float32Array.from(cand.xAdv), sub.x, sub.lower, sub.upper, sub.n, threat.norm, threat.eps);

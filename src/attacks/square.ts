@@ -41,9 +41,9 @@
  */
 import { z } from 'zod';
 import { CancelledError } from '../errors';
-import { mulberry32 } from '../util/random';
+import { sampleRng } from '../util/random';
 import { project } from './project';
-import { argmaxRows, selectRows } from './tensor';
+import { argmaxRows, batchIds, selectRows } from './tensor';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, Candidates, ThreatModel } from './types';
 
 export const squareParams = z.strictObject({
@@ -209,9 +209,12 @@ async function search(model: AttackModel, batch: AttackBatch, threat: ThreatMode
   const L = imageLayout(model.info.inputShape, per);
   const { eps, norm } = threat;
   const { nQueries, pInit, restarts } = params;
-  const rand = mulberry32(ctx.seed);
-  const sign = () => (rand() < 0.5 ? -1 : 1);
-  const randInt = (hiIncl: number) => Math.min(hiIncl, Math.floor(rand() * (hiIncl + 1)));
+  // One random stream per sample and restart, seeded from its original-batch id: a sample's
+  // draws do not depend on the rest of the batch.
+  const ids = batchIds(batch);
+  let rngs: (() => number)[] = [];
+  const sign = (rand: () => number) => (rand() < 0.5 ? -1 : 1);
+  const randInt = (rand: () => number, hiIncl: number) => Math.min(hiIncl, Math.floor(rand() * (hiIncl + 1)));
   const etaOf = etaCache();
   const fooledAll = new Uint8Array(n);
   const total = restarts * nQueries;
@@ -231,6 +234,7 @@ async function search(model: AttackModel, batch: AttackBatch, threat: ThreatMode
     const idx = [...fooledAll.keys()].filter((i) => !fooledAll[i]);
     if (idx.length === 0) break;
     const m0 = idx.length;
+    rngs = idx.map((i) => sampleRng(ctx.seed, ids[i], r));
     xs = selectRows(x, per, idx); lo = selectRows(lower, per, idx); hi = selectRows(upper, per, idx);
     if (norm === 'linf') {
       minus = project(new Float32Array(m0 * per).fill(-Infinity), xs, lo, hi, m0, norm, eps);
@@ -281,9 +285,10 @@ async function search(model: AttackModel, batch: AttackBatch, threat: ThreatMode
   function initLinf(m: number): Float32Array {
     const out = new Float32Array(m * per);
     for (let j = 0; j < m; j++) {
+      const rand = rngs[j];
       for (let c = 0; c < L.c; c++) {
         for (let w = 0; w < L.w; w++) {
-          const up = sign() > 0;
+          const up = sign(rand) > 0;
           for (let h = 0; h < L.h; h++) {
             const k = j * per + c * L.strideC + h * L.strideH + w * L.strideW;
             out[k] = up ? plus[k] : minus[k];
@@ -302,12 +307,13 @@ async function search(model: AttackModel, batch: AttackBatch, threat: ThreatMode
     const delta = new Float64Array(per);
     const out = new Float32Array(m * per);
     for (let j = 0; j < m; j++) {
+      const rand = rngs[j];
       delta.fill(0);
       for (let a = 0; a < nh; a++) {
         for (let b = 0; b < nw; b++) {
           const e = etaOf(th, tw, rand);
           for (let c = 0; c < L.c; c++) {
-            const sg = sign();
+            const sg = sign(rand);
             for (let r = 0; r < th; r++) {
               for (let q = 0; q < tw; q++) delta[c * L.strideC + (oh + a * th + r) * L.strideH + (ow + b * tw + q) * L.strideW] += sg * e[r * tw + q];
             }
@@ -336,11 +342,12 @@ async function search(model: AttackModel, batch: AttackBatch, threat: ThreatMode
     const [sh, sw] = windowLinf(L, p);
     const up = new Uint8Array(L.c);
     act.forEach((j, row) => {
-      const vh = randInt(L.h - sh), vw = randInt(L.w - sw);
+      const rand = rngs[j];
+      const vh = randInt(rand, L.h - sh), vw = randInt(rand, L.w - sw);
       const src = j * per, dst = row * per;
       const value = (c: number, k: number) => (up[c] ? plus[src + k] : minus[src + k]);
       for (let attempt = 0; attempt < MAX_LINF_RESAMPLES; attempt++) {
-        for (let c = 0; c < L.c; c++) up[c] = sign() > 0 ? 1 : 0;
+        for (let c = 0; c < L.c; c++) up[c] = sign(rand) > 0 ? 1 : 0;
         if (windowChanges()) break;
       }
       for (let c = 0; c < L.c; c++) {
@@ -379,8 +386,9 @@ async function search(model: AttackModel, batch: AttackBatch, threat: ThreatMode
       const base = row * per, src = act[row] * per;
       let normImage2 = 0;
       for (let k = 0; k < per; k++) { delta[k] = cand[base + k] - xs[src + k]; normImage2 += delta[k] * delta[k]; }
-      const vh = randInt(L.h - sh), vw = randInt(L.w - sw);
-      const vh2 = randInt(L.h - sh), vw2 = randInt(L.w - sw);
+      const rand = rngs[act[row]];
+      const vh = randInt(rand, L.h - sh), vw = randInt(rand, L.w - sw);
+      const vh2 = randInt(rand, L.h - sh), vw2 = randInt(rand, L.w - sw);
       const e = etaOf(sh, sw, rand);
       const at = (c: number, h: number, w: number) => c * L.strideC + h * L.strideH + w * L.strideW;
       for (let c = 0; c < L.c; c++) {
@@ -397,7 +405,7 @@ async function search(model: AttackModel, batch: AttackBatch, threat: ThreatMode
           }
         }
         n1 = Math.sqrt(n1);
-        const sg = sign();
+        const sg = sign(rand);
         let fsq = 0;
         for (let r = 0; r < sh; r++) {
           for (let q = 0; q < sw; q++) {

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../util/random';
+import { mulberry32, sampleRng } from '../util/random';
 import { rowNorms } from './project';
 import { gaussian, gradientStep, l2Step, linfStep, randomStart } from './steps';
 
@@ -48,5 +48,18 @@ describe('gradient steps', () => {
     const norms = Array.from(rowNorms(a, x, n, norm));
     expect(Math.max(...norms)).toBeGreaterThan(0.3 * eps);
     expect(Math.min(...norms)).toBeGreaterThan(0);
+  });
+
+  it.each(['linf', 'l2'] as const)('when each row has its own stream (%s), then a row\'s start does not depend on the other rows', (norm) => {
+    const n = 6, per = 10, eps = 0.3;
+    const rng = mulberry32(4);
+    const x = Float32Array.from({ length: n * per }, () => rng());
+    const lower = new Float32Array(n * per), upper = new Float32Array(n * per).fill(1);
+    const all = randomStart(x, lower, upper, n, norm, eps, [...Array(n).keys()].map((i) => sampleRng(9, i)));
+    const rows = [1, 4];
+    const sub = (a: Float32Array) => Float32Array.from(rows.flatMap((i) => Array.from(a.subarray(i * per, (i + 1) * per))));
+    const part = randomStart(sub(x), sub(lower), sub(upper), rows.length, norm, eps, rows.map((i) => sampleRng(9, i)));
+    expect(Array.from(part)).toEqual(Array.from(sub(all)));
+    expect(() => randomStart(x, lower, upper, n, norm, eps, [sampleRng(9, 0)])).toThrow(/streams/);
   });
 });

@@ -5,7 +5,7 @@
  *   L2   x ← x + α · g / ‖g‖₂           (steepest ascent for the ℓ2 ball; rows with g = 0 stay put)
  *
  * and a random start drawn inside the ε-ball ∩ box (uniform in the ℓ∞ cube as Madry et al. 2018;
- * uniform in the ℓ2 ball), seeded through `mulberry32`. None of these project: call
+ * uniform in the ℓ2 ball), seeded through `mulberry32` (one stream per row: `sampleRng`). None of these project: call
  * `project(...)` (project.ts) after a step.
  */
 import { Norm } from './types';
@@ -59,21 +59,27 @@ export function gaussian(rng: () => number): number {
  * L2 δ uniform in the ε-ball (Gaussian direction, radius ε·u^(1/d)). x + δ is then clipped to
  * the box (which only shrinks |δ| elementwise, as x lies in it) and projected with `project`,
  * so the start is in the ε-ball ∩ box in float64 as well. Returns a new array.
+ *
+ * `rng` is one stream for all rows, or one stream per row (`sampleRng`, so that a row's start
+ * does not depend on the other rows of the batch).
  */
 export function randomStart(
-  x: Float32Array, lower: Float32Array, upper: Float32Array, n: number, norm: Norm, eps: number, rng: () => number,
+  x: Float32Array, lower: Float32Array, upper: Float32Array, n: number, norm: Norm, eps: number,
+  rng: (() => number) | readonly (() => number)[],
 ): Float32Array {
   const per = x.length / n;
   const out = new Float32Array(x.length);
   const dir = new Float64Array(per);
+  if (typeof rng !== 'function' && rng.length !== n) throw new Error(`randomStart: ${rng.length} streams for ${n} rows`);
   for (let i = 0; i < n; i++) {
     const s = i * per;
+    const rand = typeof rng === 'function' ? rng : rng[i];
     if (norm === 'linf') {
-      for (let k = 0; k < per; k++) out[s + k] = x[s + k] + eps * (2 * rng() - 1);
+      for (let k = 0; k < per; k++) out[s + k] = x[s + k] + eps * (2 * rand() - 1);
     } else {
       let sq = 0;
-      for (let k = 0; k < per; k++) { dir[k] = gaussian(rng); sq += dir[k] * dir[k]; }
-      const r = (eps * rng() ** (1 / per)) / (Math.sqrt(sq) || 1);
+      for (let k = 0; k < per; k++) { dir[k] = gaussian(rand); sq += dir[k] * dir[k]; }
+      const r = (eps * rand() ** (1 / per)) / (Math.sqrt(sq) || 1);
       for (let k = 0; k < per; k++) out[s + k] = x[s + k] + r * dir[k];
     }
     for (let k = s; k < s + per; k++) out[k] = Math.min(upper[k], Math.max(lower[k], out[k]));

@@ -1,4 +1,5 @@
 /** Row-wise helpers over flat [n, per] float32 arrays, shared by attacks. */
+import type { AttackBatch } from './types';
 
 /** argmax per row of an [n, C] matrix. */
 export function argmaxRows(logits: Float32Array, n: number): Int32Array {
@@ -22,4 +23,20 @@ export function selectRows(a: Float32Array, per: number, idx: readonly number[])
 /** Writes row j of `rows` to row idx[j] of `into`, where mask[j] (all rows when no mask). */
 export function scatterRows(into: Float32Array, per: number, idx: readonly number[], rows: Float32Array, mask?: Uint8Array): void {
   idx.forEach((i, j) => { if (!mask || mask[j]) into.set(rows.subarray(j * per, (j + 1) * per), i * per); });
+}
+
+/** The original-batch index of every sample of a batch: batch.ids, or 0 … n−1. */
+export function batchIds(batch: Pick<AttackBatch, 'n' | 'ids'>): Int32Array {
+  return batch.ids ?? Int32Array.from({ length: batch.n }, (_, i) => i);
+}
+
+/** The sub-batch of rows `idx`, carrying their original-batch ids. */
+export function selectBatch(batch: AttackBatch, idx: readonly number[]): AttackBatch {
+  const per = batch.n > 0 ? batch.x.length / batch.n : 0;
+  const ids = batchIds(batch);
+  return {
+    x: selectRows(batch.x, per, idx), n: idx.length, y: Int32Array.from(idx, (i) => batch.y[i]),
+    lower: selectRows(batch.lower, per, idx), upper: selectRows(batch.upper, per, idx),
+    ids: Int32Array.from(idx, (i) => ids[i]),
+  };
 }

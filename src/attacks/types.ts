@@ -27,6 +27,13 @@ export interface AttackBatch {
   /** Valid input box, elementwise (e.g. [0,1] pixels, or normalised coordinates). */
   lower: Float32Array;
   upper: Float32Array;
+  /**
+   * Index of each sample in the caller's original batch (default 0 … n−1). Attacks seed every
+   * sample's random stream from (ctx.seed, its id) (`sampleRng`), so a sample draws the same
+   * numbers whether it is attacked in the full batch or in a subset (runAttack attacks only the
+   * clean-correct points, a cascade stage only the points still robust).
+   */
+  ids?: Int32Array;
 }
 
 export interface AttackProgress {
