@@ -4,9 +4,11 @@
  * profiling at one batch size, and sums kernel time per op type and per gradient rule (the
  * forward op whose rule emitted the node; rule nodes are named '<forward node>_Grad/...').
  *
- *   npm run build && node dist/bench/profile_grad.js [--models cnn,resnet] [--batch 128] [--threads 2] [--reps 20] [--whatif]
+ *   npm run build && node dist/bench/profile_grad.js [--models cnn,resnet] [--batch 128] [--threads 2] [--reps 20] [--stat median] [--whatif]
  *
  * --whatif profiles the gradient graph after the candidate rewrites of whatif-rewrites.ts.
+ * --stat: each node's kernel time per run is its mean over the runs, or its median (default) or
+ * 10th percentile: the percentiles are far less sensitive to other processes on a shared machine.
  *
  * A diagnostic companion of grad.ts (not part of `npm run bench:grad`). It talks to
  * onnxruntime-node directly because the runtime's Session wrapper does not expose profiling.
@@ -27,6 +29,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
 const WARMUP = 3;
 
+type Stat = 'mean' | 'median' | 'p10';
+
 interface ProfileEvent { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } }
 
 interface Profile {
@@ -44,7 +48,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function profile(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, threads: number, reps: number, tag: string): Promise<Profile> {
+async function profile(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, threads: number, reps: number, tag: string, stat: Stat): Promise<Profile> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gauntlet-prof-'));
   try {
     const optimizedPath = path.join(dir, `${tag}-optimized.onnx`);
@@ -67,13 +71,20 @@ async function profile(bytes: Uint8Array, feeds: Record<string, ort.Tensor>, thr
     const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
     const from = runs.length > WARMUP ? runs[WARMUP - 1].ts + runs[WARMUP - 1].dur : 0;
     const counted = runs.length > WARMUP ? runs.length - WARMUP : Math.max(1, runs.length);
-    const byNode = new Map<string, { op: string; us: number }>();
+    const durations = new Map<string, { op: string; us: number[] }>();
     for (const e of events) {
       if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < from) continue;
       const node = e.name.slice(0, -'_kernel_time'.length);
-      const cur = byNode.get(node) ?? { op: e.args?.op_name ?? '?', us: 0 };
-      cur.us += e.dur / counted;
-      byNode.set(node, cur);
+      const cur = durations.get(node) ?? { op: e.args?.op_name ?? '?', us: [] };
+      cur.us.push(e.dur);
+      durations.set(node, cur);
+    }
+    // Per node: mean over the runs, or a percentile of its per-run times (robust to other processes' load).
+    const byNode = new Map<string, { op: string; us: number }>();
+    for (const [node, { op, us }] of durations) {
+      const sorted = [...us].sort((a, b) => a - b);
+      const v = stat === 'mean' ? us.reduce((a, b) => a + b, 0) / counted : sorted[Math.floor(sorted.length * (stat === 'p10' ? 0.1 : 0.5))];
+      byNode.set(node, { op, us: v });
     }
     const optimizedOps = new Map<string, number>();
     try {
@@ -107,7 +118,9 @@ async function main(): Promise<void> {
   const threads = Number(get('--threads', String(os.availableParallelism())));
   const reps = Number(get('--reps', '20'));
   const whatif = argv.includes('--whatif');
-  const L: string[] = [`# Gradient-graph profile${whatif ? ' with the grad_whatif rewrites applied' : ''} (batch ${batch}, ${threads} threads, ${reps} runs after ${WARMUP} warm-up, onnxruntime-node ${ort.env.versions?.node ?? '?'})`, ''];
+  const stat = get('--stat', 'median') as Stat;
+  if (!['mean', 'median', 'p10'].includes(stat)) throw new Error(`--stat must be mean, median or p10, not ${stat}`);
+  const L: string[] = [`# Gradient-graph profile${whatif ? ' with the grad_whatif rewrites applied' : ''} (batch ${batch}, ${threads} threads, ${reps} runs after ${WARMUP} warm-up, per-node ${stat} kernel time, onnxruntime-node ${ort.env.versions?.node ?? '?'})`, ''];
 
   for (const name of models) {
     const entry = manifest.models[name];
@@ -142,8 +155,8 @@ async function main(): Promise<void> {
     const dims = prepared.info.batched ? [n, ...prepared.info.inputShape] : prepared.sampleShape;
     const xt = new ort.Tensor('float32', x, dims);
 
-    const pf = await profile(encodeModel(fwd), { [prepared.input]: xt }, threads, reps, `${name}-fwd`);
-    const pg = await profile(encodeModel(gm.model), { [gm.io.x]: xt, [gm.io.labels]: new ort.Tensor('int64', y, [n]) }, threads, reps, `${name}-grad`);
+    const pf = await profile(encodeModel(fwd), { [prepared.input]: xt }, threads, reps, `${name}-fwd`, stat);
+    const pg = await profile(encodeModel(gm.model), { [gm.io.x]: xt, [gm.io.labels]: new ort.Tensor('int64', y, [n]) }, threads, reps, `${name}-grad`, stat);
     const totF = [...pf.byNode.values()].reduce((a, v) => a + v.us, 0);
     const totG = [...pg.byNode.values()].reduce((a, v) => a + v.us, 0);
 

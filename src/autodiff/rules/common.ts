@@ -1,4 +1,5 @@
 /** Small helpers shared by several rules. */
+import { codeFromDtype } from '../../onnx/dtype';
 import { RuleContext } from '../types';
 
 /** dy reshaped back to the runtime shape of input 0 (for ops that only relabel elements). */
@@ -11,9 +12,14 @@ export function normAxes(axes: number[], rank: number): number[] {
   return axes.map((a) => (a < 0 ? a + rank : a));
 }
 
-/** dy where `cond` holds, else 0. */
+/**
+ * dy where `cond` holds, else 0, as dy · Cast(cond): ORT's Where with a broadcast scalar 0 is
+ * ~2.5× slower than Cast + Mul (bench/grad_ops.ts). Identical for finite dy; where dy is ±inf
+ * or NaN and `cond` is false the result is NaN (inf·0) instead of Where's 0.
+ */
 export function maskGrad(g: RuleContext, cond: string): string {
-  return g.op('Where', [cond, g.gradOutput(0)!, g.scalar(0)]);
+  const dy = g.gradOutput(0)!;
+  return g.op('Mul', [dy, g.op('Cast', [cond], { to: codeFromDtype(g.gradDtype) })]);
 }
 
 /** Reads a constant int input (axes, pads, ...) or throws a clear error naming the node. */
