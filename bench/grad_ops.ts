@@ -203,9 +203,21 @@ async function maxPoolGroups(N: number, st: Settings): Promise<string[]> {
     const inits = {
       flat: i64([-1]), zero: f32([], [0]), slots: i64([0, 1, 2, 3], [4, 1, 1, 1]), win: i64([0, 4, C, h, h]), blocks: i64([0, 4 * C, h, h]), ax1: i64([1]),
       two: i64([2], []), rowStep: i64([H - 2], []), corners: i64(corner, [C, h, h]), sample: i64([C * H * H], []), zero64: i64([0], []), s0: i64([0]), s1: i64([1]), col: i64([-1, 1, 1, 1]),
+      split: i64([0, C, h, 2, h, 2]), last: i64([0, C, h, h, 4]),
     };
     const s2dArgMax = (keepdims: number) => [
       node('SpaceToDepth', ['x'], ['s'], { blocksize: 2 }), node('Reshape', ['s', 'win'], ['w5']), node('ArgMax', ['w5'], ['a'], { axis: 1, keepdims, select_last_index: 0 }),
+    ];
+    const transposedArgMax = [
+      node('Reshape', ['x', 'split'], ['x6']), node('Transpose', ['x6'], ['t6'], { perm: [0, 1, 2, 4, 3, 5] }), node('Reshape', ['t6', 'last'], ['t5']),
+      node('ArgMax', ['t5'], ['a'], { axis: -1, keepdims: 0, select_last_index: 0 }),
+    ];
+    // From a = p·2 + q (first maximum in the window) to x's flat index, then MaxUnpool.
+    const indexToUnpool = [
+      node('GreaterOrEqual', ['a', 'two'], ['ge']), node('Cast', ['ge'], ['p'], { to: 7 }), node('Mul', ['p', 'rowStep'], ['pw']), node('Add', ['a', 'pw'], ['off']),
+      node('Shape', ['x'], ['sh']), node('Slice', ['sh', 's0', 's1'], ['n1']), node('Squeeze', ['n1'], ['n']), node('Mul', ['n', 'sample'], ['lim']),
+      node('Range', ['zero64', 'lim', 'sample'], ['r']), node('Reshape', ['r', 'col'], ['starts']), node('Add', ['starts', 'corners'], ['base']), node('Add', ['off', 'base'], ['idx']),
+      node('MaxUnpool', ['dy', 'idx', 'sh'], ['dx'], { kernel_shape: [1, 1], strides: [1, 1] }),
     ];
     rows.push(...await timeGroup(`MaxPool 2×2 grad [${xs}]`, [
       {
@@ -224,15 +236,8 @@ async function maxPoolGroups(N: number, st: Settings): Promise<string[]> {
           node('Mul', ['mf', 'du'], ['g5']), node('Reshape', ['g5', 'blocks'], ['g4']), node('DepthToSpace', ['g4'], ['dx'], { blocksize: 2, mode: 'DCR' }),
         ], io, 'dx', inits),
       },
-      {
-        name: 'SpaceToDepth, ArgMax, flat index arithmetic, MaxUnpool (adopted)',
-        bytes: model([
-          ...s2dArgMax(0), node('GreaterOrEqual', ['a', 'two'], ['ge']), node('Cast', ['ge'], ['p'], { to: 7 }), node('Mul', ['p', 'rowStep'], ['pw']), node('Add', ['a', 'pw'], ['off']),
-          node('Shape', ['x'], ['sh']), node('Slice', ['sh', 's0', 's1'], ['n1']), node('Squeeze', ['n1'], ['n']), node('Mul', ['n', 'sample'], ['lim']),
-          node('Range', ['zero64', 'lim', 'sample'], ['r']), node('Reshape', ['r', 'col'], ['starts']), node('Add', ['starts', 'corners'], ['base']), node('Add', ['off', 'base'], ['idx']),
-          node('MaxUnpool', ['dy', 'idx', 'sh'], ['dx'], { kernel_shape: [1, 1], strides: [1, 1] }),
-        ], io, 'dx', inits),
-      },
+      { name: 'SpaceToDepth, ArgMax, flat index arithmetic, MaxUnpool', bytes: model([...s2dArgMax(0), ...indexToUnpool], io, 'dx', inits) },
+      { name: 'Transpose, ArgMax (last axis), flat index arithmetic, MaxUnpool (adopted)', bytes: model([...transposedArgMax, ...indexToUnpool], io, 'dx', inits) },
     ], feeds, st));
   }
   return rows;
