@@ -2,30 +2,20 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../src/cli/main';
 import { attackParams } from '../src/cli/attack';
 import { getAttack } from '../src/attacks';
 import { fileSha256, readNpz } from '../src/data';
 import { loadModel } from '../src/runtime/model';
 import { argmaxRows } from '../src/attacks/tensor';
 import { fixturePath } from './support/fixtures';
+import { runCli } from './support/cli';
 
 const MODEL = fixturePath('models/cnn.onnx');
 const RESNET = fixturePath('models/resnet.onnx');
 const DATA = fixturePath('data/mnist-eval.npz');
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-attack-'));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 interface Sample { index: number; label: number; clean_correct: boolean; attacked_correct: boolean; perturbation_norm: number; adv_pred: number }
 

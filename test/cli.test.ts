@@ -2,24 +2,14 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../src/cli/main';
 import { readNpz } from '../src/data';
 import { fixturePath } from './support/fixtures';
+import { runCli } from './support/cli';
 
 const MODEL = fixturePath('models/cnn.onnx');
 const DATA = fixturePath('data/mnist-eval.npz');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('gauntlet CLI', () => {
   it('when predict runs on the bundled CNN, then it prints the clean accuracy and exits 0', async () => {

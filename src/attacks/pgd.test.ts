@@ -1,38 +1,16 @@
 import { CancelledError, UsageError } from '../errors';
 import { loadEvalSet, sliceEvalSet } from '../data';
 import { loadModel, Model } from '../runtime/model';
-import { mulberry32 } from '../util/random';
 import { pgd, PgdParams } from './pgd';
 import { parseParams, robustAccuracy, runAttack } from './run';
-import { rowNorms } from './project';
 import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
 import { AttackBatch, AttackModel, Norm } from './types';
+import { expectInThreatSet, logitsOf, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
 
 const NORMS: Norm[] = ['linf', 'l2'];
 
-const logitsOf = ({ W, b }: Linear, x: ArrayLike<number>) => W.map((w, c) => w.reduce((s, wi, k) => s + wi * x[k], b[c]));
-const row = (a: Float32Array, i: number, per: number) => Array.from(a.subarray(i * per, (i + 1) * per));
 
-function randomLinear(seed: number, C: number, D: number): Linear {
-  const rng = mulberry32(seed);
-  return { W: [...Array(C)].map(() => [...Array(D)].map(() => 2 * rng() - 1)), b: [...Array(C)].map(() => 0.4 * rng() - 0.2) };
-}
 
-/** N points in [−1, 1]^D labelled with the model's own prediction (all clean-correct); box [lo, hi] per point. */
-function randomBatch(lin: Linear, seed: number, N: number, box: (x: number[], rng: () => number) => [number[], number[]]): AttackBatch {
-  const rng = mulberry32(seed);
-  const D = lin.W[0].length;
-  const xs: number[] = [], ys: number[] = [], lo: number[] = [], hi: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const x = [...Array(D)].map(() => 2 * rng() - 1);
-    const z = logitsOf(lin, Float32Array.from(x));
-    ys.push(z.indexOf(Math.max(...z)));
-    const [l, h] = box(x, rng);
-    xs.push(...x); lo.push(...l); hi.push(...h);
-  }
-  return { x: Float32Array.from(xs), n: N, y: Int32Array.from(ys), lower: Float32Array.from(lo), upper: Float32Array.from(hi) };
-}
-const wideBox = (x: number[]): [number[], number[]] => [x.map(() => -10), x.map(() => 10)];
 
 /** Exact L∞ distance to the boundary inside a box: the best box-clipped corner per class, bisected over ε. */
 function linfBoxDistance(lin: Linear, x: number[], y: number, lo: number[], hi: number[]): number {
@@ -60,14 +38,6 @@ function distanceToWrongOptimum(lin: Linear, x: number[], y: number, cand: numbe
   return norm === 'linf' ? Math.max(...diff.map(Math.abs)) : Math.hypot(...diff);
 }
 
-/** Every candidate lies in the ε-ball (float64) and the box. */
-function expectInThreatSet(xAdv: Float32Array, b: AttackBatch, norm: Norm, eps: number): void {
-  for (const d of rowNorms(xAdv, b.x, b.n, norm)) expect(d).toBeLessThanOrEqual(eps);
-  for (let k = 0; k < xAdv.length; k++) {
-    expect(xAdv[k]).toBeGreaterThanOrEqual(b.lower[k]);
-    expect(xAdv[k]).toBeLessThanOrEqual(b.upper[k]);
-  }
-}
 
 /** Points with ε ≥ 1.02·d must be broken, points with ε ≤ 0.98·d must not; returns how many were checked. */
 function expectBrokenExactly(success: Uint8Array, d: number[], eps: number): number {
