@@ -99,7 +99,7 @@ async function main(): Promise<void> {
       details.push(`- ${model} ${v}: ${counts.join('+')} rewritten, max rel diff grad ${d.toExponential(1)}, logits ${relDiff(r.out[base.io.logits], b.out[base.io.logits]).toExponential(1)}`);
       if (v === 'all three') { allMs = r.ms; allDiff = d; }
     }
-    L.push(`| ${model} | ${f.ms.toFixed(2)} | ${b.ms.toFixed(2)} | ${cells.join(' | ')} | ${(b.ms / f.ms).toFixed(1)} → ${(allMs / f.ms).toFixed(1)} | ${allDiff.toExponential(1)} |`);
+    L.push(`| ${model} | ${f.ms.toFixed(2)} | ${b.ms.toFixed(2)} | ${cells.join(' | ')} | ${(b.ms / f.ms).toFixed(1)} → ${Number.isNaN(allMs) ? 'n/a' : (allMs / f.ms).toFixed(1)} | ${Number.isNaN(allDiff) ? 'n/a' : allDiff.toExponential(1)} |`);
   }
   process.stdout.write([...L, '', ...details, ''].join('\n'));
 }

@@ -36,8 +36,8 @@ interface ConvGeometry {
  * Whether dx is computed as a Conv of dy rather than as ConvTranspose. ORT runs Conv on NCHWc
  * kernels that use every thread, ConvTranspose as a per-image GEMM + col2im that barely uses a
  * second one. Measured at batch 128 on an idle 2-core machine (bench/grad_ops.ts, docs/performance.md),
- * Conv over ConvTranspose: 3×3 kernels 2.4–3.9× at ≥ 8 channels of x with 2 threads (1.1–2.0× with
- * 1), grouped/depthwise 3.3–5.6× (2.1–3.5×), 1×1 kernels 1.3–1.4× (0.8–1.0× with 1 thread). Below
+ * Conv over ConvTranspose: 3×3 kernels 2.2–4.0× at ≥ 8 channels of x with 2 threads (1.1–2.0× with
+ * 1), grouped/depthwise 3.5–5.6× (2.1–3.5×), 1×1 kernels 1.1–1.6× (0.8–1.0× with 1 thread). Below
  * 8 channels the Conv's output channels (x's) are padded to a block of 16: 0.5× at 1 channel with
  * 2 threads, 0.25–0.6× at 1–4 channels with 1. Stride > 1 would need a zero-dilated dy with s^n
  * times the positions: 0.25–0.4×, so strided convs keep ConvTranspose.
