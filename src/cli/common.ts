@@ -36,15 +36,3 @@ export async function open(modelPath: string, o: RunOptions): Promise<{ model: M
   const n = Math.min(o.n ?? data.n, data.n);
   return { model, data, n };
 }
-
-/** argmax per row of an [n, C] matrix. */
-export function argmaxRows(logits: Float32Array, n: number): Int32Array {
-  const c = logits.length / n;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (logits[i * c + j] > logits[i * c + best]) best = j;
-    out[i] = best;
-  }
-  return out;
-}

@@ -1,6 +1,7 @@
 /** `gauntlet predict MODEL --data D.npz`: clean accuracy of a model on an evaluation set. */
 import { Command } from 'commander';
-import { RunOptions, argmaxRows, open, withRunOptions } from './common';
+import { argmaxRows } from '../attacks/tensor';
+import { RunOptions, open, withRunOptions } from './common';
 
 export interface PredictResult {
   model: string;

@@ -7,17 +7,13 @@
  */
 import { attrInt, attrInts, attrString } from '../../onnx/ir';
 import { GradientRule } from '../types';
+import { convGeometry } from './conv';
 
 export const convTranspose: GradientRule = {
   opType: 'ConvTranspose',
   differentiable: [0],
   build: (g) => {
-    const [x, w, y] = [g.input(0), g.input(1), g.output(0)];
-    const xs = g.shape(x), ws = g.shape(w), ys = g.shape(y);
-    const n = xs.length - 2;
-    const kernel = ws.slice(2);
-    const strides = attrInts(g.node, 'strides', Array(n).fill(1));
-    const dilations = attrInts(g.node, 'dilations', Array(n).fill(1));
+    const { w, xs, ys, n, kernel, strides, dilations } = convGeometry(g);
     const outputPadding = attrInts(g.node, 'output_padding', Array(n).fill(0));
     const autoPad = attrString(g.node, 'auto_pad', 'NOTSET');
     const explicit = attrInts(g.node, 'pads', Array(2 * n).fill(0));

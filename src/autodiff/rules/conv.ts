@@ -93,16 +93,24 @@ function flippedTransposed(g: RuleContext, w: string, group: number): string {
   return flippedTransposedOps(g, w, g.shape(w), group);
 }
 
+/** Static geometry shared by the Conv and ConvTranspose rules (probe shapes, strides, dilations). */
+export function convGeometry(g: RuleContext) {
+  const [x, w, y] = [g.input(0), g.input(1), g.output(0)];
+  const xs = g.shape(x), ws = g.shape(w), ys = g.shape(y);
+  const n = xs.length - 2;
+  return {
+    x, w, y, xs, ws, ys, n,
+    kernel: ws.slice(2),
+    strides: attrInts(g.node, 'strides', Array(n).fill(1)),
+    dilations: attrInts(g.node, 'dilations', Array(n).fill(1)),
+  };
+}
+
 export const conv: GradientRule = {
   opType: 'Conv',
   differentiable: [0],
   build: (g) => {
-    const [x, w, y] = [g.input(0), g.input(1), g.output(0)];
-    const xs = g.shape(x), ws = g.shape(w), ys = g.shape(y);
-    const n = xs.length - 2;
-    const kernel = ws.slice(2);
-    const strides = attrInts(g.node, 'strides', Array(n).fill(1));
-    const dilations = attrInts(g.node, 'dilations', Array(n).fill(1));
+    const { w, xs, ys, n, kernel, strides, dilations } = convGeometry(g);
     const pads = resolvePads(g, xs.slice(2), ys.slice(2), kernel, strides, dilations);
     const group = attrInt(g.node, 'group', 1);
     const dy = g.gradOutput(0)!;
