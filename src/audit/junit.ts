@@ -1,0 +1,106 @@
+/**
+ * The audit as JUnit XML, for CI systems that show test results: one testsuite
+ * "gauntlet-audit" with a testcase per policy-gate rule (classname "gauntlet.policy") and per
+ * evaluation-reliability check (classname "gauntlet.checks"). A raised flag is a failure only
+ * when the policy fails on it; otherwise it is reported in <system-out>.
+ *
+ * Format: the de-facto JUnit/Ant schema (https://github.com/testmoapp/junitxml).
+ */
+import type { Check, Gate, GateRule, Report } from '../report/schema';
+
+interface Case {
+  classname: string;
+  name: string;
+  failure?: { message: string; type: string; text: string };
+  skipped?: string;
+  out?: string;
+}
+
+/** Renders the report's checks and a gate's rules as a JUnit XML document (UTF-8). */
+export function gateToJUnit(report: Report, gate: Gate): string {
+  const cases: Case[] = [
+    ...gate.rules.map(ruleCase),
+    ...report.checks.map((c) => checkCase(c, gate)),
+  ];
+  const tests = cases.length;
+  const failures = cases.filter((c) => c.failure).length;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const total = report.timings.total;
+  const time: Record<string, string> = typeof total === 'number' && Number.isFinite(total) ? { time: total.toFixed(3) } : {};
+  const counts = { tests: String(tests), failures: String(failures), errors: '0', skipped: String(skipped) };
+
+  const properties: [string, string | number][] = [
+    ['model.name', report.model.name],
+    ['model.sha256', report.model.sha256],
+    ['data.name', report.data.name],
+    ['data.sha256', report.data.sha256],
+    ['battery.id', report.battery.id],
+    ['battery.preset', report.battery.preset],
+    ['threat.norm', report.threat.norm],
+    ['threat.eps', report.threat.eps],
+    ['seed', report.seed],
+    ['policy.name', gate.policy.name],
+    ...(gate.policy.sha256 ? [['policy.sha256', gate.policy.sha256] as [string, string]] : []),
+    ['verdict', gate.verdict],
+  ];
+
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites${attrs({ name: 'gauntlet', ...counts, ...time })}>`);
+  out.push(`  <testsuite${attrs({ name: 'gauntlet-audit', ...counts, timestamp: report.createdAt, ...time })}>`);
+  out.push('    <properties>');
+  for (const [name, value] of properties) out.push(`      <property${attrs({ name, value: String(value) })}/>`);
+  out.push('    </properties>');
+  for (const c of cases) out.push(...renderCase(c));
+  out.push('  </testsuite>');
+  out.push('</testsuites>');
+  return `${out.join('\n')}\n`;
+}
+
+function ruleCase(r: GateRule): Case {
+  const c: Case = { classname: 'gauntlet.policy', name: r.rule };
+  if (r.passed) c.out = r.message;
+  else c.failure = { message: r.message, type: 'policy', text: `${r.message}\nmeasured: ${String(r.measured)}\nthreshold: ${String(r.threshold)}` };
+  return c;
+}
+
+function checkCase(check: Check, gate: Gate): Case {
+  const c: Case = { classname: 'gauntlet.checks', name: check.id };
+  const summary = `${check.title}: ${check.message}`;
+  const evidence = Object.entries(check.evidence).map(([k, v]) => `${k}: ${String(v)}`).join('\n');
+  if (check.status === 'skipped') c.skipped = summary;
+  else if (check.status === 'pass') c.out = summary;
+  else if (gate.rules.some((r) => r.rule === `failOnFlags:${check.id}` && !r.passed)) {
+    c.failure = { message: `flag '${check.id}' raised: ${summary}`, type: 'flag', text: [summary, evidence].filter(Boolean).join('\n') };
+  } else {
+    c.out = [`flag '${check.id}' raised (the policy does not fail on it): ${summary}`, evidence].filter(Boolean).join('\n');
+  }
+  return c;
+}
+
+function renderCase(c: Case): string[] {
+  const open = `    <testcase${attrs({ classname: c.classname, name: c.name })}`;
+  const body: string[] = [];
+  if (c.failure) body.push(`      <failure${attrs({ message: c.failure.message, type: c.failure.type })}>${xmlText(c.failure.text)}</failure>`);
+  if (c.skipped !== undefined) body.push(`      <skipped${attrs({ message: c.skipped })}/>`);
+  if (c.out) body.push(`      <system-out>${xmlText(c.out)}</system-out>`);
+  return body.length === 0 ? [`${open}/>`] : [`${open}>`, ...body, '    </testcase>'];
+}
+
+function attrs(a: Record<string, string>): string {
+  return Object.entries(a).map(([k, v]) => ` ${k}="${xmlAttr(v)}"`).join('');
+}
+
+// Characters XML 1.0 cannot carry at all, even escaped: C0 controls except tab/LF/CR, lone
+// surrogates, U+FFFE/U+FFFF. They are replaced by U+FFFD.
+const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text content: &, <, > (so "]]>" cannot occur), characters invalid in XML replaced. */
+export function xmlText(s: string): string {
+  return s.replace(INVALID_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escapes a double-quoted attribute value: as text, plus quotes and tab/LF/CR as character references (kept through attribute normalisation). */
+export function xmlAttr(s: string): string {
+  return xmlText(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+    .replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
