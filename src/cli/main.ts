@@ -7,6 +7,7 @@ import { GauntletError } from '../errors';
 import { predictCommand } from './predict';
 import { gradCommand } from './grad';
 import { attackCommand } from './attack';
+import { auditCommand } from './audit';
 import { GAUNTLET_VERSION } from '../version';
 
 export const EXIT_OK = 0;
@@ -31,7 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(predictCommand(done))
     .addCommand(gradCommand(done))
-    .addCommand(attackCommand(done));
+    .addCommand(attackCommand(done))
+    .addCommand(auditCommand(done));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   if (argv.length === 0) {

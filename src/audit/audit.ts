@@ -1,0 +1,323 @@
+/**
+ * The audit use case: model + evaluation set + threat model → a validated Report (src/report/schema.ts)
+ * with the policy gate's verdict. The CLI (`gauntlet audit`) and the server call this and nothing
+ * lower.
+ *
+ * Phases, each made of checkpointed units (./checkpoint.ts), so an interrupted audit resumes
+ * without redoing finished work:
+ *  1. clean predictions (a majority of draws on random models);
+ *  2. probes of outputs, randomness and gradients (./probe.ts) → adaptations (./adaptations);
+ *  3. the battery as a cascade at the audit ε (./staged-cascade.ts), then an extra-effort stage;
+ *  4. the ε sweep (the sweep cascade at fractions of ε) and FAB-T minimal norms;
+ *  5. an attack at ε = the whole box (must reach 0 %);
+ *  6. hypocritical risk (misclassified points a false friend could fix);
+ *  7. evaluation-data integrity against an auditor-held reference set (when given);
+ *  8. per-class analysis, reliability checks, the report, the policy gate.
+ */
+import os from 'node:os';
+import { getAttack, parseParams, runAttack } from '../attacks';
+import { DEFAULT_SUCCESS_DRAWS, predictClasses } from '../attacks/run';
+import { selectBatch } from '../attacks/tensor';
+import type { AttackBatch, AttackContext, ThreatModel } from '../attacks/types';
+import { UsageError } from '../errors';
+import type { EvalSet } from '../data';
+import { ortVersion } from '../runtime';
+import type { Model } from '../runtime/model';
+import { Check, Report, ReportStage, validateReport } from '../report/schema';
+import { REPORT_SCHEMA } from '../report/schema';
+import { GAUNTLET_VERSION } from '../version';
+import { adapt } from './adaptations';
+import { Battery, Preset, battery as presetBattery } from './battery';
+import { Checkpoint } from './checkpoint';
+import { blackBoxCheck } from './checks/black-box';
+import { fullBoxCheck, FullBoxOutcome } from './checks/full-box';
+import { nonMonotoneCheck } from './checks/non-monotone-eps';
+import { notConvergedCheck } from './checks/not-converged';
+import { probabilityOutputsCheck } from './checks/probability-outputs';
+import { randomizedOutputsCheck } from './checks/randomized-outputs';
+import { zeroGradientsCheck } from './checks/zero-gradients';
+import { hypocriticalRisk } from './hypocritical';
+import { dataIntegrity } from './integrity';
+import { quantile, verifiedMinimalNorms } from './minimal-norms';
+import { perClassAnalysis } from './per-class';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, Policy, PolicySource, evaluatePolicy, substandardThreshold } from './policy';
+import { ProbeEvidence, probeModel } from './probe';
+import { PointState, StageProgress, runStagedCascade } from './staged-cascade';
+
+/** Where the audit is, for progress displays. */
+export interface AuditProgress {
+  phase: 'clean' | 'probe' | 'battery' | 'sweep' | 'minimal-norms' | 'full-box' | 'hypocritical' | 'integrity' | 'report';
+  /** One line: what runs now. */
+  message: string;
+  /** Progress of the phase in [0, 1], when known. */
+  fraction?: number;
+}
+
+export interface AuditOptions {
+  model: Model;
+  /** Display name of the model (file name). */
+  modelName: string;
+  data: EvalSet;
+  dataName: string;
+  dataSha256: string;
+  threat: ThreatModel;
+  preset?: Preset;
+  /** Default 0. */
+  seed?: number;
+  /** Policy for the gate (default: DEFAULT_POLICY). */
+  policy?: { policy: Policy; source: PolicySource };
+  /** Auditor-held reference set for the integrity check. */
+  reference?: { set: EvalSet; name: string; sha256: string } | null;
+  /** Checkpoint file (null: in memory only). */
+  checkpointPath?: string | null;
+  resume?: boolean;
+  /** Points per checkpointed chunk (default 100). */
+  chunk?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: AuditProgress) => void;
+  /** For tests: a battery to run instead of the preset's (its `preset` field is reported). */
+  battery?: Battery;
+}
+
+/** Runs the audit; resolves to the validated report (with the gate's verdict). */
+export async function runAudit(o: AuditOptions): Promise<Report> {
+  const started = process.hrtime.bigint();
+  const { model, data, threat } = o;
+  const info = model.info;
+  const seed = o.seed ?? 0;
+  const n = data.n;
+  if (n === 0) throw new UsageError('the evaluation set is empty');
+  if (!(threat.eps > 0) || !Number.isFinite(threat.eps)) throw new UsageError(`eps must be a finite number > 0, got ${threat.eps}`);
+  const policy = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
+  const b = o.battery ? structuredClone(o.battery) : presetBattery(o.preset ?? 'standard');
+  const chunk = o.chunk ?? 100;
+  const config = {
+    model: info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? b.preset, chunk,
+    reference: o.reference?.sha256 ?? null, substandardBelow: substandardThreshold(policy.policy),
+  };
+  const ckpt = Checkpoint.open(o.checkpointPath ?? null, config, o.resume ?? false);
+  const progress = (p: AuditProgress) => o.onProgress?.(p);
+  const ctx: AttackContext = { seed, signal: o.signal };
+  const batch: AttackBatch = { x: data.x, n, y: data.y, lower: data.lower, upper: data.upper };
+  const timings: Record<string, number> = {};
+  const timed = async <T>(phase: string, id: string, work: () => Promise<T>): Promise<T> => {
+    const r = await ckpt.unit(id, async () => {
+      const t0 = process.hrtime.bigint();
+      const value = await work();
+      return { value, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    });
+    timings[phase] = (timings[phase] ?? 0) + r.seconds;
+    return r.value;
+  };
+  const draws = DEFAULT_SUCCESS_DRAWS;
+
+  // 1. Clean predictions.
+  progress({ phase: 'clean', message: `clean predictions on ${n} points` });
+  const cleanPred = Int32Array.from(await timed('clean', 'clean', async () => [...await predictClasses(model, data.x, n, draws, o.signal)]));
+  const cleanCorrect = Uint8Array.from(cleanPred, (c, i) => (c === data.y[i] ? 1 : 0));
+  const nCorrect = cleanCorrect.reduce((s, v) => s + v, 0);
+
+  // 2. Probes and adaptations.
+  progress({ phase: 'probe', message: 'probing outputs, randomness and gradients' });
+  const probe = await timed('probe', 'probe', () => probeModel(model, data.x, data.y, cleanPred, b.probePoints, o.signal));
+  const adaptations = adapt(b, info, probe);
+
+  // 3. Battery at ε, then the extra-effort stage.
+  const stageProgress = (phase: AuditProgress['phase'], label: string) => (p: StageProgress) => progress({
+    phase, fraction: (p.stage + p.chunk / p.chunks) / p.stages,
+    message: `${label}stage ${p.stage + 1}/${p.stages} ${p.attack}, chunk ${p.chunk + 1}/${p.chunks}, robust so far ${(100 * p.robustAccuracy).toFixed(1)}%`,
+  });
+  const common = { model, batch, cleanCorrect, cleanPred, checkpoint: ckpt, chunk, ctx };
+  const t3 = process.hrtime.bigint();
+  const main = await runStagedCascade({ ...common, threat, steps: b.stages, unit: 'battery', onStage: stageProgress('battery', '') });
+  const conv = await runStagedCascade({
+    ...common, threat, steps: [b.convergence], unit: 'battery', from: main.state, stageOffset: b.stages.length,
+    onStage: stageProgress('battery', 'convergence '),
+  });
+  const stages: ReportStage[] = [...main.stages, ...conv.stages];
+  const state = conv.state;
+  timings.battery = sumSeconds(stages) || Number(process.hrtime.bigint() - t3) / 1e9;
+  const robust = Uint8Array.from(cleanCorrect, (c, i) => (c && !state.success[i] ? 1 : 0));
+  const robustAccuracy = robust.reduce((s, v) => s + v, 0) / n;
+
+  // 4. ε sweep and minimal norms.
+  const epsOutcomes = [{ eps: threat.eps, broken: state.success }];
+  const sweepRA: { eps: number; robustAccuracy: number; attacks: string[] }[] = [];
+  for (const f of b.sweep.fractions) {
+    const eps = roundEps(threat.eps * f);
+    const r = await runStagedCascade({
+      ...common, threat: { norm: threat.norm, eps }, steps: b.sweep.stages, unit: `sweep@${eps}`, onStage: stageProgress('sweep', `ε=${eps}: `),
+    });
+    timings.sweep = (timings.sweep ?? 0) + sumSeconds(r.stages);
+    epsOutcomes.push({ eps, broken: r.state.success });
+    sweepRA.push({ eps, robustAccuracy: countRobust(r.state, cleanCorrect) / n, attacks: b.sweep.stages.map((s) => s.attack) });
+  }
+  sweepRA.push({ eps: threat.eps, robustAccuracy, attacks: stages.map((s) => s.attack) });
+
+  const straightThrough = info.nonDifferentiable.length > 0;
+  const fabParams = parseParams(getAttack('fab-t'), b.minimalNorms);
+  const minimal = new Float64Array(n).fill(Infinity);
+  const chunks = Math.ceil(n / chunk);
+  for (let c = 0; c < chunks; c++) {
+    progress({ phase: 'minimal-norms', fraction: c / chunks, message: `FAB-T minimal norms, chunk ${c + 1}/${chunks}` });
+    const idx: number[] = [];
+    for (let i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) if (cleanCorrect[i]) idx.push(i);
+    const norms = await timed('minimalNorms', `minimal-norms/${c}`, async () => {
+      const v = await verifiedMinimalNorms(model, selectBatch(batch, idx), threat.norm, b.minimalNorms, straightThrough, ctx);
+      return [...v].map((x) => (Number.isFinite(x) ? x : -1)); // JSON has no ∞: −1 = none found
+    });
+    idx.forEach((i, j) => { minimal[i] = norms[j] < 0 ? Infinity : norms[j]; });
+  }
+  const correctNorms = [...minimal].filter((_, i) => cleanCorrect[i]).sort((a, b2) => a - b2);
+  const found = correctNorms.filter(Number.isFinite);
+  const bound = (eps: number) => (nCorrect === 0 ? 0 : correctNorms.filter((v) => v > eps).length / n);
+
+  // 5. ε = the whole box.
+  const fullBox = await timed('fullBox', 'full-box', async (): Promise<FullBoxOutcome | null> => {
+    const idx: number[] = [];
+    for (let i = 0; i < n && idx.length < b.fullBox.points; i++) if (cleanCorrect[i]) idx.push(i);
+    if (idx.length === 0) return null;
+    const eps = boxDiameter(batch, idx, threat.norm);
+    progress({ phase: 'full-box', message: `${b.fullBox.step.attack} at ε = ${eps.toPrecision(4)} (the whole box) on ${idx.length} points` });
+    const def = getAttack(b.fullBox.step.attack);
+    const r = await runAttack(def, model, selectBatch(batch, idx), { norm: threat.norm, eps }, b.fullBox.step.params, ctx);
+    return { eps, attack: b.fullBox.step.attack, attacked: idx.length, robust: r.success.reduce((s, v) => s + (v ? 0 : 1), 0) };
+  });
+
+  // 6. Hypocritical risk.
+  progress({ phase: 'hypocritical', message: `hypocritical risk: targeted PGD toward the true label on ${n - nCorrect} misclassified points` });
+  const substandardBelow = substandardThreshold(policy.policy);
+  const hypocritical = await timed('hypocritical', 'hypocritical', () => hypocriticalRisk(model, batch, threat, {
+    steps: b.hypocritical.steps, restarts: b.hypocritical.restarts, eot: info.random.length > 0 ? b.eotDraws : 1,
+    straightThrough, substandardBelow, cleanPred,
+  }, ctx));
+
+  // 7. Data integrity.
+  let integrity: Report['integrity'] = null;
+  if (o.reference) {
+    const ref = o.reference;
+    progress({ phase: 'integrity', message: `comparing the evaluation data with the reference set ${ref.name}` });
+    integrity = await timed('integrity', 'integrity', () => dataIntegrity(model, { x: data.x, n, y: data.y }, { x: ref.set.x, n: ref.set.n, y: ref.set.y, name: ref.name, sha256: ref.sha256 }));
+  }
+
+  // 8. Analysis, checks, report, gate.
+  progress({ phase: 'report', message: 'checks and report' });
+  const perClass = perClassAnalysis({ labels: data.y, cleanPred, robust, advPred: state.advPred, numClasses: info.numClasses });
+  const checks: Check[] = [
+    probabilityOutputsCheck(probe),
+    randomizedOutputsCheck(probe),
+    zeroGradientsCheck(probe),
+    blackBoxCheck(stages, [...b.stages, b.convergence].map((s) => getAttack(s.attack).needs === 'logits'), n),
+    nonMonotoneCheck(epsOutcomes),
+    fullBoxCheck(fullBox),
+    notConvergedCheck(conv.stages[0], n),
+    hypocriticalCheck(hypocritical),
+    integrityCheck(integrity, o.reference ? null : 'no reference set given (--reference)'),
+  ];
+
+  const report: Report = {
+    schema: REPORT_SCHEMA,
+    createdAt: new Date().toISOString(),
+    model: {
+      name: o.modelName, sha256: info.modelSha256, inputShape: info.inputShape, numClasses: info.numClasses,
+      strippedSoftmax: info.strippedSoftmax ?? null, random: info.random, nonDifferentiable: info.nonDifferentiable,
+    },
+    data: { name: o.dataName, sha256: o.dataSha256, n },
+    threat: { norm: threat.norm, eps: threat.eps },
+    seed,
+    battery: { id: b.id, preset: b.preset, stages: [...b.stages, b.convergence].map((s) => ({ attack: s.attack, params: s.params, origin: s.origin })) },
+    adaptations,
+    cleanAccuracy: nCorrect / n,
+    robustAccuracy,
+    stages,
+    points: {
+      label: [...data.y], cleanPred: [...cleanPred], robust: [...robust].map((v) => (v ? 1 : 0) as 0 | 1),
+      brokenBy: [...state.brokenBy], advPred: [...state.advPred], perturbationNorm: [...state.norms],
+    },
+    sweep: {
+      points: sweepRA.sort((a, c) => a.eps - c.eps).map((p) => ({ ...p, minimalNormBound: nCorrect ? bound(p.eps) : null })),
+      minimalNorms: {
+        attack: straightThrough ? 'fab-t (straight-through)' : 'fab-t', params: fabParams, n: nCorrect, found: found.length,
+        quantiles: { p10: quantile(correctNorms, 0.1), p25: quantile(correctNorms, 0.25), p50: quantile(correctNorms, 0.5), p75: quantile(correctNorms, 0.75), p90: quantile(correctNorms, 0.9) },
+        mean: found.length ? found.reduce((s, v) => s + v, 0) / found.length : null,
+      },
+    },
+    perClass,
+    hypocritical,
+    integrity,
+    checks,
+    flags: checks.filter((c) => c.status === 'flag').map((c) => c.id),
+    timings: { ...timings, total: Number(process.hrtime.bigint() - started) / 1e9 },
+    environment: environment(info.provider),
+    gate: null,
+    resumed: ckpt.resumed,
+  };
+  const gate = evaluatePolicy(validateReport(report), policy.policy, policy.source);
+  return validateReport({ ...report, gate });
+}
+
+function hypocriticalCheck(h: Report['hypocritical']): Check {
+  const base = { id: 'hypocritical-fakeable', title: 'A false friend could fake this model\'s evaluation (hypocritical risk)' };
+  if (!h) return { ...base, status: 'skipped', message: 'not measured', evidence: {} };
+  const evidence = { eps: h.eps, misclassified: h.misclassified, fixable: h.fixable, risk: h.risk, fakedAccuracy: h.fakedAccuracy, substandardBelow: h.substandardBelow };
+  if (h.fakeable) {
+    return { ...base, evidence, status: 'flag', message: `substandard model (clean accuracy below ${pct(h.substandardBelow)}) whose evaluation a false friend could lift to ${pct(h.fakedAccuracy)} by perturbing ${h.fixable} misclassified points within ε = ${h.eps}` };
+  }
+  return { ...base, evidence, status: 'pass', message: `hypocritical risk ${pct(h.risk)} (${h.fixable} of ${h.misclassified} misclassified points fixable); faked accuracy ${pct(h.fakedAccuracy)}${h.substandard ? '' : ' — the model is not substandard'}` };
+}
+
+function integrityCheck(i: Report['integrity'], skipped: string | null): Check {
+  const base = { id: 'data-too-easy', title: 'Evaluation data implausibly easy compared with the reference set' };
+  if (!i) return { ...base, status: 'skipped', message: skipped ?? 'not measured', evidence: {} };
+  const evidence = {
+    reference: i.reference.name, ownerAccuracy: i.owner.accuracy, referenceAccuracy: i.referenceStats.accuracy,
+    ownerMedianMargin: i.owner.medianMargin, referenceMedianMargin: i.referenceStats.medianMargin,
+    ownerMeanConfidence: i.owner.meanConfidence, referenceMeanConfidence: i.referenceStats.meanConfidence,
+    ksStatistic: i.ks.statistic, ksPValue: i.ks.pValue,
+  };
+  return { ...base, evidence, status: i.flagged ? 'flag' : 'pass', message: i.message };
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+function sumSeconds(stages: readonly ReportStage[]): number {
+  return stages.reduce((s, r) => s + r.seconds, 0);
+}
+
+function countRobust(s: PointState, cleanCorrect: Uint8Array): number {
+  let r = 0;
+  for (let i = 0; i < cleanCorrect.length; i++) if (cleanCorrect[i] && !s.success[i]) r++;
+  return r;
+}
+
+/** ε rounded to 6 significant digits (stable unit ids and readable figures). */
+function roundEps(e: number): number {
+  return Number(e.toPrecision(6));
+}
+
+/** Largest distance, in the norm, from a point to the farthest corner of its box (ε that allows any input). */
+function boxDiameter(batch: AttackBatch, idx: readonly number[], norm: 'linf' | 'l2'): number {
+  const per = batch.x.length / batch.n;
+  let best = 0;
+  for (const i of idx) {
+    let s = 0;
+    for (let k = i * per; k < (i + 1) * per; k++) {
+      const d = Math.max(batch.x[k] - batch.lower[k], batch.upper[k] - batch.x[k]);
+      if (norm === 'linf') s = Math.max(s, d); else s += d * d;
+    }
+    best = Math.max(best, norm === 'linf' ? s : Math.sqrt(s));
+  }
+  return best;
+}
+
+/** Where the audit ran. */
+function environment(provider: string): Report['environment'] {
+  const cpus = os.cpus();
+  return {
+    gauntlet: GAUNTLET_VERSION, onnxruntime: ortVersion(), node: process.version, provider,
+    platform: `${os.type()} ${os.release()}`, arch: process.arch, cpu: cpus[0]?.model ?? 'unknown', cpus: cpus.length,
+    gpu: provider === 'cpu' ? null : provider,
+  };
+}
+
+export type { ProbeEvidence };

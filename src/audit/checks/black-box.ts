@@ -1,0 +1,29 @@
+/**
+ * Black-box beats white-box (AutoAttack checks.py `check_square_sr`; Carlini et al. 2019,
+ * arXiv:1902.06705 §4.5): a gradient-free attack run after the gradient attacks still breaks
+ * points, so the gradients were not finding adversarial examples that exist.
+ */
+import type { Check, ReportStage } from '../../report/schema';
+
+/** Flags when a black-box stage after white-box stages breaks more than this share of the set (and at least MIN points). */
+export const BLACK_BOX_SHARE = 0.005;
+export const BLACK_BOX_MIN = 2;
+
+/** `blackBox[k]`: whether stage k needs only logits. */
+export function blackBoxCheck(stages: readonly ReportStage[], blackBox: readonly boolean[], n: number): Check {
+  let broken = 0, attacked = 0, which: string[] = [];
+  let whiteBefore = false;
+  stages.forEach((s, k) => {
+    if (!blackBox[k]) { whiteBefore = true; return; }
+    if (!whiteBefore) return;
+    broken += s.broken; attacked += s.attacked; which.push(s.attack);
+  });
+  which = [...new Set(which)];
+  const evidence = { blackBoxStages: which.join(', ') || null, attacked, broken, share: n ? broken / n : 0, threshold: BLACK_BOX_SHARE };
+  const base = { id: 'black-box-beats-white-box', title: 'Black-box attack beats white-box attacks', evidence };
+  if (which.length === 0) return { ...base, status: 'skipped', message: 'no black-box stage after a white-box stage in the battery' };
+  if (broken >= BLACK_BOX_MIN && broken > BLACK_BOX_SHARE * n) {
+    return { ...base, status: 'flag', message: `${which.join(', ')} broke ${broken} of ${attacked} points the gradient attacks left robust (${(100 * broken / n).toFixed(1)}% of the set): gradients are masked or the white-box budget is too small` };
+  }
+  return { ...base, status: 'pass', message: `${which.join(', ')} broke ${broken} of the ${attacked} points the gradient attacks left robust` };
+}

@@ -1,0 +1,78 @@
+import { checkSchema, ReportStage } from '../../report/schema';
+import type { ProbeEvidence } from '../probe';
+import { blackBoxCheck } from './black-box';
+import { fullBoxCheck } from './full-box';
+import { nonMonotoneCheck } from './non-monotone-eps';
+import { notConvergedCheck } from './not-converged';
+import { probabilityOutputsCheck } from './probability-outputs';
+import { randomizedOutputsCheck } from './randomized-outputs';
+import { zeroGradientsCheck } from './zero-gradients';
+
+const probe = (o: { outputs?: Partial<ProbeEvidence['outputs']>; randomness?: Partial<ProbeEvidence['randomness']>; gradients?: Partial<ProbeEvidence['gradients']>; points?: number } = {}): ProbeEvidence => ({
+  points: o.points ?? 100,
+  outputs: { strippedSoftmax: null, probabilityRows: 0, logProbabilityRows: 0, ...o.outputs },
+  randomness: { graphOps: [], maxLogitDiff: 0, predictionFlips: 0, ...o.randomness },
+  gradients: { ceZero: 0, cwZero: 0, ceZeroStraightThrough: null, medianCeGradMeanAbs: 1e-3, medianMargin: 10, ...o.gradients },
+  nonDifferentiable: [],
+});
+const stage = (attack: string, attacked: number, broken: number): ReportStage => ({
+  attack, params: {}, origin: 'battery', attacked, broken, robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0,
+});
+const valid = <T>(c: T) => { checkSchema.parse(c); return c; };
+
+describe('reliability checks', () => {
+  it('probability outputs: flags a stripped softmax, numeric probabilities and log-probabilities; passes logits', () => {
+    expect(valid(probabilityOutputsCheck(probe({ outputs: { strippedSoftmax: "Softmax 'p'" } }))).status).toBe('flag');
+    expect(probabilityOutputsCheck(probe({ outputs: { probabilityRows: 1 } })).message).toMatch(/probabilities/);
+    expect(probabilityOutputsCheck(probe({ outputs: { logProbabilityRows: 0.995 } })).message).toMatch(/log-probabilities/);
+    expect(probabilityOutputsCheck(probe({ outputs: { probabilityRows: 0.5 } })).status).toBe('pass');
+  });
+
+  it('randomized outputs: flags random graph ops or differing passes, with the evidence', () => {
+    const c = valid(randomizedOutputsCheck(probe({ randomness: { graphOps: ["RandomNormalLike 'n'"], maxLogitDiff: 0.7, predictionFlips: 0.03 } })));
+    expect(c.status).toBe('flag');
+    expect(c.evidence).toMatchObject({ maxLogitDiff: 0.7, predictionFlips: 0.03 });
+    expect(randomizedOutputsCheck(probe({ randomness: { maxLogitDiff: 1e-3 } })).status).toBe('flag');
+    expect(randomizedOutputsCheck(probe()).status).toBe('pass');
+  });
+
+  it('zero gradients: flags at ≥ 10 % zero, names the cause; skips without points', () => {
+    expect(zeroGradientsCheck(probe({ gradients: { ceZero: 0.09, cwZero: 0 } })).status).toBe('pass');
+    const sat = valid(zeroGradientsCheck(probe({ gradients: { ceZero: 0.8, cwZero: 0 } })));
+    expect(sat.status).toBe('flag');
+    expect(sat.message).toMatch(/saturated/);
+    const bpda = zeroGradientsCheck(probe({ gradients: { ceZero: 1, cwZero: 1, ceZeroStraightThrough: 0 } }));
+    expect(bpda.message).toMatch(/piecewise-constant/);
+    expect(zeroGradientsCheck(probe({ points: 0 })).status).toBe('skipped');
+  });
+
+  it('black box beats white box: only black-box stages after a white-box one count; threshold 0.5 % and ≥ 2', () => {
+    const stages = [stage('apgd-ce', 90, 40), stage('square', 50, 3)];
+    expect(valid(blackBoxCheck(stages, [false, true], 100)).status).toBe('flag');
+    expect(blackBoxCheck([stage('apgd-ce', 90, 40), stage('square', 50, 1)], [false, true], 100).status).toBe('pass');
+    expect(blackBoxCheck([stage('apgd-ce', 90, 40), stage('square', 50, 3)], [false, true], 1000).status).toBe('pass');
+    expect(blackBoxCheck([stage('square', 90, 40), stage('apgd-ce', 50, 3)], [true, false], 100).status).toBe('skipped');
+  });
+
+  it('non-monotone in ε: a point broken at a smaller ε but robust at a larger one flags', () => {
+    const ok = nonMonotoneCheck([{ eps: 0.1, broken: Uint8Array.of(1, 1, 0) }, { eps: 0.05, broken: Uint8Array.of(1, 0, 0) }]);
+    expect(ok.status).toBe('pass');
+    const bad = valid(nonMonotoneCheck([{ eps: 0.1, broken: Uint8Array.of(1, 0, 0) }, { eps: 0.05, broken: Uint8Array.of(1, 1, 0) }, { eps: 0.025, broken: Uint8Array.of(0, 1, 1) }]));
+    expect(bad.status).toBe('flag');
+    expect(bad.evidence.violatingPoints).toBe(2);
+    expect(nonMonotoneCheck([{ eps: 0.1, broken: Uint8Array.of(1) }]).status).toBe('skipped');
+  });
+
+  it('full box: any robust point flags', () => {
+    expect(valid(fullBoxCheck({ eps: 1, attack: 'apgd-ce', attacked: 50, robust: 1 })).status).toBe('flag');
+    expect(fullBoxCheck({ eps: 1, attack: 'apgd-ce', attacked: 50, robust: 0 }).status).toBe('pass');
+    expect(fullBoxCheck(null).status).toBe('skipped');
+  });
+
+  it('not converged: the extra-effort stage breaking > 0.5 % (and ≥ 2) flags', () => {
+    expect(valid(notConvergedCheck(stage('apgd-ce', 60, 2), 100)).status).toBe('flag');
+    expect(notConvergedCheck(stage('apgd-ce', 60, 1), 100).status).toBe('pass');
+    expect(notConvergedCheck(stage('apgd-ce', 60, 2), 500).status).toBe('pass');
+    expect(notConvergedCheck(undefined, 100).status).toBe('skipped');
+  });
+});

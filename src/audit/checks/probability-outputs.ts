@@ -1,0 +1,26 @@
+/**
+ * Outputs look like probabilities (AutoAttack checks.py `check_range_output`;
+ * Carlini et al. 2019, arXiv:1902.06705 §4.3): losses on
+ * softmax outputs saturate. Flagged when the graph ends in a Softmax/LogSoftmax (the runtime then
+ * attacks the logits before it) or when the outputs the attacks see are themselves probabilities
+ * or log-probabilities (a softmax Gauntlet could not strip).
+ */
+import type { Check } from '../../report/schema';
+import type { ProbeEvidence } from '../probe';
+
+/** Share of probed rows that must be (log-)probabilities for the check to flag. */
+export const PROBABILITY_ROW_SHARE = 0.99;
+
+export function probabilityOutputsCheck(p: ProbeEvidence): Check {
+  const o = p.outputs;
+  const evidence = { strippedSoftmax: o.strippedSoftmax, probabilityRows: o.probabilityRows, logProbabilityRows: o.logProbabilityRows, probedPoints: p.points };
+  const base = { id: 'probability-outputs', title: 'Outputs look like probabilities', evidence };
+  if (o.strippedSoftmax) {
+    return { ...base, status: 'flag', message: `the graph ends in ${o.strippedSoftmax}; attacks use the logits before it (adaptation 'logits')` };
+  }
+  if (p.points > 0 && Math.max(o.probabilityRows, o.logProbabilityRows) >= PROBABILITY_ROW_SHARE) {
+    const what = o.probabilityRows >= o.logProbabilityRows ? 'probabilities' : 'log-probabilities';
+    return { ...base, status: 'flag', message: `${(100 * Math.max(o.probabilityRows, o.logProbabilityRows)).toFixed(1)}% of the outputs are ${what}, from a softmax that is not the graph's last op; CE on them saturates — the margin and DLR stages are the reliable ones` };
+  }
+  return { ...base, status: 'pass', message: 'outputs are unnormalised logits' };
+}

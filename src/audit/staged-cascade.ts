@@ -1,0 +1,134 @@
+/**
+ * The battery's cascade, run stage by stage over chunks of points, with every (stage, chunk)
+ * a checkpointed unit. Same semantics as runCascade (src/attacks/cascade.ts): each stage attacks
+ * only the clean-correct points no earlier stage broke, through runAttack (the only place that
+ * declares success: fresh forward pass, ε-ball and box checked in float64), and sub-batches carry
+ * the points' original ids so every attack draws the same per-sample random numbers as it would on
+ * the whole set. The robust accuracy is therefore the per-point minimum over the stages.
+ */
+import { getAttack, parseParams, runAttack } from '../attacks';
+import { selectBatch } from '../attacks/tensor';
+import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
+import type { ReportStage } from '../report/schema';
+import type { BatteryStep } from './battery';
+import type { Checkpoint } from './checkpoint';
+
+/** Per-point outcome of a cascade, in evaluation-set order. */
+export interface PointState {
+  /** 1 where broken (or clean-misclassified). */
+  success: Uint8Array;
+  /** Stage index (into the stage list) that broke the point; −1 when robust or clean-misclassified. */
+  brokenBy: Int32Array;
+  norms: Float64Array;
+  advPred: Int32Array;
+}
+
+/** What one (stage, chunk) unit saves. */
+interface ChunkResult {
+  idx: number[];
+  success: number[];
+  norms: number[];
+  advPred: number[];
+  forwardCalls: number;
+  gradientCalls: number;
+  seconds: number;
+}
+
+/** Progress of a staged cascade: which stage and chunk is running. */
+export interface StageProgress {
+  stage: number;
+  stages: number;
+  attack: string;
+  chunk: number;
+  chunks: number;
+  /** Robust accuracy of the whole set so far. */
+  robustAccuracy: number;
+}
+
+export interface StagedCascadeOptions {
+  model: AttackModel;
+  batch: AttackBatch;
+  threat: ThreatModel;
+  steps: readonly BatteryStep[];
+  /** 1 where the clean prediction is correct. */
+  cleanCorrect: Uint8Array;
+  cleanPred: Int32Array;
+  checkpoint: Checkpoint;
+  /** Unit-id prefix (e.g. 'battery', 'sweep@0.05'). */
+  unit: string;
+  /** Points per chunk (default 100). */
+  chunk?: number;
+  /** Only these points are attacked (default: every clean-correct point). */
+  only?: Uint8Array;
+  ctx: AttackContext;
+  onStage?: (p: StageProgress) => void;
+  /** Starting state to continue from (e.g. the battery's, for the convergence stage). */
+  from?: PointState;
+  /** Index of the first step in the overall stage list (for brokenBy). */
+  stageOffset?: number;
+}
+
+/** Runs the cascade; returns the per-point state and one record per stage. */
+export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state: PointState; stages: ReportStage[] }> {
+  const { model, batch, threat, cleanCorrect } = o;
+  const n = batch.n;
+  const chunk = o.chunk ?? 100;
+  const state: PointState = o.from ? {
+    success: Uint8Array.from(o.from.success), brokenBy: Int32Array.from(o.from.brokenBy),
+    norms: Float64Array.from(o.from.norms), advPred: Int32Array.from(o.from.advPred),
+  } : {
+    success: Uint8Array.from(cleanCorrect, (c) => 1 - c), brokenBy: new Int32Array(n).fill(-1),
+    norms: new Float64Array(n), advPred: Int32Array.from(o.cleanPred),
+  };
+  const eligible = (i: number) => cleanCorrect[i] === 1 && state.success[i] === 0 && (!o.only || o.only[i] === 1);
+  const chunks = Math.max(1, Math.ceil(n / chunk));
+  const stages: ReportStage[] = [];
+  const offset = o.stageOffset ?? 0;
+  let robust = 0;
+  for (let i = 0; i < n; i++) if (cleanCorrect[i] && !state.success[i]) robust++;
+
+  for (let k = 0; k < o.steps.length; k++) {
+    const step = o.steps[k];
+    const def = getAttack(step.attack);
+    const params = parseParams(def, step.params);
+    const rec: ReportStage = {
+      attack: step.attack, params, origin: step.origin, attacked: 0, broken: 0,
+      robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0,
+    };
+    for (let c = 0; c < chunks; c++) {
+      o.onStage?.({ stage: k, stages: o.steps.length, attack: step.attack, chunk: c, chunks, robustAccuracy: robust / n });
+      const id = `${o.unit}/${offset + k}:${step.attack}/${c}`;
+      const r = await o.checkpoint.unit<ChunkResult>(id, async () => {
+        const todo: number[] = [];
+        for (let i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) if (eligible(i)) todo.push(i);
+        if (todo.length === 0) return { idx: [], success: [], norms: [], advPred: [], forwardCalls: 0, gradientCalls: 0, seconds: 0 };
+        const res = await runAttack(def, model, selectBatch(batch, todo), threat, params, o.ctx);
+        return {
+          idx: todo, success: [...res.success], norms: [...res.norms], advPred: [...res.advPred],
+          forwardCalls: res.forwardCalls, gradientCalls: res.gradientCalls, seconds: res.seconds,
+        };
+      });
+      rec.attacked += r.idx.length;
+      rec.forwardCalls += r.forwardCalls;
+      rec.gradientCalls += r.gradientCalls;
+      rec.seconds += r.seconds;
+      r.idx.forEach((i, j) => {
+        if (!r.success[j] || state.success[i]) return;
+        state.success[i] = 1;
+        state.brokenBy[i] = offset + k;
+        state.norms[i] = r.norms[j];
+        state.advPred[i] = r.advPred[j];
+        rec.broken++;
+        robust--;
+      });
+    }
+    rec.robustAccuracyAfter = robust / n;
+    stages.push(rec);
+  }
+  return { state, stages };
+}
+
+/** Robust points of a state: 1 where clean-correct and not broken. */
+export function robustMask(state: PointState, cleanCorrect: Uint8Array): Uint8Array {
+  return Uint8Array.from(cleanCorrect, (c, i) => (c && !state.success[i] ? 1 : 0));
+}

@@ -1,0 +1,214 @@
+/**
+ * `gauntlet audit MODEL --data D.npz --norm linf|l2 --eps E [--preset quick|standard|thorough]
+ * [--policy P] [--seed S] [--resume] --out DIR`: runs the audit (src/audit/audit.ts), writes
+ * DIR/report.json and DIR/junit.xml, prints a one-screen summary with the verdict. Exit codes:
+ * 0 PASS, 1 policy FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
+ * bundled MNIST evaluation set.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CancelledError, DataError, UsageError } from '../errors';
+import { EvalSet, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
+import { NORMS, Norm } from '../attacks/types';
+import { AuditProgress, runAudit } from '../audit/audit';
+import { PRESETS, Preset } from '../audit/battery';
+import { BUNDLED_REFERENCES } from '../audit/integrity';
+import { gateToJUnit } from '../audit/junit';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, loadPolicy } from '../audit/policy';
+import { loadModel, Model } from '../runtime/model';
+import { PROVIDERS, Provider } from '../runtime/session';
+import type { Report } from '../report/schema';
+import { choice, nonNegativeInt, positiveInt } from './options';
+
+export interface AuditCliOptions {
+  data?: string;
+  n?: number;
+  norm: Norm;
+  eps?: number;
+  preset: Preset;
+  policy?: string;
+  seed: number;
+  resume?: boolean;
+  out?: string;
+  reference?: string;
+  provider: Provider;
+  threads?: number;
+  chunk?: number;
+  demo?: boolean;
+  onProgress?: (p: AuditProgress) => void;
+}
+
+/** The package root (the folder holding package.json), from src/ or dist/src/. */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/** The --demo settings: the bundled fixture CNN, MNIST evaluation set and reference set. */
+export function demoSettings(): { model: string; data: string; norm: Norm; eps: number; preset: Preset; reference: string; out: string } {
+  const root = packageRoot();
+  return {
+    model: join(root, 'fixtures', 'models', 'cnn.onnx'), data: join(root, 'fixtures', 'data', 'mnist-eval.npz'),
+    norm: 'linf', eps: 0.1, preset: 'quick', reference: 'mnist', out: 'reports/demo',
+  };
+}
+
+/** Runs an audit from CLI options; resolves to the report and where it was written. */
+export async function audit(modelArg: string | undefined, o: AuditCliOptions): Promise<{ report: Report; out: string; files: string[] }> {
+  let modelPath = modelArg;
+  let dataPath = o.data;
+  let eps = o.eps;
+  let norm = o.norm;
+  let preset = o.preset;
+  let reference = o.reference;
+  let out = o.out;
+  if (o.demo) {
+    if (modelArg !== undefined) throw new UsageError('--demo audits the bundled model; give either MODEL or --demo');
+    const d = demoSettings();
+    modelPath = d.model;
+    dataPath ??= d.data;
+    eps ??= d.eps;
+    norm = o.norm ?? d.norm;
+    preset = o.preset ?? d.preset;
+    reference ??= d.reference;
+    out ??= d.out;
+  }
+  if (!modelPath) throw new UsageError('missing MODEL (an .onnx file), or use --demo');
+  if (!dataPath) throw new UsageError('missing --data <file.npz>');
+  if (eps === undefined) throw new UsageError('missing --eps <radius>');
+  if (!out) throw new UsageError('missing --out <dir>');
+  preset ??= 'standard';
+  norm ??= 'linf';
+
+  const policy = o.policy ? (() => { const p = loadPolicy(o.policy!); return { policy: p.policy, source: { name: p.name, sha256: p.sha256 } }; })()
+    : { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
+  let data: EvalSet = loadEvalSet(dataPath);
+  if (o.n !== undefined && o.n < data.n) data = sliceEvalSet(data, 0, o.n);
+  const dataSha = fileSha256(dataPath);
+  let ref: { set: EvalSet; name: string; sha256: string } | null = null;
+  if (reference !== undefined) {
+    const refPath = (BUNDLED_REFERENCES as Record<string, string>)[reference] ?? reference;
+    if (!existsSync(refPath)) throw new UsageError(`--reference: no file ${reference} (bundled: ${Object.keys(BUNDLED_REFERENCES).join(', ')})`);
+    ref = { set: loadEvalSet(refPath), name: reference in BUNDLED_REFERENCES ? `bundled:${reference}` : basename(refPath), sha256: fileSha256(refPath) };
+  }
+
+  mkdirSync(out, { recursive: true });
+  const model: Model = await loadModel(modelPath, { provider: o.provider, threads: o.threads });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    checkFits(model, data, dataPath);
+    if (ref) checkFits(model, ref.set, ref.name);
+    const report = await runAudit({
+      model, modelName: basename(modelPath), data, dataName: basename(dataPath), dataSha256: dataSha,
+      threat: { norm, eps }, preset, seed: o.seed, policy, reference: ref,
+      checkpointPath: join(out, 'checkpoint.json'), resume: o.resume, chunk: o.chunk,
+      signal: controller.signal, onProgress: o.onProgress,
+    });
+    const files = [join(out, 'report.json'), join(out, 'junit.xml')];
+    writeFileSync(files[0], `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(files[1], gateToJUnit(report, report.gate!));
+    return { report, out, files };
+  } catch (e) {
+    if (e instanceof CancelledError) {
+      throw new UsageError(`audit interrupted; finished work is saved in ${join(out, 'checkpoint.json')} — rerun the same command with --resume to continue`);
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await model.close();
+  }
+}
+
+function checkFits(model: Model, set: EvalSet, name: string): void {
+  const want = model.info.inputShape;
+  if (want.length !== set.sampleShape.length || want.some((d, i) => d !== set.sampleShape[i])) {
+    throw new DataError(`${name}: samples are [${set.sampleShape.join(', ')}] but the model takes [${want.join(', ')}] per sample`);
+  }
+  const C = model.info.numClasses;
+  for (let i = 0; i < set.n; i++) {
+    if (set.y[i] < 0 || set.y[i] >= C) throw new DataError(`${name}: label ${set.y[i]} of sample ${i} is not a class of this ${C}-class model`);
+  }
+}
+
+const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
+
+/** The one-screen summary. */
+export function summary(r: Report, files: string[]): string {
+  const L: string[] = [];
+  const g = r.gate!;
+  L.push(`Gauntlet audit — ${r.battery.id} (${r.battery.preset}), ${r.threat.norm} ε=${r.threat.eps}, seed ${r.seed}`);
+  L.push(`model     ${r.model.name}  sha256 ${r.model.sha256.slice(0, 16)}…`);
+  L.push(`data      ${r.data.name}: ${r.data.n} points  sha256 ${r.data.sha256.slice(0, 16)}…`);
+  L.push(`clean     ${pct(r.cleanAccuracy)}`);
+  L.push(`robust    ${pct(r.robustAccuracy)}  (per point, the minimum over ${r.stages.length} stages)`);
+  for (const s of r.stages) {
+    L.push(`  ${s.attack.padEnd(10)} ${s.origin === 'battery' ? '' : `[${s.origin}] `}broke ${String(s.broken).padStart(4)} of ${String(s.attacked).padStart(4)}  → ${pct(s.robustAccuracyAfter)}  ${s.seconds.toFixed(1)} s`);
+  }
+  if (r.adaptations.length) L.push(`adapted   ${r.adaptations.map((a) => `${a.id} (${a.trigger})`).join('; ')}`);
+  L.push(`sweep     ${r.sweep.points.map((p) => `ε=${p.eps}: ${pct(p.robustAccuracy)}`).join('  ')}`);
+  const mn = r.sweep.minimalNorms;
+  if (mn) L.push(`min-norm  median ${mn.quantiles.p50?.toPrecision(3) ?? '∞'} (p10 ${mn.quantiles.p10?.toPrecision(3) ?? '∞'}, p90 ${mn.quantiles.p90?.toPrecision(3) ?? '∞'}), found ${mn.found}/${mn.n}`);
+  const worst = r.perClass.classes.filter((c) => c.robustAccuracy !== null).sort((a, b) => a.robustAccuracy! - b.robustAccuracy!)[0];
+  if (worst) L.push(`classes   gap ${pct(r.perClass.robustAccuracyGap)}; weakest class ${worst.label} at ${pct(worst.robustAccuracy)}; hardest pair ${r.perClass.hardPairs[0] ? `${r.perClass.hardPairs[0].from}→${r.perClass.hardPairs[0].to} (${r.perClass.hardPairs[0].count})` : '—'}`);
+  if (r.hypocritical) L.push(`hypocr.   risk ${pct(r.hypocritical.risk)} (${r.hypocritical.fixable}/${r.hypocritical.misclassified} misclassified fixable), faked accuracy ${pct(r.hypocritical.fakedAccuracy)}`);
+  if (r.integrity) L.push(`integrity ${r.integrity.flagged ? 'FLAGGED' : 'ok'} vs ${r.integrity.reference.name} (KS ${r.integrity.ks.statistic.toFixed(3)}, p ${r.integrity.ks.pValue.toPrecision(2)})`);
+  L.push(`checks    ${r.checks.map((c) => `${c.id}:${c.status}`).join('  ')}`);
+  L.push(`time      ${r.timings.total.toFixed(1)} s${r.resumed ? ` (resumed ${r.resumed}×)` : ''}`);
+  L.push(`wrote     ${files.join(', ')}`);
+  L.push(`VERDICT   ${g.verdict} (policy ${g.policy.name})`);
+  for (const rule of g.rules.filter((x) => !x.passed)) L.push(`  ✗ ${rule.message}`);
+  return `${L.join('\n')}\n`;
+}
+
+function positiveNumber(value: string): number {
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`expected a finite number > 0, got '${value}'`);
+  return v;
+}
+
+export function auditCommand(done: (code: number) => void): Command {
+  return new Command('audit')
+    .description('audit MODEL: the adaptive attack battery, reliability checks, hypocritical risk, per-class analysis and the policy gate')
+    .argument('[model.onnx]', 'ONNX classifier (omit with --demo)')
+    .option('--demo', 'audit the bundled fixture CNN on the bundled MNIST set (linf ε=0.1, quick preset, out reports/demo)')
+    .option('--data <file.npz>', 'evaluation set: x (float32), y (int labels), optional lower/upper')
+    .option('--n <count>', 'use only the first N points', positiveInt)
+    .addOption(new Option('--norm <norm>', 'threat norm (default linf)').argParser(choice(NORMS)))
+    .option('--eps <eps>', 'radius of the threat ball', positiveNumber)
+    .addOption(new Option('--preset <name>', `battery preset (default standard; --demo: quick)`).argParser(choice(PRESETS)))
+    .option('--policy <file>', 'policy (JSON or YAML) for the PASS/FAIL gate (default: fail on unreliable-evaluation and data flags)')
+    .option('--reference <name|file.npz>', 'auditor-held reference set for the data-integrity check (bundled: mnist)')
+    .option('--seed <seed>', 'random seed', nonNegativeInt, 0)
+    .option('--resume', 'continue an interrupted audit from DIR/checkpoint.json')
+    .option('--out <dir>', 'output folder: report.json, junit.xml, checkpoint.json')
+    .option('--chunk <count>', 'points per checkpointed unit (default 100)', positiveInt)
+    .addOption(new Option('--provider <name>', 'execution provider').argParser(choice(PROVIDERS)).default('cpu'))
+    .option('--threads <count>', 'CPU threads for inference (default: all cores)', positiveInt)
+    .action(async (modelPath: string | undefined, o: AuditCliOptions) => {
+      const tty = process.stderr.isTTY === true;
+      let last = 0;
+      const onProgress = tty ? (p: AuditProgress) => {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        const bar = p.fraction === undefined ? '' : `[${'#'.repeat(Math.round(20 * p.fraction)).padEnd(20, '.')}] `;
+        process.stderr.write(`\r\x1b[K${p.phase}: ${bar}${p.message}`.slice(0, (process.stderr.columns ?? 120) - 1));
+      } : undefined;
+      let r: Awaited<ReturnType<typeof audit>>;
+      try {
+        r = await audit(modelPath, { ...o, onProgress });
+      } finally {
+        if (tty && last > 0) process.stderr.write('\r\x1b[K');
+      }
+      process.stdout.write(summary(r.report, r.files));
+      done(r.report.gate!.verdict === 'PASS' ? 0 : 1);
+    });
+}
