@@ -1,0 +1,76 @@
+/**
+ * Agreement of Gauntlet's hypocritical risk (src/audit/hypocritical.ts) with the independent
+ * PyTorch reference (bench/reference/audit.py, case e; numbers committed in
+ * fixtures/reference/audit.json; CI never runs torch): the under-trained fixture model
+ * fixtures/audit/models/undertrained.onnx, the first 500 points of mnist-eval.npz, L∞ ε = 0.1,
+ * targeted PGD-100 toward the true label from a uniform random start. Gauntlet's risk, maximised
+ * over seeds 0–2, must be within 2 percentage points of the reference's maximum over its seeds
+ * (the reference counts a point fixable when any iterate is classified y — Gauntlet additionally
+ * re-verifies that iterate with a fresh forward pass).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { loadEvalSet, sliceEvalSet } from '../src/data';
+import { loadModel, Model } from '../src/runtime/model';
+import { hypocriticalRisk } from '../src/audit/hypocritical';
+import { Hypocritical } from '../src/report/schema';
+import { fixturePath } from './support/fixtures';
+
+const EPS = 0.1;
+const N = 500;
+const SEEDS = [0, 1, 2];
+const MODEL = fixturePath('audit/models/undertrained.onnx');
+const REFERENCE = fixturePath('reference/audit.json');
+
+interface RefRun { seed?: number; hypocritical_risk: number; n?: number; clean_accuracy?: number; fixable?: number[] }
+
+/** Every object in the reference JSON that is a hypocritical-risk run of the under-trained model at L∞ ε = 0.1. */
+function referenceRuns(json: unknown): RefRun[] {
+  const out: RefRun[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) { v.forEach(walk); return; }
+    if (v === null || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    if (typeof o.hypocritical_risk === 'number' && String(o.model ?? '').includes('undertrained')
+      && (o.eps === undefined || Math.abs(Number(o.eps) - EPS) < 1e-9) && (o.norm === undefined || o.norm === 'linf')
+      && (o.n === undefined || o.n === N)) {
+      out.push(o as unknown as RefRun);
+    }
+    Object.values(o).forEach(walk);
+  };
+  walk(json);
+  return out;
+}
+
+const runs = existsSync(REFERENCE) ? referenceRuns(JSON.parse(readFileSync(REFERENCE, 'utf8'))) : [];
+const SKIP = !existsSync(MODEL) ? 'fixtures/audit/models/undertrained.onnx is absent (made by fixtures/generate_audit.py)'
+  : !existsSync(REFERENCE) ? 'fixtures/reference/audit.json is absent (made by bench/reference/audit.py)'
+    : runs.length === 0 ? `fixtures/reference/audit.json has no hypocritical-risk run of the undertrained model at L∞ ε = ${EPS} on ${N} points`
+      : undefined;
+const maybe = SKIP ? describe.skip : describe;
+if (SKIP) console.warn(`skipping the hypocritical-risk reference agreement: ${SKIP}`);
+
+maybe('hypocritical risk: agreement with the PyTorch reference (undertrained fixture, 500 points, L∞ ε = 0.1)', () => {
+  let model: Model;
+  const data = existsSync(MODEL) ? sliceEvalSet(loadEvalSet(fixturePath('data/mnist-eval.npz')), 0, N) : undefined;
+  beforeAll(async () => { model = await loadModel(MODEL, { inProcess: true }); });
+  afterAll(async () => { await model?.close(); });
+
+  it('when run with seeds 0–2, then the maximum risk is within 2 points of the reference maximum', async () => {
+    const d = data!;
+    const ours: Hypocritical[] = [];
+    for (const seed of SEEDS) {
+      ours.push(await hypocriticalRisk(model, { x: d.x, n: d.n, y: d.y, lower: d.lower, upper: d.upper }, { norm: 'linf', eps: EPS },
+        { steps: 100, substandardBelow: 0.9 }, { seed }));
+    }
+    const oursMax = Math.max(...ours.map((h) => h.risk));
+    const theirsMax = Math.max(...runs.map((r) => r.hypocritical_risk));
+    const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+    console.log(`hypocritical risk at L∞ ε = ${EPS}: Gauntlet ${ours.map((h) => pct(h.risk)).join(' / ')} (seeds ${SEEDS.join(', ')}; max ${pct(oursMax)}), `
+      + `reference ${runs.map((r) => `${pct(r.hypocritical_risk)}${r.seed !== undefined ? ` (seed ${r.seed})` : ''}`).join(' / ')} (max ${pct(theirsMax)}); `
+      + `misclassified ${ours[0].misclassified}, fixable ${ours.map((h) => h.fixable).join(' / ')}, faked accuracy ${pct(ours[0].fakedAccuracy)}, `
+      + `${ours.map((h) => h.seconds.toFixed(1)).join(' / ')} s`);
+    const clean = runs.find((r) => typeof r.clean_accuracy === 'number')?.clean_accuracy;
+    if (clean !== undefined) expect(Math.abs((N - ours[0].misclassified) / N - clean)).toBeLessThanOrEqual(1 / N + 1e-9);
+    expect(Math.abs(oursMax - theirsMax)).toBeLessThanOrEqual(0.02 + 1e-9);
+  }, 120_000);
+});
