@@ -93,7 +93,7 @@ export async function runAudit(o: AuditOptions): Promise<Report> {
   const chunk = o.chunk ?? 100;
   const config = {
     model: info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? b.preset, chunk,
-    reference: o.reference?.sha256 ?? null, substandardBelow: substandardThreshold(policy.policy),
+    reference: o.reference?.sha256 ?? null,
   };
   const ckpt = Checkpoint.open(o.checkpointPath ?? null, config, o.resume ?? false);
   const progress = (p: AuditProgress) => o.onProgress?.(p);
@@ -187,10 +187,13 @@ export async function runAudit(o: AuditOptions): Promise<Report> {
   // 6. Hypocritical risk.
   progress({ phase: 'hypocritical', message: `hypocritical risk: targeted PGD toward the true label on ${n - nCorrect} misclassified points` });
   const substandardBelow = substandardThreshold(policy.policy);
-  const hypocritical = await timed('hypocritical', 'hypocritical', () => hypocriticalRisk(model, batch, threat, {
+  const measured = await timed('hypocritical', 'hypocritical', () => hypocriticalRisk(model, batch, threat, {
     steps: b.hypocritical.steps, restarts: b.hypocritical.restarts, eot: info.random.length > 0 ? b.eotDraws : 1,
     straightThrough, substandardBelow, cleanPred,
   }, ctx));
+  // The policy's threshold is applied here, not inside the checkpointed unit: resuming under another policy re-gates without re-attacking.
+  const substandard = nCorrect / n < substandardBelow;
+  const hypocritical = { ...measured, substandardBelow, substandard, fakeable: substandard && measured.fakedAccuracy >= substandardBelow };
 
   // 7. Data integrity.
   let integrity: Report['integrity'] = null;

@@ -58,8 +58,8 @@ const BATTERIES: Record<Preset, Omit<Battery, 'id' | 'preset'>> = {
   quick: {
     stages: [step('apgd-ce', { steps: 50 }), step('apgd-t', { steps: 50, targetClasses: 3 }), step('fab-t', { iterations: 50, targetClasses: 3 }), step('square', { nQueries: 1000 }), step('alt-pgd', { steps: 60 })],
     convergence: step('apgd-ce', { steps: 100, restarts: 2 }, 'convergence'),
-    sweep: { fractions: [0.25, 0.5], stages: [step('apgd-ce', { steps: 50 }), step('apgd-t', { steps: 50, targetClasses: 3 })] },
-    minimalNorms: { iterations: 50, targetClasses: 3 },
+    sweep: { fractions: [0.25, 0.5], stages: [step('apgd-ce', { steps: 50 })] },
+    minimalNorms: { iterations: 50, targetClasses: 2 },
     hypocritical: { steps: 50, restarts: 1 },
     fullBox: { step: step('pgd', { steps: 20, randomStart: false }, 'full-box'), points: 50 },
     eotDraws: 5,

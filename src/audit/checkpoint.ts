@@ -8,7 +8,8 @@
  * replayed: the resumed report has the same figures as an uninterrupted one.
  *
  * The checkpoint is bound to the audit's configuration (model and data sha256, threat, seed,
- * preset, options): resuming with anything different is refused.
+ * preset, options): resuming with anything different is refused. The policy is not part of it:
+ * resuming a finished audit under another policy re-evaluates the gate without attacking again.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';

@@ -10,6 +10,7 @@
 import type { AttackModel } from '../attacks/types';
 import type { LossKind } from '../autodiff/loss';
 import { argmaxRows } from '../attacks/tensor';
+import { ModelError } from '../errors';
 
 export interface ProbeEvidence {
   /** Clean-correct points probed (the first ones of the set). */
@@ -85,7 +86,15 @@ export async function probeModel(
   }
 
   const zeroShare = async (loss: LossKind, straightThrough: boolean) => {
-    const g = await model.lossAndGrad(xs, m, ys, { loss, straightThrough, signal });
+    let g;
+    try {
+      g = await model.lossAndGrad(xs, m, ys, { loss, straightThrough, signal });
+    } catch (e) {
+      // Every path from the input to the logits crosses a piecewise-constant op: the true gradient
+      // is 0 everywhere, and the runtime refuses to build a graph that only returns zeros.
+      if (!straightThrough && info.nonDifferentiable.length > 0 && e instanceof ModelError) return { zero: 1, meanAbs: new Array<number>(m).fill(0) };
+      throw e;
+    }
     let zero = 0;
     const meanAbs: number[] = [];
     for (let i = 0; i < m; i++) {
