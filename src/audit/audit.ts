@@ -18,7 +18,7 @@ import os from 'node:os';
 import { getAttack, parseParams, runAttack } from '../attacks';
 import { DEFAULT_SUCCESS_DRAWS, predictClasses } from '../attacks/run';
 import { selectBatch } from '../attacks/tensor';
-import type { AttackBatch, AttackContext, ThreatModel } from '../attacks/types';
+import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import { UsageError } from '../errors';
 import type { EvalSet } from '../data';
 import { ortVersion } from '../runtime';
@@ -75,6 +75,8 @@ export interface AuditOptions {
   chunk?: number;
   signal?: AbortSignal;
   onProgress?: (p: AuditProgress) => void;
+  /** Smooth straight-through surrogate of a model with piecewise-constant ops (./smooth-surrogate.ts): enables the transfer stage. */
+  smoothSurrogate?: AttackModel;
   /** For tests: a battery to run instead of the preset's (its `preset` field is reported). */
   battery?: Battery;
 }
@@ -93,7 +95,7 @@ export async function runAudit(o: AuditOptions): Promise<Report> {
   const chunk = o.chunk ?? 100;
   const config = {
     model: info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? b.preset, chunk,
-    reference: o.reference?.sha256 ?? null,
+    reference: o.reference?.sha256 ?? null, smoothSurrogate: !!o.smoothSurrogate,
   };
   const ckpt = Checkpoint.open(o.checkpointPath ?? null, config, o.resume ?? false);
   const progress = (p: AuditProgress) => o.onProgress?.(p);
@@ -120,14 +122,14 @@ export async function runAudit(o: AuditOptions): Promise<Report> {
   // 2. Probes and adaptations.
   progress({ phase: 'probe', message: 'probing outputs, randomness and gradients' });
   const probe = await timed('probe', 'probe', () => probeModel(model, data.x, data.y, cleanPred, b.probePoints, o.signal));
-  const adaptations = adapt(b, info, probe);
+  const adaptations = adapt(b, info, probe, { smoothSurrogate: !!o.smoothSurrogate });
 
   // 3. Battery at ε, then the extra-effort stage.
   const stageProgress = (phase: AuditProgress['phase'], label: string) => (p: StageProgress) => progress({
     phase, fraction: (p.stage + p.chunk / p.chunks) / p.stages,
     message: `${label}stage ${p.stage + 1}/${p.stages} ${p.attack}, chunk ${p.chunk + 1}/${p.chunks}, robust so far ${(100 * p.robustAccuracy).toFixed(1)}%`,
   });
-  const common = { model, batch, cleanCorrect, cleanPred, checkpoint: ckpt, chunk, ctx };
+  const common = { model, batch, cleanCorrect, cleanPred, checkpoint: ckpt, chunk, ctx, surrogates: { smooth: o.smoothSurrogate } };
   const t3 = process.hrtime.bigint();
   const main = await runStagedCascade({ ...common, threat, steps: b.stages, unit: 'battery', onStage: stageProgress('battery', '') });
   const conv = await runStagedCascade({
@@ -228,7 +230,10 @@ export async function runAudit(o: AuditOptions): Promise<Report> {
     data: { name: o.dataName, sha256: o.dataSha256, n },
     threat: { norm: threat.norm, eps: threat.eps },
     seed,
-    battery: { id: b.id, preset: b.preset, stages: [...b.stages, b.convergence].map((s) => ({ attack: s.attack, params: s.params, origin: s.origin })) },
+    battery: {
+      id: b.id, preset: b.preset,
+      stages: [...b.stages, b.convergence].map((s) => ({ attack: s.attack, params: s.surrogate ? { ...s.params, surrogate: s.surrogate } : s.params, origin: s.origin })),
+    },
     adaptations,
     cleanAccuracy: nCorrect / n,
     robustAccuracy,

@@ -19,6 +19,11 @@ export interface BatteryStep {
   params: Record<string, unknown>;
   /** Why the stage is in the list: 'battery', 'convergence', or the id of the adaptation that added it. */
   origin: string;
+  /**
+   * For attack 'transfer': craft on the smooth straight-through surrogate (./smooth-surrogate.ts)
+   * instead of the target with BPDA gradients.
+   */
+  surrogate?: 'smooth';
 }
 
 export interface Battery {

@@ -6,7 +6,8 @@
  * the points' original ids so every attack draws the same per-sample random numbers as it would on
  * the whole set. The robust accuracy is therefore the per-point minimum over the stages.
  */
-import { getAttack, parseParams, runAttack } from '../attacks';
+import { AnyAttack, getAttack, parseParams, runAttack } from '../attacks';
+import { transferAttack } from '../attacks/transfer';
 import { selectBatch } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import type { ReportStage } from '../report/schema';
@@ -66,6 +67,23 @@ export interface StagedCascadeOptions {
   from?: PointState;
   /** Index of the first step in the overall stage list (for brokenBy). */
   stageOffset?: number;
+  /** Surrogate models steps may name (BatteryStep.surrogate). */
+  surrogates?: { smooth?: AttackModel };
+}
+
+/** The attack a step runs and its parameters (a transfer from a named surrogate becomes a transfer definition). */
+export function resolveStep(step: BatteryStep, surrogates: StagedCascadeOptions['surrogates'] = {}): { def: AnyAttack; params: unknown; reported: unknown; label: string } {
+  if (step.surrogate) {
+    const model = surrogates[step.surrogate];
+    if (!model) throw new Error(`battery step ${step.attack} names the ${step.surrogate} surrogate, but none is loaded`);
+    const p = parseParams(getAttack('transfer'), step.params) as { attack: string; params: Record<string, unknown> };
+    const def = transferAttack(model, getAttack(p.attack), p.params);
+    return { def, params: {}, reported: { attack: p.attack, params: def.innerParams, surrogate: step.surrogate }, label: `transfer(${p.attack}, ${step.surrogate} surrogate)` };
+  }
+  const def = getAttack(step.attack);
+  const params = parseParams(def, step.params);
+  const label = step.attack === 'transfer' ? `transfer(${(params as { attack: string }).attack}, straight-through)` : step.attack;
+  return { def, params, reported: params, label };
 }
 
 /** Runs the cascade; returns the per-point state and one record per stage. */
@@ -89,10 +107,9 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
 
   for (let k = 0; k < o.steps.length; k++) {
     const step = o.steps[k];
-    const def = getAttack(step.attack);
-    const params = parseParams(def, step.params);
+    const { def, params, reported, label } = resolveStep(step, o.surrogates);
     const rec: ReportStage = {
-      attack: step.attack, params, origin: step.origin, attacked: 0, broken: 0,
+      attack: label, params: reported, origin: step.origin, attacked: 0, broken: 0,
       robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0,
     };
     for (let c = 0; c < chunks; c++) {

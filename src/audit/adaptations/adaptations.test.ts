@@ -56,6 +56,18 @@ describe('adaptations', () => {
     validAll(b);
   });
 
+  it('piecewise-constant ops with a smooth surrogate loaded: a transfer stage from it, before the black-box stage', () => {
+    const b = battery('quick');
+    const a = adapt(b, info({ nonDifferentiable: ["Round 'q'"] }), probe({ ceZero: 1, cwZero: 1, ceZeroStraightThrough: 0 }), { smoothSurrogate: true });
+    expect(a.map((x) => x.id)).toEqual(['bpda', 'transfer']);
+    const t = b.stages.find((s) => s.surrogate === 'smooth')!;
+    expect(t).toEqual({ attack: 'transfer', params: { attack: 'apgd-ce', params: { steps: 50 } }, origin: 'transfer', surrogate: 'smooth' });
+    expect(b.stages.indexOf(t)).toBe(b.stages.findIndex((s) => s.attack === 'square') - 1);
+    validAll(b);
+    // Without a surrogate the rule stays off.
+    expect(adapt(battery('quick'), info({ nonDifferentiable: ["Round 'q'"] }), probe(), { smoothSurrogate: false }).map((x) => x.id)).toEqual(['bpda']);
+  });
+
   it('saturated logits (CE gradient 0, margin gradient not): CE stages become DLR/CW', () => {
     const b = battery('standard');
     const a = adapt(b, info(), probe({ ceZero: 0.9, cwZero: 0, medianMargin: 9000 }));

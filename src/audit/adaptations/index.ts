@@ -10,18 +10,19 @@ import { bpdaRule } from './bpda';
 import { eotRule } from './eot';
 import { logitsRule } from './logits';
 import { scaleInvariantRule } from './scale-invariant';
-import { AdaptationRule } from './types';
+import { smoothTransferRule } from './smooth-transfer';
+import { AdaptationEnv, AdaptationRule } from './types';
 
-export const ADAPTATIONS: readonly AdaptationRule[] = [logitsRule, scaleInvariantRule, bpdaRule, eotRule];
+export const ADAPTATIONS: readonly AdaptationRule[] = [logitsRule, scaleInvariantRule, bpdaRule, smoothTransferRule, eotRule];
 
 /** Applies every rule whose trigger is present; the battery is rewritten in place. */
-export function adapt(b: Battery, info: ModelInfo, probe: ProbeEvidence): Adaptation[] {
+export function adapt(b: Battery, info: ModelInfo, probe: ProbeEvidence, env: AdaptationEnv = { smoothSurrogate: false }): Adaptation[] {
   const out: Adaptation[] = [];
   for (const rule of ADAPTATIONS) {
-    const trigger = rule.detect(info, probe);
+    const trigger = rule.detect(info, probe, env);
     if (trigger === null) continue;
-    out.push({ id: rule.id, trigger, reason: rule.reason, effect: rule.apply(b, info, probe) });
+    out.push({ id: rule.id, trigger, reason: rule.reason, effect: rule.apply(b, info, probe, env) });
   }
   return out;
 }
-export type { AdaptationRule } from './types';
+export type { AdaptationEnv, AdaptationRule } from './types';

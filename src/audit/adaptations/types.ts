@@ -3,14 +3,20 @@ import type { ModelInfo } from '../../runtime/model';
 import type { Battery, BatteryStep } from '../battery';
 import type { ProbeEvidence } from '../probe';
 
+/** What the audit can offer beyond the model itself. */
+export interface AdaptationEnv {
+  /** A smooth straight-through surrogate of the model is loaded (./smooth-surrogate.ts). */
+  smoothSurrogate: boolean;
+}
+
 export interface AdaptationRule {
   id: string;
   /** Why this adaptation answers its trigger, with the paper. */
   reason: string;
   /** The trigger, in words, when the rule applies; null otherwise. */
-  detect(info: ModelInfo, probe: ProbeEvidence): string | null;
+  detect(info: ModelInfo, probe: ProbeEvidence, env: AdaptationEnv): string | null;
   /** Rewrites the battery in place; returns what changed, in words. */
-  apply(battery: Battery, info: ModelInfo, probe: ProbeEvidence): string;
+  apply(battery: Battery, info: ModelInfo, probe: ProbeEvidence, env: AdaptationEnv): string;
 }
 
 /** Every step of a battery (cascade, convergence probe, sweep cascade, full-box probe), for in-place rewrites. */
