@@ -5,7 +5,7 @@
  * 0 PASS, 1 policy FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
  * bundled MNIST evaluation set.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CancelledError, DataError, UsageError } from '../errors';
@@ -15,6 +15,7 @@ import { AuditProgress, runAudit } from '../audit/audit';
 import { PRESETS, Preset } from '../audit/battery';
 import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { gateToJUnit } from '../audit/junit';
+import { smoothSurrogate } from '../audit/smooth-surrogate';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, loadPolicy } from '../audit/policy';
 import { loadModel, Model } from '../runtime/model';
 import { PROVIDERS, Provider } from '../runtime/session';
@@ -100,17 +101,19 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
 
   mkdirSync(out, { recursive: true });
   const model: Model = await loadModel(modelPath, { provider: o.provider, threads: o.threads });
+  let surrogate: Model | undefined;
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
     checkFits(model, data, dataPath);
     if (ref) checkFits(model, ref.set, ref.name);
+    if (model.info.nonDifferentiable.length > 0) surrogate = await loadSmoothSurrogate(modelPath, o);
     const report = await runAudit({
       model, modelName: basename(modelPath), data, dataName: basename(dataPath), dataSha256: dataSha,
       threat: { norm, eps }, preset, seed: o.seed, policy, reference: ref,
       checkpointPath: join(out, 'checkpoint.json'), resume: o.resume, chunk: o.chunk,
-      signal: controller.signal, onProgress: o.onProgress,
+      signal: controller.signal, onProgress: o.onProgress, smoothSurrogate: surrogate,
     });
     const files = [join(out, 'report.json'), join(out, 'junit.xml')];
     writeFileSync(files[0], `${JSON.stringify(report, null, 2)}\n`);
@@ -124,6 +127,19 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
   } finally {
     process.removeListener('SIGINT', onSigint);
     await model.close();
+    await surrogate?.close();
+  }
+}
+
+/** The smooth straight-through surrogate of MODEL, or undefined (with a warning) when it cannot be built or loaded. */
+async function loadSmoothSurrogate(modelPath: string, o: AuditCliOptions): Promise<Model | undefined> {
+  try {
+    const s = smoothSurrogate(readFileSync(modelPath));
+    if (s.replaced.length === 0) return undefined;
+    return await loadModel(s.bytes, { provider: o.provider, threads: o.threads });
+  } catch (e) {
+    process.stderr.write(`gauntlet: warning: no smooth surrogate for the transfer stage (${(e as Error).message}); BPDA stages still run\n`);
+    return undefined;
   }
 }
 
