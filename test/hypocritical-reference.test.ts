@@ -11,8 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadEvalSet, sliceEvalSet } from '../src/data';
 import { loadModel, Model } from '../src/runtime/model';
-import { hypocriticalRisk } from '../src/audit/hypocritical';
-import { Hypocritical } from '../src/report/schema';
+import { findFixable, hypocriticalRisk } from '../src/audit/hypocritical';
 import { fixturePath } from './support/fixtures';
 
 const EPS = 0.1;
@@ -57,20 +56,28 @@ maybe('hypocritical risk: agreement with the PyTorch reference (undertrained fix
 
   it('when run with seeds 0–2, then the maximum risk is within 2 points of the reference maximum', async () => {
     const d = data!;
-    const ours: Hypocritical[] = [];
-    for (const seed of SEEDS) {
-      ours.push(await hypocriticalRisk(model, { x: d.x, n: d.n, y: d.y, lower: d.lower, upper: d.upper }, { norm: 'linf', eps: EPS },
-        { steps: 100, substandardBelow: 0.9 }, { seed }));
-    }
-    const oursMax = Math.max(...ours.map((h) => h.risk));
+    const batch = { x: d.x, n: d.n, y: d.y, lower: d.lower, upper: d.upper };
+    const threat = { norm: 'linf' as const, eps: EPS };
+    const started = Date.now();
+    const fixable = [];
+    for (const seed of SEEDS) fixable.push((await findFixable(model, batch, threat, { steps: 100, substandardBelow: 0.9 }, { seed })).fixable);
+    const seconds = (Date.now() - started) / 1000 / SEEDS.length;
+    const ours = fixable.map((f) => f.reduce((s, v) => s + v, 0) / N);
+    const h = await hypocriticalRisk(model, batch, threat, { steps: 100, substandardBelow: 0.9 }, { seed: SEEDS[0] });
+    expect(h.risk).toBe(ours[0]);
+
+    const oursMax = Math.max(...ours);
     const theirsMax = Math.max(...runs.map((r) => r.hypocritical_risk));
+    const union = (fs: ArrayLike<number>[]): number[] => Array.from({ length: N }, (_, i) => (fs.some((f) => f[i]) ? 1 : 0));
+    const oursAny = union(fixable), theirsAny = runs.every((r) => r.fixable?.length === N) ? union(runs.map((r) => r.fixable!)) : undefined;
     const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-    console.log(`hypocritical risk at L∞ ε = ${EPS}: Gauntlet ${ours.map((h) => pct(h.risk)).join(' / ')} (seeds ${SEEDS.join(', ')}; max ${pct(oursMax)}), `
+    console.log(`hypocritical risk at L∞ ε = ${EPS}: Gauntlet ${ours.map(pct).join(' / ')} (seeds ${SEEDS.join(', ')}; max ${pct(oursMax)}), `
       + `reference ${runs.map((r) => `${pct(r.hypocritical_risk)}${r.seed !== undefined ? ` (seed ${r.seed})` : ''}`).join(' / ')} (max ${pct(theirsMax)}); `
-      + `misclassified ${ours[0].misclassified}, fixable ${ours.map((h) => h.fixable).join(' / ')}, faked accuracy ${pct(ours[0].fakedAccuracy)}, `
-      + `${ours.map((h) => h.seconds.toFixed(1)).join(' / ')} s`);
+      + `misclassified ${h.misclassified}, faked accuracy ${pct(h.fakedAccuracy)} (seed ${SEEDS[0]}); fixable by any seed: Gauntlet ${oursAny.reduce((a, b) => a + b, 0)}`
+      + (theirsAny ? `, reference ${theirsAny.reduce((a, b) => a + b, 0)}, points that differ ${oursAny.filter((v, i) => v !== theirsAny[i]).length}` : '')
+      + `; ${seconds.toFixed(1)} s per seed`);
     const clean = runs.find((r) => typeof r.clean_accuracy === 'number')?.clean_accuracy;
-    if (clean !== undefined) expect(Math.abs((N - ours[0].misclassified) / N - clean)).toBeLessThanOrEqual(1 / N + 1e-9);
+    if (clean !== undefined) expect(Math.abs((N - h.misclassified) / N - clean)).toBeLessThanOrEqual(1 / N + 1e-9);
     expect(Math.abs(oursMax - theirsMax)).toBeLessThanOrEqual(0.02 + 1e-9);
   }, 120_000);
 });
