@@ -6,7 +6,8 @@
  */
 import { getAttack, runAttack } from '../src/attacks';
 import { loadEvalSet, sliceEvalSet, fileSha256 } from '../src/data';
-import { runAudit } from '../src/audit/audit';
+import { runAuditWithExamples } from '../src/audit/audit';
+import { argmaxRows } from '../src/attacks/tensor';
 import { Battery, battery } from '../src/audit/battery';
 import { reportSchema } from '../src/report/schema';
 import { Model, loadModel } from '../src/runtime/model';
@@ -43,7 +44,7 @@ describe('runAudit on the fixture CNN', () => {
   it('robust accuracy is the per-point minimum over the stages and never above the best single attack', async () => {
     const data = sliceEvalSet(loadEvalSet(fixturePath('data/mnist-eval.npz')), 0, N);
     const b = tinyBattery();
-    const report = await runAudit({
+    const { report, adversarial: adv } = await runAuditWithExamples({
       model, modelName: 'cnn.onnx', data, dataName: 'mnist-eval.npz', dataSha256: fileSha256(fixturePath('data/mnist-eval.npz')),
       threat: { norm: 'linf', eps: EPS }, seed: SEED, battery: b, chunk: 16,
     });
@@ -76,6 +77,25 @@ describe('runAudit on the fixture CNN', () => {
       }
       expect(report.robustAccuracy).toBeLessThanOrEqual(aloneRobust / N);
     }
+
+    // Every adversarial example behind the figure re-checks: a fresh forward pass misclassifies it, inside the ε-ball and the box.
+    const broken = report.points.brokenBy.flatMap((k, i) => (k >= 0 ? [i] : []));
+    expect([...adv.index]).toEqual(broken);
+    const per = data.x.length / N;
+    const pred = argmaxRows(await model.predict(adv.xAdv, adv.index.length), adv.index.length);
+    adv.index.forEach((i, j) => {
+      expect(pred[j]).not.toBe(data.y[i]);
+      expect(pred[j]).toBe(adv.pred[j]);
+      expect(adv.stage[j]).toBe(report.points.brokenBy[i]);
+      let linf = 0;
+      for (let k = 0; k < per; k++) {
+        const v = adv.xAdv[j * per + k];
+        expect(v >= data.lower[i * per + k] && v <= data.upper[i * per + k]).toBe(true);
+        linf = Math.max(linf, Math.abs(v - data.x[i * per + k]));
+      }
+      expect(linf).toBeLessThanOrEqual(EPS);
+      expect(linf).toBeCloseTo(adv.norm[j], 12);
+    });
 
     // The other sections are filled and consistent.
     expect(report.sweep.points.map((p) => p.eps)).toEqual([EPS / 2, EPS]);

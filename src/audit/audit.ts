@@ -81,8 +81,33 @@ export interface AuditOptions {
   battery?: Battery;
 }
 
+/** Every verified adversarial example of the audit's cascade at ε (clean-misclassified points excluded). */
+export interface AdversarialExamples {
+  /** Point indices into the evaluation set, ascending. */
+  index: Int32Array;
+  /** [k, ...sampleShape] float32. */
+  xAdv: Float32Array;
+  sampleShape: number[];
+  /** Index into report.stages of the stage that found each. */
+  stage: Int32Array;
+  norm: Float64Array;
+  pred: Int32Array;
+  label: Int32Array;
+}
+
+/** The audit's outcome: the validated report and the adversarial examples behind its figure. */
+export interface AuditResult {
+  report: Report;
+  adversarial: AdversarialExamples;
+}
+
 /** Runs the audit; resolves to the validated report (with the gate's verdict). */
 export async function runAudit(o: AuditOptions): Promise<Report> {
+  return (await runAuditWithExamples(o)).report;
+}
+
+/** runAudit, also returning every verified adversarial example. */
+export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult> {
   const started = process.hrtime.bigint();
   const { model, data, threat } = o;
   const info = model.info;
@@ -261,7 +286,19 @@ export async function runAudit(o: AuditOptions): Promise<Report> {
     resumed: ckpt.resumed,
   };
   const gate = evaluatePolicy(validateReport(report), policy.policy, policy.source);
-  return validateReport({ ...report, gate });
+  return { report: validateReport({ ...report, gate }), adversarial: examples(state, data) };
+}
+
+function examples(s: PointState, data: EvalSet): AdversarialExamples {
+  const per = data.x.length / data.n;
+  const idx: number[] = [];
+  for (let i = 0; i < data.n; i++) if (s.brokenBy[i] >= 0) idx.push(i);
+  const xAdv = new Float32Array(idx.length * per);
+  idx.forEach((i, j) => xAdv.set(s.xAdv.subarray(i * per, (i + 1) * per), j * per));
+  return {
+    index: Int32Array.from(idx), xAdv, sampleShape: [...data.sampleShape], stage: Int32Array.from(idx, (i) => s.brokenBy[i]),
+    norm: Float64Array.from(idx, (i) => s.norms[i]), pred: Int32Array.from(idx, (i) => s.advPred[i]), label: Int32Array.from(idx, (i) => data.y[i]),
+  };
 }
 
 function hypocriticalCheck(h: Report['hypocritical']): Check {

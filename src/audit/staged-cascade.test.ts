@@ -42,6 +42,7 @@ describe('runStagedCascade', () => {
       expect([...r.state.success]).toEqual([...ref.success]);
       expect([...r.state.brokenBy]).toEqual([...ref.brokenBy]);
       expect([...r.state.advPred]).toEqual([...ref.advPred]);
+      expect(Buffer.from(r.state.xAdv.buffer).equals(Buffer.from(ref.xAdv.buffer))).toBe(true);
       expect(r.stages.map((s) => s.broken)).toEqual(ref.stages.map((s) => s.broken));
       expect(r.stages.map((s) => s.attacked)).toEqual(ref.stages.map((s) => s.attacked));
 
@@ -49,6 +50,7 @@ describe('runStagedCascade', () => {
       const again = await runStagedCascade({ model, batch, threat, steps: STEPS, cleanCorrect, cleanPred, checkpoint: ckpt, unit: 'b', chunk, ctx: { seed: 3 } });
       expect(model.counters()).toEqual(before);
       expect([...again.state.success]).toEqual([...r.state.success]);
+      expect(Buffer.from(again.state.xAdv.buffer).equals(Buffer.from(r.state.xAdv.buffer))).toBe(true); // bit-exact through the checkpoint
       expect(ckpt.replayedUnits).toBe(STEPS.length * Math.ceil(N / chunk));
     }
     // Not vacuous: some points broken, some robust.

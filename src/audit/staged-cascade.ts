@@ -8,7 +8,7 @@
  */
 import { AnyAttack, getAttack, parseParams, runAttack } from '../attacks';
 import { transferAttack } from '../attacks/transfer';
-import { selectBatch } from '../attacks/tensor';
+import { selectBatch, selectRows } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import type { ReportStage } from '../report/schema';
 import type { BatteryStep } from './battery';
@@ -22,6 +22,8 @@ export interface PointState {
   brokenBy: Int32Array;
   norms: Float64Array;
   advPred: Int32Array;
+  /** The verified adversarial example of each broken point ([n, ...sample]; x itself elsewhere). */
+  xAdv: Float32Array;
 }
 
 /** What one (stage, chunk) unit saves. */
@@ -30,6 +32,8 @@ interface ChunkResult {
   success: number[];
   norms: number[];
   advPred: number[];
+  /** Float32 rows of xAdv for the points with success = 1, in idx order, base64 (bit-exact through JSON). */
+  adv: string;
   forwardCalls: number;
   gradientCalls: number;
   seconds: number;
@@ -91,12 +95,13 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
   const { model, batch, threat, cleanCorrect } = o;
   const n = batch.n;
   const chunk = o.chunk ?? 100;
+  const per = batch.x.length / n;
   const state: PointState = o.from ? {
     success: Uint8Array.from(o.from.success), brokenBy: Int32Array.from(o.from.brokenBy),
-    norms: Float64Array.from(o.from.norms), advPred: Int32Array.from(o.from.advPred),
+    norms: Float64Array.from(o.from.norms), advPred: Int32Array.from(o.from.advPred), xAdv: Float32Array.from(o.from.xAdv),
   } : {
     success: Uint8Array.from(cleanCorrect, (c) => 1 - c), brokenBy: new Int32Array(n).fill(-1),
-    norms: new Float64Array(n), advPred: Int32Array.from(o.cleanPred),
+    norms: new Float64Array(n), advPred: Int32Array.from(o.cleanPred), xAdv: Float32Array.from(batch.x),
   };
   const eligible = (i: number) => cleanCorrect[i] === 1 && state.success[i] === 0 && (!o.only || o.only[i] === 1);
   const chunks = Math.max(1, Math.ceil(n / chunk));
@@ -118,10 +123,12 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
       const r = await o.checkpoint.unit<ChunkResult>(id, async () => {
         const todo: number[] = [];
         for (let i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) if (eligible(i)) todo.push(i);
-        if (todo.length === 0) return { idx: [], success: [], norms: [], advPred: [], forwardCalls: 0, gradientCalls: 0, seconds: 0 };
+        if (todo.length === 0) return { idx: [], success: [], norms: [], advPred: [], adv: '', forwardCalls: 0, gradientCalls: 0, seconds: 0 };
         const res = await runAttack(def, model, selectBatch(batch, todo), threat, params, o.ctx);
+        const rows = [...todo.keys()].filter((j) => res.success[j]);
         return {
           idx: todo, success: [...res.success], norms: [...res.norms], advPred: [...res.advPred],
+          adv: Buffer.from(selectRows(res.xAdv, per, rows).buffer).toString('base64'),
           forwardCalls: res.forwardCalls, gradientCalls: res.gradientCalls, seconds: res.seconds,
         };
       });
@@ -129,9 +136,14 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
       rec.forwardCalls += r.forwardCalls;
       rec.gradientCalls += r.gradientCalls;
       rec.seconds += r.seconds;
+      const adv = new Float32Array(new Uint8Array(Buffer.from(r.adv, 'base64')).buffer);
+      let row = 0;
       r.idx.forEach((i, j) => {
-        if (!r.success[j] || state.success[i]) return;
+        if (!r.success[j]) return;
+        const a = row++;
+        if (state.success[i]) return;
         state.success[i] = 1;
+        state.xAdv.set(adv.subarray(a * per, (a + 1) * per), i * per);
         state.brokenBy[i] = offset + k;
         state.norms[i] = r.norms[j];
         state.advPred[i] = r.advPred[j];

@@ -1,7 +1,7 @@
 /**
  * `gauntlet audit MODEL --data D.npz --norm linf|l2 --eps E [--preset quick|standard|thorough]
  * [--policy P] [--seed S] [--resume] --out DIR`: runs the audit (src/audit/audit.ts), writes
- * DIR/report.json and DIR/junit.xml, prints a one-screen summary with the verdict. Exit codes:
+ * DIR/report.json, DIR/junit.xml and DIR/adversarial.npz, prints a one-screen summary with the verdict. Exit codes:
  * 0 PASS, 1 policy FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
  * bundled MNIST evaluation set.
  */
@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CancelledError, DataError, UsageError } from '../errors';
-import { EvalSet, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
+import { EvalSet, fileSha256, loadEvalSet, sliceEvalSet, writeNpz } from '../data';
 import { NORMS, Norm } from '../attacks/types';
-import { AuditProgress, runAudit } from '../audit/audit';
+import { AdversarialExamples, AuditProgress, runAuditWithExamples } from '../audit/audit';
 import { PRESETS, Preset } from '../audit/battery';
 import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { gateToJUnit } from '../audit/junit';
@@ -109,15 +109,16 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
     checkFits(model, data, dataPath);
     if (ref) checkFits(model, ref.set, ref.name);
     if (model.info.nonDifferentiable.length > 0) surrogate = await loadSmoothSurrogate(modelPath, o);
-    const report = await runAudit({
+    const { report, adversarial } = await runAuditWithExamples({
       model, modelName: basename(modelPath), data, dataName: basename(dataPath), dataSha256: dataSha,
       threat: { norm, eps }, preset, seed: o.seed, policy, reference: ref,
       checkpointPath: join(out, 'checkpoint.json'), resume: o.resume, chunk: o.chunk,
       signal: controller.signal, onProgress: o.onProgress, smoothSurrogate: surrogate,
     });
-    const files = [join(out, 'report.json'), join(out, 'junit.xml')];
+    const files = [join(out, 'report.json'), join(out, 'junit.xml'), join(out, 'adversarial.npz')];
     writeFileSync(files[0], `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(files[1], gateToJUnit(report, report.gate!));
+    writeFileSync(files[2], adversarialNpz(adversarial));
     return { report, out, files };
   } catch (e) {
     if (e instanceof CancelledError) {
@@ -141,6 +142,24 @@ async function loadSmoothSurrogate(modelPath: string, o: AuditCliOptions): Promi
     process.stderr.write(`gauntlet: warning: no smooth surrogate for the transfer stage (${(e as Error).message}); BPDA stages still run\n`);
     return undefined;
   }
+}
+
+/**
+ * adversarial.npz: every verified adversarial example behind the report's figure — x_adv
+ * [k, ...sample] float32, index (into the evaluation set), stage (into report.stages), norm
+ * (float64, threat norm), pred and label (int64).
+ */
+export function adversarialNpz(a: AdversarialExamples): Uint8Array {
+  const k = a.index.length;
+  const i64 = (v: Int32Array) => BigInt64Array.from(v, (x) => BigInt(x));
+  return writeNpz({
+    x_adv: { dtype: 'float32', shape: [k, ...a.sampleShape], data: a.xAdv },
+    index: { dtype: 'int64', shape: [k], data: i64(a.index) },
+    stage: { dtype: 'int64', shape: [k], data: i64(a.stage) },
+    norm: { dtype: 'float64', shape: [k], data: a.norm },
+    pred: { dtype: 'int64', shape: [k], data: i64(a.pred) },
+    label: { dtype: 'int64', shape: [k], data: i64(a.label) },
+  });
 }
 
 function checkFits(model: Model, set: EvalSet, name: string): void {

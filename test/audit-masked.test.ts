@@ -1,0 +1,99 @@
+/**
+ * The masking is seen through (issue 4): masked variants of the fixture CNN are flagged, adapted
+ * to, and audited to the unmasked CNN's robust accuracy (within 2 points) — logits ×1000
+ * (saturated softmax), 8-bit input rounding (zero gradients), an appended Softmax. The Gaussian
+ * input-noise variant is flagged as randomized, audited with EOT and judged by a majority of fresh
+ * draws, and must be at most 2 points above an EOT-PGD PyTorch reference; coarse rounding (to 1/4,
+ * which adds genuine robustness on near-binary MNIST) must be at least as strong as a BPDA-PGD
+ * PyTorch reference. References: fixtures/reference/audit.json (bench/reference/audit.py), restricted
+ * to the same first N points. Each audit is the built CLI with the `quick` preset, as a user runs it;
+ * the 500-point figures are in docs/audit.md (`npm run bench:audit`).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Report, validateReport } from '../src/report/schema';
+import { DIST_SKIP, runCliProcess } from './support/cli-process';
+import { fixturePath } from './support/fixtures';
+
+const N = 100;
+const EPS = 0.1;
+const dir = mkdtempSync(join(tmpdir(), 'gauntlet-masked-'));
+
+interface RefRun { model: string; attack: string; eps: number; seed: number; robust?: number[] }
+const REF = (JSON.parse(readFileSync(fixturePath('reference/audit.json'), 'utf8')) as { runs: RefRun[] }).runs;
+
+/** Reference robust accuracy on the first N points: min (strongest) over seeds. */
+function reference(model: string, attack: string): number {
+  const rs = REF.filter((r) => r.model === model && r.attack === attack && Math.abs(r.eps - EPS) < 1e-12 && r.robust);
+  if (rs.length === 0) throw new Error(`no reference run ${model}/${attack} at eps ${EPS} in fixtures/reference/audit.json`);
+  return Math.min(...rs.map((r) => r.robust!.slice(0, N).reduce((s, v) => s + v, 0) / N));
+}
+
+async function audit(model: string): Promise<Report> {
+  const out = join(dir, model.replace(/[/.]/g, '_'));
+  const r = await runCliProcess(['audit', fixturePath(model), '--data', fixturePath('data/mnist-eval.npz'), '--n', String(N), '--eps', String(EPS), '--preset', 'quick', '--out', out]);
+  if (r.code !== 0 && r.code !== 1) throw new Error(`audit of ${model} failed (${r.code}): ${r.err}`);
+  return validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+}
+
+const flagged = (r: Report, id: string) => r.checks.find((c) => c.id === id)?.status === 'flag';
+const adapted = (r: Report) => r.adaptations.map((a) => a.id);
+const d = DIST_SKIP ? describe.skip : describe;
+
+d(`masked variants of the fixture CNN (first ${N} points, linf ε=${EPS}, quick preset)`, () => {
+  let base: Report;
+  beforeAll(async () => { base = await audit('models/cnn.onnx'); }, 600_000);
+
+  it('the plain CNN: no flag, no adaptation, robust accuracy strictly between 0 and clean', () => {
+    expect(base.flags).toEqual([]);
+    expect(adapted(base)).toEqual([]);
+    expect(base.robustAccuracy).toBeGreaterThan(0.3);
+    expect(base.robustAccuracy).toBeLessThan(base.cleanAccuracy - 0.2);
+    console.log(`cnn: robust ${base.robustAccuracy}`);
+  });
+
+  it('logits ×1000: flagged (zero CE gradients), scale-invariant losses, within 2 points; CE-PGD alone is fooled', async () => {
+    const r = await audit('audit/models/cnn_x1000.onnx');
+    console.log(`cnn_x1000: robust ${r.robustAccuracy} (cnn ${base.robustAccuracy}; torch CE-PGD ${reference('cnn_x1000', 'pgd')})`);
+    expect(flagged(r, 'zero-gradients')).toBe(true);
+    expect(adapted(r)).toContain('scale-invariant-losses');
+    expect(Math.abs(r.robustAccuracy - base.robustAccuracy)).toBeLessThanOrEqual(0.02 + 1e-12);
+    expect(reference('cnn_x1000', 'pgd')).toBeGreaterThan(r.robustAccuracy + 0.1); // what a naive evaluation would report
+  }, 600_000);
+
+  it('8-bit input rounding: flagged (zero gradients), BPDA + transfer, within 2 points', async () => {
+    const r = await audit('audit/models/cnn_round255.onnx');
+    console.log(`cnn_round255: robust ${r.robustAccuracy} (cnn ${base.robustAccuracy}; torch BPDA-PGD ${reference('cnn_round255', 'bpda-pgd')})`);
+    expect(flagged(r, 'zero-gradients')).toBe(true);
+    expect(adapted(r)).toEqual(expect.arrayContaining(['bpda', 'transfer']));
+    expect(Math.abs(r.robustAccuracy - base.robustAccuracy)).toBeLessThanOrEqual(0.02 + 1e-12);
+    expect(r.robustAccuracy).toBeLessThanOrEqual(reference('cnn_round255', 'bpda-pgd'));
+  }, 600_000);
+
+  it('appended Softmax: flagged (probability outputs), attacked on the logits, within 2 points', async () => {
+    const r = await audit('models/cnn_softmax.onnx');
+    console.log(`cnn_softmax: robust ${r.robustAccuracy} (cnn ${base.robustAccuracy})`);
+    expect(flagged(r, 'probability-outputs')).toBe(true);
+    expect(adapted(r)).toEqual(['logits']);
+    expect(Math.abs(r.robustAccuracy - base.robustAccuracy)).toBeLessThanOrEqual(0.02 + 1e-12);
+  }, 600_000);
+
+  it('coarse rounding to 1/4: at least as strong as BPDA-PGD (PyTorch)', async () => {
+    const r = await audit('audit/models/cnn_round4.onnx');
+    const ref = reference('cnn_round4', 'bpda-pgd');
+    console.log(`cnn_round4: robust ${r.robustAccuracy} (torch BPDA-PGD, min over seeds ${ref})`);
+    expect(adapted(r)).toContain('bpda');
+    expect(r.robustAccuracy).toBeLessThanOrEqual(ref);
+  }, 600_000);
+
+  it('Gaussian input noise: flagged as randomized, EOT, majority of fresh draws; ≤ EOT-PGD (PyTorch) + 2 points', async () => {
+    const r = await audit('audit/models/cnn_noise.onnx');
+    const ref = reference('cnn_noise', 'eot-pgd');
+    console.log(`cnn_noise: robust ${r.robustAccuracy} (torch EOT-PGD, min over seeds ${ref})`);
+    expect(flagged(r, 'randomized-outputs')).toBe(true);
+    expect(adapted(r)).toEqual(['eot']);
+    expect(r.stages.filter((s) => (s.params as { eot?: number }).eot !== undefined).every((s) => (s.params as { eot: number }).eot > 1)).toBe(true);
+    expect(r.robustAccuracy).toBeLessThanOrEqual(ref + 0.02);
+  }, 900_000);
+});
