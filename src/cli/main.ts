@@ -8,6 +8,8 @@ import { predictCommand } from './predict';
 import { gradCommand } from './grad';
 import { attackCommand } from './attack';
 import { auditCommand } from './audit';
+import { keyCommand } from './key';
+import { verifyCommand } from './verify';
 import { GAUNTLET_VERSION } from '../version';
 
 export const EXIT_OK = 0;
@@ -33,7 +35,9 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(predictCommand(done))
     .addCommand(gradCommand(done))
     .addCommand(attackCommand(done))
-    .addCommand(auditCommand(done));
+    .addCommand(auditCommand(done))
+    .addCommand(keyCommand(done))
+    .addCommand(verifyCommand(done));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   if (argv.length === 0) {
