@@ -353,3 +353,11 @@ describe('policy files', () => {
     expect(evaluatePolicy(r, json, SRC).verdict).toBe('PASS');
   });
 });
+
+describe('failOnFlags ids', () => {
+  it('a typo in a flag id is an error listing the known flags, not a silently absent flag', () => {
+    expect(() => parsePolicy('failOnFlags: [not-convergd]\n', 'typo.yaml')).toThrow(UsageError);
+    expect(() => parsePolicy('failOnFlags: [not-convergd]\n', 'typo.yaml')).toThrow(/unknown flag 'not-convergd'; flags: probability-outputs, .*not-converged/);
+    expect(parsePolicy('failOnFlags: [not-converged, zero-gradients]\n', 'ok.yaml').failOnFlags).toEqual(['not-converged', 'zero-gradients']);
+  });
+});

@@ -17,6 +17,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors';
 import type { Gate, GateRule, Report } from '../report/schema';
+import { CHECK_IDS } from './checks';
 
 /** Clean accuracy under which a model is "substandard" for the hypocritical-risk check, when the policy does not say. */
 export const DEFAULT_SUBSTANDARD_BELOW = 0.9;
@@ -65,6 +66,13 @@ export const policySchema = z.strictObject(policyShape, { error: unknownKeys(Obj
         ctx.addIssue({ code: 'custom', path: ['minRobustAccuracy', i], message: `duplicate requirement for ${r.norm} ε=${r.eps} (also entry ${first})` });
       } else seen.set(key, i);
     });
+    if (Array.isArray(p.failOnFlags)) {
+      p.failOnFlags.forEach((f, i) => {
+        if (!(CHECK_IDS as readonly string[]).includes(f)) {
+          ctx.addIssue({ code: 'custom', path: ['failOnFlags', i], message: `unknown flag '${f}'; flags: ${CHECK_IDS.join(', ')}` });
+        }
+      });
+    }
   });
 
 /** A validated policy. */
