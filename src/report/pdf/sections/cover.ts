@@ -1,0 +1,65 @@
+/** The cover page: verdict, reasons, identities of model and data, threat model, battery, seed, date. */
+import { COLORS, Layout } from '../layout';
+import { normName, num, pct, plural, reportDate } from '../text';
+import type { RenderContext } from './context';
+
+/** The cover's verdict word and colour (NO VERDICT when the gate did not run). */
+export function verdictOf(ctx: RenderContext): { word: string; color: string } {
+  const v = ctx.report.gate?.verdict;
+  return v === 'PASS' ? { word: 'PASS', color: COLORS.pass } : v === 'FAIL' ? { word: 'FAIL', color: COLORS.fail } : { word: 'NO VERDICT', color: COLORS.muted };
+}
+
+/** Draws the cover. */
+export function coverSection(L: Layout, ctx: RenderContext): void {
+  const r = ctx.report;
+  L.font('bold', 22).doc.text('Adversarial robustness audit', L.left, L.y, { width: L.width });
+  L.y = L.doc.y + 2;
+  L.paragraph(`${r.model.name} on ${r.data.name} — ${normName(r.threat.norm)} threat model, ε = ${num(r.threat.eps)}`, { size: 11, color: COLORS.muted, gap: 14 });
+
+  const { word, color } = verdictOf(ctx);
+  const boxH = 74;
+  L.block(boxH + 10, (x, y, w) => {
+    L.doc.roundedRect(x, y, w, boxH, 6).fill(color);
+    L.font('bold', 40, '#ffffff').doc.text(word, x + 18, y + 14, { width: w * 0.5, lineBreak: false });
+    L.font('regular', 10, '#ffffff');
+    const lines = [
+      r.gate ? `policy: ${r.gate.policy.name}` : 'the policy gate did not run',
+      `clean accuracy ${pct(r.cleanAccuracy)}`,
+      `robust accuracy ${pct(r.robustAccuracy)} at ε = ${num(r.threat.eps)}`,
+    ];
+    lines.forEach((s, i) => L.doc.text(s, x + w * 0.5, y + 14 + i * 15, { width: w * 0.5 - 14, height: 14, ellipsis: true, lineBreak: false }));
+  });
+
+  if (r.gate) {
+    const failed = r.gate.rules.filter((g) => !g.passed);
+    if (failed.length) {
+      L.heading(`Why the report fails (${plural(failed.length, 'rule')})`, 3, 30);
+      for (const g of failed.slice(0, ctx.maxTableRows)) L.paragraph(`• ${g.rule}: ${g.message}`, { indent: 8, gap: 2 });
+      if (failed.length > ctx.maxTableRows) L.paragraph(`… and ${failed.length - ctx.maxTableRows} more (all listed under Methodology → Policy gate).`, { color: COLORS.muted });
+    } else {
+      L.paragraph(`All ${plural(r.gate.rules.length, 'rule')} of policy '${r.gate.policy.name}' passed.`, { gap: 2 });
+    }
+  } else {
+    L.paragraph('No policy was evaluated, so the report carries no verdict; the figures below are measurements only.');
+  }
+  if (r.flags.length) {
+    L.paragraph(`Reliability flags raised: ${r.flags.join(', ')} (explained under Reliability checks).`, { color: COLORS.warn });
+  } else {
+    L.paragraph('No reliability flag was raised.', { color: COLORS.muted });
+  }
+  L.space(10);
+
+  L.heading('What was audited', 2, 40);
+  L.keyValues([
+    ['Model', `${r.model.name} — input shape [${r.model.inputShape.join(', ')}], ${r.model.numClasses} classes`],
+    ['Model SHA-256', r.model.sha256, 'mono'],
+    ['Evaluation data', `${r.data.name} — ${plural(r.data.n, 'point')}`],
+    ['Data SHA-256', r.data.sha256, 'mono'],
+    ['Threat model', `every input may be changed by any δ with ‖δ‖${r.threat.norm === 'linf' ? '∞' : '₂'} ≤ ${num(r.threat.eps)} (${normName(r.threat.norm)} ball, input units), clipped to the valid input range`],
+    ['Battery', `${r.battery.id} (preset ${r.battery.preset}): ${r.battery.stages.map((s) => s.attack).join(' → ') || 'no stage'}`],
+    ['Seed', String(r.seed)],
+    ['Date', reportDate(r.createdAt)],
+    ['Policy', r.gate ? `${r.gate.policy.name}${r.gate.policy.sha256 ? ` (SHA-256 ${r.gate.policy.sha256})` : ' (built-in)'}` : 'none'],
+    ['Report format', `${r.schema}, Gauntlet ${r.environment.gauntlet}${r.resumed ? `, resumed ${plural(r.resumed, 'time')} from a checkpoint` : ''}`],
+  ], { keyWidth: 110 });
+}
