@@ -186,6 +186,29 @@ maybe('the PDF read back with poppler', () => {
     }
   });
 
+  it('extreme strings and counts (long names, 100 rules, 60 stages, huge evidence) stay inside the page box', async () => {
+    const long = (tag: string, n: number) => `${tag}-${'x'.repeat(n)}`;
+    const base = failing();
+    const r = sampleReport({
+      model: { ...base.model, name: long('model', 300) },
+      data: { ...base.data, name: long('data/with/a/very/long/path', 250) },
+      gate: { ...base.gate!, rules: Array.from({ length: 100 }, (_, i) => ({ rule: long(`rule${i}`, 80), passed: i % 3 !== 0, message: long('message', 400), measured: i, threshold: long('t', 90) })) },
+      stages: Array.from({ length: 60 }, (_, i) => ({ ...base.stages[i % 2], attack: long(`attack${i}`, 60), origin: long('origin', 40), params: { big: Array.from({ length: 500 }, (_, k) => k) } })),
+      checks: [...base.checks, { id: long('new-check', 50), title: long('A new check', 200), status: 'flag', message: long('msg', 1500), evidence: Object.fromEntries(Array.from({ length: 80 }, (_, k) => [`key${k}`, long('v', 30)])) }],
+      adaptations: [{ id: long('adapt', 40), trigger: long('trigger', 900), reason: long('reason', 600), effect: long('effect', 600) }],
+      timings: Object.fromEntries(Array.from({ length: 200 }, (_, k) => [long(`t${k}`, 20), k])),
+    });
+    const pdf = await renderReportPdf(r, { signing: { ...SIGNING, verifyCommand: `${SIGNING.verifyCommand} --extra ${'y'.repeat(200)}` } });
+    expect(pageCount(pdf)).toBeLessThanOrEqual(40);
+    for (const b of wordBoxes(pdf)) {
+      expect(b.xMin).toBeGreaterThanOrEqual(PAGE.margins.left - 1);
+      expect(b.xMax).toBeLessThanOrEqual(PAGE.width - PAGE.margins.right + 1);
+      expect(b.yMin).toBeGreaterThanOrEqual(PAGE.margins.top - 12);
+      expect(b.yMax).toBeLessThanOrEqual(PAGE.height - 20);
+    }
+    for (const v of pageInk(pdf)) expect(v).toBeGreaterThan(0.005);
+  });
+
   it('the 1000-class report says which top-k it shows', () => {
     const text = pdfText(big);
     expect(text).toContain('The 30 classes with the lowest robust accuracy, of 1000 with points');

@@ -1,7 +1,10 @@
 /** The cover page: verdict, reasons, identities of model and data, threat model, battery, seed, date. */
 import { COLORS, Layout } from '../layout';
-import { normName, num, pct, plural, reportDate } from '../text';
+import { clip, normName, num, pct, plural, reportDate } from '../text';
 import type { RenderContext } from './context';
+
+/** Failed rules listed on the cover at most (each clipped to 300 characters). */
+export const COVER_REASONS = 10;
 
 /** The cover's verdict word and colour (NO VERDICT when the gate did not run). */
 export function verdictOf(ctx: RenderContext): { word: string; color: string } {
@@ -34,8 +37,9 @@ export function coverSection(L: Layout, ctx: RenderContext): void {
     const failed = r.gate.rules.filter((g) => !g.passed);
     if (failed.length) {
       L.heading(`Why the report fails (${plural(failed.length, 'rule')})`, 3, 30);
-      for (const g of failed.slice(0, ctx.maxTableRows)) L.paragraph(`• ${g.rule}: ${g.message}`, { indent: 8, gap: 2 });
-      if (failed.length > ctx.maxTableRows) L.paragraph(`… and ${failed.length - ctx.maxTableRows} more (all listed under Methodology → Policy gate).`, { color: COLORS.muted });
+      const shown = Math.min(COVER_REASONS, ctx.maxTableRows);
+      for (const g of failed.slice(0, shown)) L.paragraph(clip(`• ${g.rule}: ${g.message}`, 300), { indent: 8, gap: 2 });
+      if (failed.length > shown) L.paragraph(`… and ${failed.length - shown} more (listed under Methodology → Policy gate).`, { color: COLORS.muted });
     } else {
       L.paragraph(`All ${plural(r.gate.rules.length, 'rule')} of policy '${r.gate.policy.name}' passed.`, { gap: 2 });
     }
