@@ -15,7 +15,7 @@ import { PAGE } from '../src/report/pdf/layout';
 import { scaleReport } from '../src/report/pdf/synthetic';
 import { POPPLER_SKIP, pageInk, pdfFonts, pdfText, wordBoxes } from '../src/report/pdf/testing/poppler';
 import { Report, validateReport } from '../src/report/schema';
-import { fixturePath } from './support/fixtures';
+import { fixturePath, readArrays } from './support/fixtures';
 
 const DEMO = validateReport(JSON.parse(readFileSync(join(__dirname, '..', 'src', 'report', 'pdf', 'testing', 'demo-report.json'), 'utf8')));
 
@@ -27,19 +27,25 @@ function pageCount(pdf: Uint8Array): number {
 }
 
 /**
- * Example images for the demo report: the MNIST points it audited (the first 60 of
- * fixtures/data/mnist-eval.npz) with a stand-in perturbation of ‖δ‖∞ = ε (a ±ε checkerboard,
- * clipped to [0, 1]) — the renderer needs images, not a real attack.
+ * Example images for the demo report: the real adversarial examples that audit wrote
+ * (adversarial.npz, kept as src/report/pdf/testing/demo-adversarial.npz) over the MNIST points it
+ * audited (the first 60 of fixtures/data/mnist-eval.npz).
  */
 function demoExamples(r: Report, k: number): AdversarialExample[] {
   const set = loadEvalSet(fixturePath('data/mnist-eval.npz'));
+  const adv = readArrays(join(__dirname, '..', 'src', 'report', 'pdf', 'testing', 'demo-adversarial.npz'));
+  const col = (name: string) => Array.from(adv.get(name)!.data as ArrayLike<number | bigint>, Number);
+  const [index, stage, norm, pred, label] = ['index', 'stage', 'norm', 'pred', 'label'].map(col);
+  const xAdv = adv.get('x_adv')!.data as Float32Array;
   const per = set.sampleShape.reduce((a, b) => a * b, 1);
-  const broken = r.points.brokenBy.flatMap((b, i) => (b >= 0 ? [i] : [])).slice(0, k);
-  return broken.map((i) => {
-    expect(set.y[i]).toBe(r.points.label[i]); // the report's points are the set's first points
-    const x = set.x.slice(i * per, (i + 1) * per);
-    const xAdv = x.map((v, j) => Math.min(1, Math.max(0, v + (((j % 28) + Math.floor(j / 28)) % 2 ? r.threat.eps : -r.threat.eps))));
-    return { index: i, label: r.points.label[i], advPred: r.points.advPred[i], attack: r.stages[r.points.brokenBy[i]]?.attack ?? 'apgd-ce', norm: r.threat.eps, x, xAdv, shape: set.sampleShape };
+  return index.slice(0, k).map((i, j) => {
+    // The npz and the report describe the same breaks.
+    expect([label[j], pred[j], stage[j]]).toEqual([r.points.label[i], r.points.advPred[i], r.points.brokenBy[i]]);
+    expect(set.y[i]).toBe(r.points.label[i]);
+    return {
+      index: i, label: label[j], advPred: pred[j], attack: r.stages[stage[j]].attack, norm: norm[j],
+      x: set.x.slice(i * per, (i + 1) * per), xAdv: xAdv.slice(j * per, (j + 1) * per), shape: set.sampleShape,
+    };
   });
 }
 
