@@ -30,6 +30,13 @@ d('gauntlet audit', () => {
     expect(report.robustAccuracy).toBeGreaterThan(0.2);
     expect(report.robustAccuracy).toBeLessThan(report.cleanAccuracy);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(/<testsuite name="gauntlet-audit"/);
+    // The signed forms: the attestation verifies with the key copied into --out, against the model and data files.
+    expect(readFileSync(join(out, 'report.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
+    const v = await runCliProcess(['verify', join(out, 'report.intoto.jsonl'), '--key', join(out, 'signing-key.pub.pem'), '--model', fixturePath('models/cnn.onnx'), '--data', DATA]);
+    expect(v.err).toBe('');
+    expect(v.code).toBe(0);
+    const pdf = await runCliProcess(['verify', join(out, 'report.pdf'), '--key', join(out, 'signing-key.pub.pem')]);
+    expect(pdf.code).toBe(0);
   }, 900_000);
 
   it('exit 1 when the policy fails, with the reasons; --resume re-gates a finished audit without attacking again', async () => {

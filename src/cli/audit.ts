@@ -1,20 +1,20 @@
 /**
  * `gauntlet audit MODEL --data D.npz --norm linf|l2 --eps E [--preset quick|standard|thorough]
  * [--policy P] [--seed S] [--resume] --out DIR`: runs the audit (src/audit/audit.ts), writes
- * DIR/report.json, DIR/junit.xml and DIR/adversarial.npz, prints a one-screen summary with the verdict. Exit codes:
+ * the report and its signed forms into DIR (src/report/artifacts.ts), prints a one-screen summary with the verdict. Exit codes:
  * 0 PASS, 1 policy FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
  * bundled MNIST evaluation set.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CancelledError, DataError, UsageError } from '../errors';
-import { EvalSet, fileSha256, loadEvalSet, sliceEvalSet, writeNpz } from '../data';
+import { EvalSet, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import { NORMS, Norm } from '../attacks/types';
-import { AdversarialExamples, AuditProgress, runAuditWithExamples } from '../audit/audit';
+import { AuditProgress, runAuditWithExamples } from '../audit/audit';
+import { Artifacts, writeArtifacts } from '../report/artifacts';
 import { PRESETS, Preset } from '../audit/battery';
 import { BUNDLED_REFERENCES } from '../audit/integrity';
-import { gateToJUnit } from '../audit/junit';
 import { smoothSurrogate } from '../audit/smooth-surrogate';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, loadPolicy } from '../audit/policy';
 import { loadModel, Model } from '../runtime/model';
@@ -37,6 +37,8 @@ export interface AuditCliOptions {
   threads?: number;
   chunk?: number;
   demo?: boolean;
+  /** false with --no-sign. */
+  sign?: boolean;
   onProgress?: (p: AuditProgress) => void;
 }
 
@@ -61,7 +63,7 @@ export function demoSettings(): { model: string; data: string; norm: Norm; eps: 
 }
 
 /** Runs an audit from CLI options; resolves to the report and where it was written. */
-export async function audit(modelArg: string | undefined, o: AuditCliOptions): Promise<{ report: Report; out: string; files: string[] }> {
+export async function audit(modelArg: string | undefined, o: AuditCliOptions): Promise<{ report: Report; out: string; files: string[]; signer: Artifacts['signer'] }> {
   let modelPath = modelArg;
   let dataPath = o.data;
   let eps = o.eps;
@@ -115,11 +117,8 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
       checkpointPath: join(out, 'checkpoint.json'), resume: o.resume, chunk: o.chunk,
       signal: controller.signal, onProgress: o.onProgress, smoothSurrogate: surrogate,
     });
-    const files = [join(out, 'report.json'), join(out, 'junit.xml'), join(out, 'adversarial.npz')];
-    writeFileSync(files[0], `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(files[1], gateToJUnit(report, report.gate!));
-    writeFileSync(files[2], adversarialNpz(adversarial));
-    return { report, out, files };
+    const written = await writeArtifacts(out, report, adversarial, data, { sign: o.sign !== false });
+    return { report, out, files: written.files, signer: written.signer };
   } catch (e) {
     if (e instanceof CancelledError) {
       throw new UsageError(`audit interrupted; finished work is saved in ${join(out, 'checkpoint.json')} — rerun the same command with --resume to continue`);
@@ -144,24 +143,6 @@ async function loadSmoothSurrogate(modelPath: string, o: AuditCliOptions): Promi
   }
 }
 
-/**
- * adversarial.npz: every verified adversarial example behind the report's figure — x_adv
- * [k, ...sample] float32, index (into the evaluation set), stage (into report.stages), norm
- * (float64, threat norm), pred and label (int64).
- */
-export function adversarialNpz(a: AdversarialExamples): Uint8Array {
-  const k = a.index.length;
-  const i64 = (v: Int32Array) => BigInt64Array.from(v, (x) => BigInt(x));
-  return writeNpz({
-    x_adv: { dtype: 'float32', shape: [k, ...a.sampleShape], data: a.xAdv },
-    index: { dtype: 'int64', shape: [k], data: i64(a.index) },
-    stage: { dtype: 'int64', shape: [k], data: i64(a.stage) },
-    norm: { dtype: 'float64', shape: [k], data: a.norm },
-    pred: { dtype: 'int64', shape: [k], data: i64(a.pred) },
-    label: { dtype: 'int64', shape: [k], data: i64(a.label) },
-  });
-}
-
 function checkFits(model: Model, set: EvalSet, name: string): void {
   const want = model.info.inputShape;
   if (want.length !== set.sampleShape.length || want.some((d, i) => d !== set.sampleShape[i])) {
@@ -176,7 +157,7 @@ function checkFits(model: Model, set: EvalSet, name: string): void {
 const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
 
 /** The one-screen summary. */
-export function summary(r: Report, files: string[]): string {
+export function summary(r: Report, files: string[], signer: Artifacts['signer'] = null): string {
   const L: string[] = [];
   const g = r.gate!;
   L.push(`Gauntlet audit — ${r.battery.id} (${r.battery.preset}), ${r.threat.norm} ε=${r.threat.eps}, seed ${r.seed}`);
@@ -198,6 +179,9 @@ export function summary(r: Report, files: string[]): string {
   L.push(`checks    ${r.checks.map((c) => `${c.id}:${c.status}`).join('  ')}`);
   L.push(`time      ${r.timings.total.toFixed(1)} s${r.resumed ? ` (resumed ${r.resumed}×)` : ''}`);
   L.push(`wrote     ${files.join(', ')}`);
+  L.push(signer
+    ? `signed    ${signer.algorithm} key ${signer.fingerprint.slice(0, 16)}… (${signer.created ? 'generated now in ' : ''}${signer.keySource}); check with gauntlet verify ${join(dirname(files[0]), 'report.intoto.jsonl')}`
+    : 'signed    no (--no-sign)');
   L.push(`VERDICT   ${g.verdict} (policy ${g.policy.name})`);
   for (const rule of g.rules.filter((x) => !x.passed)) L.push(`  ✗ ${rule.message}`);
   return `${L.join('\n')}\n`;
@@ -223,7 +207,8 @@ export function auditCommand(done: (code: number) => void): Command {
     .option('--reference <name|file.npz>', 'auditor-held reference set for the data-integrity check (bundled: mnist)')
     .option('--seed <seed>', 'random seed', nonNegativeInt, 0)
     .option('--resume', 'continue an interrupted audit from DIR/checkpoint.json')
-    .option('--out <dir>', 'output folder: report.json, junit.xml, checkpoint.json')
+    .option('--out <dir>', 'output folder: report.json, report.pdf, report.intoto.jsonl, signing-key.pub.pem, junit.xml, adversarial.npz, checkpoint.json')
+    .option('--no-sign', 'do not sign: write the PDF unsigned and no attestation')
     .option('--chunk <count>', 'points per checkpointed unit (default 100)', positiveInt)
     .addOption(new Option('--provider <name>', 'execution provider').argParser(choice(PROVIDERS)).default('cpu'))
     .option('--threads <count>', 'CPU threads for inference (default: all cores)', positiveInt)
@@ -243,7 +228,7 @@ export function auditCommand(done: (code: number) => void): Command {
       } finally {
         if (tty && last > 0) process.stderr.write('\r\x1b[K');
       }
-      process.stdout.write(summary(r.report, r.files));
+      process.stdout.write(summary(r.report, r.files, r.signer));
       done(r.report.gate!.verdict === 'PASS' ? 0 : 1);
     });
 }

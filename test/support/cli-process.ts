@@ -4,7 +4,8 @@
  * `npm test` builds dist/ before jest runs.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -14,9 +15,14 @@ export const DIST_SKIP = existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))
 
 export interface ProcessResult { code: number | null; signal: NodeJS.Signals | null; out: string; err: string }
 
+/** Signing keys of CLI processes started by tests live here, never in the real ~/.gauntlet. */
+export const TEST_KEY_DIR = mkdtempSync(join(tmpdir(), 'gauntlet-test-keys-'));
+
 /** Starts the CLI; `done` resolves when it exits. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<ProcessResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT, env: { ...process.env, GAUNTLET_KEY_DIR: TEST_KEY_DIR, GAUNTLET_SIGNING_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '', err = '';
   child.stdout!.on('data', (d) => { out += String(d); });
   child.stderr!.on('data', (d) => { err += String(d); });
