@@ -1,11 +1,14 @@
 /**
- * `gauntlet verify FILE [--key PUB.pem] [--model M.onnx] [--data D.npz] [--json]`: verifies a DSSE
- * attestation (report.intoto.jsonl) or a signed report PDF against a public key (default: the local
- * signing key's), checks --model/--data against the signed digests, and prints who signed what and
- * when. Exit codes: 0 valid, 1 invalid (bad signature, altered file, digest mismatch), 2 error.
+ * `gauntlet verify FILE [--key PUB.pem] [--model M.onnx] [--data D.npz] [--recheck [--adversarial A.npz]] [--json]`:
+ * verifies a DSSE attestation (report.intoto.jsonl) or a signed report PDF against a public key
+ * (default: the local signing key's), checks --model/--data against the signed digests, and prints
+ * who signed what and when. With --recheck (attestations only), also checks adversarial.npz against
+ * its signed digest and re-runs the model on every claimed adversarial example (src/report/recheck.ts).
+ * Exit codes: 0 valid, 1 invalid (bad signature, altered file, digest mismatch, unconfirmed claim), 2 error.
  */
 import { Command } from 'commander';
 import { UsageError } from '../errors';
+import { RecheckReport, recheckAttestation } from '../report/recheck';
 import { loadPublicKey, localPublicKey } from '../report/sign/keys';
 import { TrustedKey, VerifyResult, verifyFile } from '../report/sign/verify';
 
@@ -15,6 +18,7 @@ export interface VerifyCliOptions {
   data?: string;
   json?: boolean;
   recheck?: boolean;
+  adversarial?: string;
 }
 
 /** The key(s) to verify with: --key, else the local signing key's public half. */
@@ -29,8 +33,29 @@ export function verifierKeys(keyPath?: string): TrustedKey[] {
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
-/** Human-readable verification result. */
-export function formatVerifyResult(r: VerifyResult): string {
+/** Not-confirmed examples listed in the text output (all of them are in --json). */
+export const LISTED_FAILURES = 10;
+
+/** The recheck lines of `verify --recheck`. */
+export function formatRecheck(r: RecheckReport): string[] {
+  const L: string[] = [];
+  const a = r.adversarial;
+  L.push(a.expected === null
+    ? `examples  ${a.file}: not checked`
+    : `examples  ${a.file}: ${a.ok ? 'matches the signed digest' : `MISMATCH (sha256 ${a.sha256}, signed ${a.expected})`}`);
+  const f = r.figures;
+  if (!f || !r.report) return L;
+  const how = f.draws > 1 ? `majority of ${f.draws} fresh forward passes` : 'fresh forward passes';
+  L.push(`recheck   confirmed ${f.confirmed} of ${f.claimed} claimed breaks (${how} on the first ${f.n} points of ${r.report.data}, ${f.threat.norm} ε=${f.threat.eps})`);
+  for (const x of f.failures.slice(0, LISTED_FAILURES)) L.push(`  ✗ example ${x.example}, point ${x.index}: ${x.message}`);
+  if (f.failures.length > LISTED_FAILURES) L.push(`  … and ${f.failures.length - LISTED_FAILURES} more not confirmed`);
+  L.push(`recheck   clean accuracy ${pct(f.cleanAccuracy)} (${f.cleanCorrect}/${f.n}); report ${pct(r.report.cleanAccuracy)}`);
+  L.push(`recheck   robust accuracy ≤ ${pct(f.robustAccuracyBound)} (${f.cleanCorrect - f.confirmedOnCleanCorrect}/${f.n}, the re-checkable upper bound); report ${pct(r.report.robustAccuracy)}`);
+  return L;
+}
+
+/** Human-readable verification result (with the recheck lines when there was one). */
+export function formatVerifyResult(r: VerifyResult & { recheck?: RecheckReport }): string {
   const L: string[] = [];
   const kind = r.kind === 'pdf' ? 'signed PDF' : 'DSSE attestation';
   L.push(`${r.valid ? 'VALID' : 'INVALID'}   ${r.file} (${kind})`);
@@ -45,6 +70,7 @@ export function formatVerifyResult(r: VerifyResult): string {
     L.push(`report    ${m.verdict ? `verdict ${m.verdict}, ` : ''}robust accuracy ${pct(m.robustAccuracy)} (clean ${pct(m.cleanAccuracy)}) at ${m.threat.norm} ε=${m.threat.eps}, created ${m.createdAt}`);
   }
   for (const d of r.digests) L.push(`${d.role.padEnd(9)} ${d.file}: ${d.ok ? 'matches the signed digest' : `MISMATCH (sha256 ${d.sha256}, signed ${d.expected})`}`);
+  if (r.recheck) L.push(...formatRecheck(r.recheck));
   for (const p of r.problems) L.push(`problem   ${p}`);
   return `${L.join('\n')}\n`;
 }
@@ -57,11 +83,18 @@ export function verifyCommand(done: (code: number) => void): Command {
     .option('--key <pub.pem>', 'signer public key: PEM, certificate or JWK set (default: the local signing key, GAUNTLET_SIGNING_KEY / GAUNTLET_KEY_DIR)')
     .option('--model <model.onnx>', 'check this model file against the signed model digest')
     .option('--data <data.npz>', 'check this evaluation set against the signed data digest')
-    .option('--recheck', 're-run the model on the signed adversarial examples (not yet supported)')
+    .option('--recheck', 'attestations: re-run the model on every signed adversarial example and print the re-checkable upper bound on robust accuracy (needs --model and --data)')
+    .option('--adversarial <file.npz>', 'with --recheck: the adversarial examples (default: adversarial.npz next to FILE)')
     .option('--json', 'print the result as JSON')
-    .action((file: string, o: VerifyCliOptions) => {
-      if (o.recheck) throw new UsageError('--recheck is not yet supported: it needs adversarial.npz in the attestation (issue 5, item 5); verify the signature and digests without it');
-      const r = verifyFile(file, { keys: verifierKeys(o.key), model: o.model, data: o.data });
+    .action(async (file: string, o: VerifyCliOptions) => {
+      if (o.adversarial !== undefined && !o.recheck) throw new UsageError('--adversarial is only used with --recheck');
+      if (o.recheck && (!o.model || !o.data)) {
+        throw new UsageError('--recheck needs --model M.onnx and --data D.npz: the audited model and evaluation set it re-runs the adversarial examples on');
+      }
+      const keys = verifierKeys(o.key);
+      const r = o.recheck
+        ? await recheckAttestation({ file, keys, model: o.model!, data: o.data!, adversarial: o.adversarial })
+        : verifyFile(file, { keys, model: o.model, data: o.data });
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatVerifyResult(r));
       if (!r.valid) process.stderr.write(`gauntlet: verification failed: ${r.problems[0]}\n`);
       done(r.valid ? 0 : 1);
