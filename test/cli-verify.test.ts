@@ -148,7 +148,7 @@ describe('gauntlet verify', () => {
     expect((await runCli(['verify', jsonlFile, '--key', join(dir, 'nope.pem')])).err).toMatch(/cannot read key file/);
     const txt = write('notes.txt', 'hello');
     expect(await runCli(['verify', txt])).toMatchObject({ code: 2, err: expect.stringMatching(/neither a PDF nor a DSSE envelope/) });
-    expect(await runCli(['verify', jsonlFile, '--recheck'])).toMatchObject({ code: 2, err: expect.stringMatching(/--recheck is not yet supported/) });
+    expect(await runCli(['verify', jsonlFile, '--recheck'])).toMatchObject({ code: 2, err: expect.stringMatching(/--recheck needs --model M\.onnx and --data D\.npz/) });
     const empty = join(dir, 'empty-keys');
     process.env.GAUNTLET_KEY_DIR = empty;
     try {
