@@ -49,5 +49,7 @@ export function smoothSurrogate(bytes: Uint8Array): { bytes: Uint8Array; replace
   // Quantisers whose only consumers were rewritten are dead: drop them.
   const used = new Set<string>([...nodes.flatMap((n) => n.inputs), ...g.outputs.map((o) => o.name)]);
   g.nodes = nodes.filter((n) => n.opType !== 'QuantizeLinear' || n.outputs.some((o) => used.has(o)));
+  const read = new Set(g.nodes.flatMap((n) => n.inputs));
+  for (const name of [...g.initializers.keys()]) if (!read.has(name)) g.initializers.delete(name);
   return { bytes: encodeModel(model), replaced };
 }
