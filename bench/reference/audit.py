@@ -299,14 +299,6 @@ def eot_pgd(model, x, y, eps, steps, seed, draws, judge_all):
 # Driver
 # --------------------------------------------------------------------------
 
-def floats(s):
-    return [float(v) for v in s.split(",") if v]
-
-
-def ints(s):
-    return [int(v) for v in s.split(",") if v]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=500)
@@ -323,7 +315,7 @@ def main():
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    steps, seeds, n = args.steps, ints(args.seeds), args.n
+    steps, seeds, n = args.steps, A.ints(args.seeds), args.n
     x, y = A.load_data(n)
     with open(os.path.join(AUDIT, "manifest.json")) as fh:
         manifest = json.load(fh)
@@ -377,7 +369,7 @@ def main():
         return r
 
     misclassified = lambda yy: (lambda z: z.argmax(1) != yy)  # noqa: E731
-    eps_list = [(args.eps, seeds, True)] + [(e, [seeds[0]], False) for e in floats(args.extra_eps)]
+    eps_list = [(args.eps, seeds, True)] + [(e, [seeds[0]], False) for e in A.floats(args.extra_eps)]
 
     for eps, eps_seeds, main_eps in eps_list:
         # (a) cnn plain
@@ -502,7 +494,7 @@ def main():
         "n": n,
         "norm": "linf",
         "eps": args.eps,
-        "extra_eps": floats(args.extra_eps),
+        "extra_eps": A.floats(args.extra_eps),
         "steps": steps,
         "step_size_rule": "alpha = 2.5 * eps / steps",
         "random_start": "x + U(-eps, eps) per pixel from torch.Generator(seed), clipped to [0,1] "

@@ -1,38 +1,13 @@
 import { UsageError } from '../errors';
-import { encodeModel } from '../onnx/encode';
-import { Attribute, Model as OnnxModel } from '../onnx/ir';
-import { loadModel, Model } from '../runtime/model';
+import type { Model } from '../runtime/model';
 import { altPgd } from './alt-pgd';
 import { eotLossAndGrad } from './eot';
 import { pgd } from './pgd';
 import { runAttack } from './run';
 import { argmaxRows } from './tensor';
-import { Linear, TOY, linearModel } from './testing/linear-model';
+import { Linear, TOY, linearModel, noisyLinearModel } from './testing/linear-model';
 import { AttackBatch, AttackModel } from './types';
 
-/** logits = (x + σ·N(0, I))·Wᵀ + b: a linear model with Gaussian input noise, re-drawn by ONNX Runtime on every run. */
-function noisyLinear({ W, b }: Linear, sigma: number): Promise<Model> {
-  const C = W.length, D = W[0].length;
-  const m: OnnxModel = {
-    irVersion: 8, opsetImports: new Map([['', 17]]), producerName: 'gauntlet-test', producerVersion: '',
-    graph: {
-      name: 'noisy_linear',
-      nodes: [
-        { name: 'noise', opType: 'RandomNormalLike', domain: '', inputs: ['input'], outputs: ['eta'], attributes: new Map<string, Attribute>([['scale', { type: 'float', value: sigma }]]) },
-        { name: 'add', opType: 'Add', domain: '', inputs: ['input', 'eta'], outputs: ['noisy'], attributes: new Map() },
-        { name: 'fc', opType: 'Gemm', domain: '', inputs: ['noisy', 'W', 'b'], outputs: ['scores'], attributes: new Map<string, Attribute>([['transB', { type: 'int', value: 1 }]]) },
-      ],
-      inputs: [{ name: 'input', dtype: 'float32', shape: ['N', D] }],
-      outputs: [{ name: 'scores', dtype: 'float32', shape: ['N', C] }],
-      initializers: new Map([
-        ['W', { dtype: 'float32', dims: [C, D], data: Float32Array.from(W.flat()) }],
-        ['b', { dtype: 'float32', dims: [C], data: Float32Array.from(b) }],
-      ]),
-      valueInfo: new Map(),
-    },
-  };
-  return loadModel(encodeModel(m), { inProcess: true });
-}
 
 /** Sum over coordinates of the variance across rows (all rows estimate the same expectation). */
 function totalVariance(g: Float32Array, n: number): number {
@@ -57,7 +32,7 @@ const tile = (x: number[], n: number) => Float32Array.from({ length: n * x.lengt
 describe('EOT gradient averaging', () => {
   let noisyToy: Model;
   let toy: Model;
-  beforeAll(async () => { [noisyToy, toy] = await Promise.all([noisyLinear(TOY.lin, 0.5), linearModel(TOY.lin)]); });
+  beforeAll(async () => { [noisyToy, toy] = await Promise.all([noisyLinearModel(TOY.lin, 0.5), linearModel(TOY.lin)]); });
   afterAll(async () => { await Promise.all([noisyToy.close(), toy.close()]); });
 
   it('when the model has random ops, then it is reported and each call draws new noise', async () => {
@@ -117,7 +92,7 @@ describe('success on a randomized model is a majority vote', () => {
   const LIN: Linear = { W: [[1, 0], [0, 1]], b: [0, 0] };
   let noisy: Model;
   const batch = (): AttackBatch => ({ x: Float32Array.of(0.5, 0), n: 1, y: Int32Array.of(0), lower: Float32Array.of(-5, -5), upper: Float32Array.of(5, 5) });
-  beforeAll(async () => { noisy = await noisyLinear(LIN, 0.1 / Math.SQRT2); });
+  beforeAll(async () => { noisy = await noisyLinearModel(LIN, 0.1 / Math.SQRT2); });
   afterAll(async () => { await noisy.close(); });
 
   const misclassifiedShare = async (x: Float32Array, draws: number) => {

@@ -27,7 +27,7 @@ import { checkLoss, chooseTargets, lossParam, straightThroughParam, targetedPara
 import { eotLossAndGrad, eotParam } from './eot';
 import { gradientStep, randomStart } from './steps';
 import { project } from './project';
-import { argmaxRows, batchIds, selectRows } from './tensor';
+import { argmaxRows, batchIds, keepRows, selectRows } from './tensor';
 
 /** Step-size schedules: α_t = α·factor(t). */
 export const SCHEDULES = ['constant', 'cosine'] as const;
@@ -141,11 +141,7 @@ export async function pgdSearch(model: AttackModel, batch: AttackBatch, threat: 
       let grad = g.grad;
       if (keep.length < m) {
         idx = keep.map((j) => idx[j]);
-        x0 = selectRows(x0, per, keep);
-        lo = selectRows(lo, per, keep);
-        hi = selectRows(hi, per, keep);
-        cur = selectRows(cur, per, keep);
-        grad = selectRows(grad, per, keep);
+        [x0, lo, hi, cur, grad] = keepRows(per, keep, x0, lo, hi, cur, grad);
         y = Int32Array.from(keep, (j) => y[j]);
         target = target && Int32Array.from(keep, (j) => target![j]);
         m = keep.length;

@@ -20,6 +20,11 @@ export function selectRows(a: Float32Array, per: number, idx: readonly number[])
   return out;
 }
 
+/** The rows `keep` of each [·, per] array (compacting an attack's working set to the points still searching). */
+export function keepRows(per: number, keep: readonly number[], ...arrays: Float32Array[]): Float32Array[] {
+  return arrays.map((a) => selectRows(a, per, keep));
+}
+
 /** Writes row j of `rows` to row idx[j] of `into`, where mask[j] (all rows when no mask). */
 export function scatterRows(into: Float32Array, per: number, idx: readonly number[], rows: Float32Array, mask?: Uint8Array): void {
   idx.forEach((i, j) => { if (!mask || mask[j]) into.set(rows.subarray(j * per, (j + 1) * per), i * per); });

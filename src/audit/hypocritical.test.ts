@@ -1,10 +1,8 @@
 import { CancelledError, UsageError } from '../errors';
-import { encodeModel } from '../onnx/encode';
-import { Attribute, Model as OnnxModel } from '../onnx/ir';
 import { hypocriticalSchema } from '../report/schema';
-import { loadModel, Model } from '../runtime/model';
+import type { Model } from '../runtime/model';
 import { argmaxRows, selectBatch } from '../attacks/tensor';
-import { Linear, linearModel, minimalPerturbation } from '../attacks/testing/linear-model';
+import { Linear, linearModel, minimalPerturbation, noisyLinearModel } from '../attacks/testing/linear-model';
 import { expectInThreatSet, randomBatch, randomLinear, row, wideBox } from '../attacks/testing/random-linear';
 import { AttackBatch, AttackModel, Norm } from '../attacks/types';
 import { findFixable, hypocriticalRisk, HypocriticalOptions } from './hypocritical';
@@ -227,29 +225,6 @@ describe('hypocritical risk on linear models (closed-form distance to the true r
   });
 });
 
-/** logits = (x + σ·N(0, I))·Wᵀ + b: Gaussian input noise, re-drawn by ONNX Runtime on every run (as in eot.test.ts). */
-function noisyLinear({ W, b }: Linear, sigma: number): Promise<Model> {
-  const C = W.length, Dn = W[0].length;
-  const m: OnnxModel = {
-    irVersion: 8, opsetImports: new Map([['', 17]]), producerName: 'gauntlet-test', producerVersion: '',
-    graph: {
-      name: 'noisy_linear',
-      nodes: [
-        { name: 'noise', opType: 'RandomNormalLike', domain: '', inputs: ['input'], outputs: ['eta'], attributes: new Map<string, Attribute>([['scale', { type: 'float', value: sigma }]]) },
-        { name: 'add', opType: 'Add', domain: '', inputs: ['input', 'eta'], outputs: ['noisy'], attributes: new Map() },
-        { name: 'fc', opType: 'Gemm', domain: '', inputs: ['noisy', 'W', 'b'], outputs: ['scores'], attributes: new Map<string, Attribute>([['transB', { type: 'int', value: 1 }]]) },
-      ],
-      inputs: [{ name: 'input', dtype: 'float32', shape: ['N', Dn] }],
-      outputs: [{ name: 'scores', dtype: 'float32', shape: ['N', C] }],
-      initializers: new Map([
-        ['W', { dtype: 'float32', dims: [C, Dn], data: Float32Array.from(W.flat()) }],
-        ['b', { dtype: 'float32', dims: [C], data: Float32Array.from(b) }],
-      ]),
-      valueInfo: new Map(),
-    },
-  };
-  return loadModel(encodeModel(m), { inProcess: true });
-}
 
 describe('hypocritical risk on a randomized model is decided by a majority vote', () => {
   // z1 − z0 = (x1 − x0) + noise, σ_margin = 0.1. x = (0.5, 0) labelled 1 is misclassified with
@@ -259,7 +234,7 @@ describe('hypocritical risk on a randomized model is decided by a majority vote'
   const LIN: Linear = { W: [[1, 0], [0, 1]], b: [0, 0] };
   let noisy: Model;
   const batch = (): AttackBatch => ({ x: Float32Array.of(0.5, 0), n: 1, y: Int32Array.of(1), lower: Float32Array.of(-5, -5), upper: Float32Array.of(5, 5) });
-  beforeAll(async () => { noisy = await noisyLinear(LIN, 0.1 / Math.SQRT2); });
+  beforeAll(async () => { noisy = await noisyLinearModel(LIN, 0.1 / Math.SQRT2); });
   afterAll(async () => { await noisy.close(); });
 
   it.each([[0.3, 1], [0.225, 0]])('when ε = %s, then fixable = %s', async (eps, expected) => {

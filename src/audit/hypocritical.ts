@@ -27,7 +27,7 @@ import { throwIfCancelled } from '../attacks/fgsm';
 import { project, rowNorms } from '../attacks/project';
 import { checkThreat, DEFAULT_SUCCESS_DRAWS, predictClasses } from '../attacks/run';
 import { gradientStep, randomStart } from '../attacks/steps';
-import { argmaxRows, batchIds, selectBatch, selectRows } from '../attacks/tensor';
+import { argmaxRows, batchIds, keepRows, selectBatch, selectRows } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import { sampleRng } from '../util/random';
 
@@ -224,11 +224,7 @@ async function towardLabel(
     let grad = g.grad;
     if (keep.length < m) {
       idx = keep.map((j) => idx[j]);
-      x0 = selectRows(x0, per, keep);
-      lo = selectRows(lo, per, keep);
-      hi = selectRows(hi, per, keep);
-      cur = selectRows(cur, per, keep);
-      grad = selectRows(grad, per, keep);
+      [x0, lo, hi, cur, grad] = keepRows(per, keep, x0, lo, hi, cur, grad);
       y = Int32Array.from(keep, (j) => y[j]);
     }
     gradientStep(threat.norm, cur, grad, idx.length, stepSize);

@@ -6,7 +6,8 @@
  * property test: broken exactly when ε exceeds it.
  */
 import { encodeModel } from '../../onnx/encode';
-import { Model as OnnxModel } from '../../onnx/ir';
+import { decodeModel } from '../../onnx/decode';
+import { Attribute, Model as OnnxModel } from '../../onnx/ir';
 import { loadModel, Model } from '../../runtime/model';
 import { Norm } from '../types';
 
@@ -34,6 +35,21 @@ export function linearOnnx({ W, b }: Linear): Uint8Array {
     },
   };
   return encodeModel(m);
+}
+
+/**
+ * logits = (x + σ·N(0, I))·Wᵀ + b: the linear model behind Gaussian input noise, re-drawn by
+ * ONNX Runtime on every run (a randomized model for EOT and majority-vote tests), loaded in-process.
+ */
+export function noisyLinearModel({ W, b }: Linear, sigma: number): Promise<Model> {
+  const m = decodeModel(linearOnnx({ W, b }));
+  m.graph.name = 'noisy_linear';
+  m.graph.nodes = [
+    { name: 'noise', opType: 'RandomNormalLike', domain: '', inputs: ['input'], outputs: ['eta'], attributes: new Map<string, Attribute>([['scale', { type: 'float', value: sigma }]]) },
+    { name: 'add', opType: 'Add', domain: '', inputs: ['input', 'eta'], outputs: ['noisy'], attributes: new Map() },
+    ...m.graph.nodes.map((n) => ({ ...n, inputs: n.inputs.map((i) => (i === 'input' ? 'noisy' : i)) })),
+  ];
+  return loadModel(encodeModel(m), { inProcess: true });
 }
 
 /** Loads the linear model in-process. */
