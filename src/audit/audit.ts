@@ -119,7 +119,7 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   const b = o.battery ? structuredClone(o.battery) : presetBattery(o.preset ?? 'standard');
   const chunk = o.chunk ?? 100;
   const config = {
-    model: info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? b.preset, chunk,
+    gauntlet: GAUNTLET_VERSION, model: info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? `${b.id}/${b.preset}`, chunk,
     reference: o.reference?.sha256 ?? null, smoothSurrogate: !!o.smoothSurrogate,
   };
   const ckpt = Checkpoint.open(o.checkpointPath ?? null, config, o.resume ?? false);
