@@ -294,6 +294,15 @@ def apgd_ce(model, x, y, eps, norm, n_iter, seed, variant="reference", rho=0.75,
 # Driver
 # --------------------------------------------------------------------------
 
+def write_json(path, out, seconds):
+    """Writes a reference result file (compact JSON, trailing newline) and logs where."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        json.dump(out, fh, separators=(",", ":"))
+        fh.write("\n")
+    log("wrote %s (%.1fs)" % (os.path.relpath(path, REPO), seconds))
+
+
 def floats(s):
     return [float(v) for v in s.split(",") if v]
 
@@ -443,11 +452,7 @@ def main():
         "command": "/usr/bin/python3 bench/reference/attacks.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
         "seconds": seconds,
     }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(out, fh, separators=(",", ":"))
-        fh.write("\n")
-    log("wrote %s (%.1fs)" % (os.path.relpath(args.out, REPO), seconds))
+    write_json(args.out, out, seconds)
     for s in out["summary"] + out["optional_summary"] + out["apgd_variant_summary"]:
         log("%-8s %-4s eps=%-6g %-9s acc %s spread %.1f pp, %d points vary" % (
             s["attack"], s["norm"], s["eps"], s.get("variant", ""),

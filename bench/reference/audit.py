@@ -531,11 +531,7 @@ def main():
         "command": "/usr/bin/python3 bench/reference/audit.py" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""),
         "seconds": seconds,
     }
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as fh:
-        json.dump(out, fh, separators=(",", ":"))
-        fh.write("\n")
-    log("wrote %s (%.1fs)" % (os.path.relpath(args.out, REPO), seconds))
+    A.write_json(args.out, out, seconds)
     for s in summary:
         if "hypocritical_risk" in s:
             log("%-13s %-16s eps=%-5g HR %s (max %.3f) faked acc max %.3f" % (
