@@ -3,9 +3,10 @@ import { loadEvalSet, sliceEvalSet } from '../data';
 import { loadModel, Model } from '../runtime/model';
 import { altPgd, AltPgdParams, stageOf, stageStart } from './alt-pgd';
 import { parseParams, robustAccuracy, runAttack } from './run';
-import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
-import { AttackBatch, AttackModel, Norm } from './types';
-import { expectInThreatSet, logitsOf, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
+import { TOY, linearModel, minimalPerturbation } from './testing/linear-model';
+import { AttackBatch, Norm } from './types';
+import { distanceToWrongOptimum, expectInThreatSet, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
+import { spyGradientCalls } from './testing/spy';
 
 const NORMS: Norm[] = ['linf', 'l2'];
 const params = (p: Partial<AltPgdParams> = {}): AltPgdParams => parseParams(altPgd, p);
@@ -13,29 +14,7 @@ const params = (p: Partial<AltPgdParams> = {}): AltPgdParams => parseParams(altP
 
 
 
-/** Distance from a candidate to the ε-ball's best point for its top wrong class (0 at a local maximum of margin ascent). */
-function distanceToWrongOptimum(lin: Linear, x: number[], y: number, cand: number[], norm: Norm, eps: number): number {
-  const z = logitsOf(lin, cand).map((v, c) => (c === y ? -Infinity : v));
-  const k = z.indexOf(Math.max(...z));
-  const dir = lin.W[k].map((w, q) => w - lin.W[y][q]);
-  const len = Math.hypot(...dir);
-  const diff = x.map((v, q) => (norm === 'linf' ? v + eps * Math.sign(dir[q]) : v + (eps * dir[q]) / len) - cand[q]);
-  return norm === 'linf' ? Math.max(...diff.map(Math.abs)) : Math.hypot(...diff);
-}
 
-function spy(model: AttackModel) {
-  const calls: { n: number; loss: string; target?: number[] }[] = [];
-  const m: AttackModel = {
-    info: model.info,
-    predict: (x, n, o) => model.predict(x, n, o),
-    counters: () => model.counters(),
-    lossAndGrad: (x, n, y, o) => {
-      calls.push({ n, loss: o.loss, target: o.target && Array.from(o.target) });
-      return model.lossAndGrad(x, n, y, o);
-    },
-  };
-  return { model: m, calls };
-}
 
 const toyBatch = (): AttackBatch => ({
   x: Float32Array.from(TOY.x), n: 1, y: Int32Array.of(TOY.y),
@@ -63,21 +42,21 @@ describe('alt-pgd on linear models', () => {
   afterAll(async () => { await Promise.all([toy.close(), two.close(), five.close()]); });
 
   it('when run for 10 steps, then it ascends CE, CW, DLR in blocks of ⌊T/3⌋ (one gradient call per iteration, final evaluation in the last stage)', async () => {
-    const s = spy(toy);
+    const s = spyGradientCalls(toy);
     await altPgd.search(s.model, toyBatch(), { norm: 'linf', eps: 0.01 }, params({ steps: 10 }), { seed: 1 });
     expect(s.calls.map((c) => c.loss)).toEqual(['ce', 'ce', 'ce', 'cw', 'cw', 'cw', 'dlr', 'dlr', 'dlr', 'dlr', 'dlr']);
-    const s2 = spy(toy);
+    const s2 = spyGradientCalls(toy);
     await altPgd.search(s2.model, toyBatch(), { norm: 'l2', eps: 0.01 }, params({ steps: 4, losses: ['cw', 'ce'] }), { seed: 1 });
     expect(s2.calls.map((c) => c.loss)).toEqual(['cw', 'cw', 'ce', 'ce', 'ce']);
   });
 
   it('when the model has too few classes for DLR, then DLR is dropped from the cycle; with only DLR, UsageError', async () => {
     const b: AttackBatch = { x: Float32Array.of(1, 0), n: 1, y: Int32Array.of(0), lower: Float32Array.of(-5, -5), upper: Float32Array.of(5, 5) };
-    const s = spy(two);
+    const s = spyGradientCalls(two);
     await altPgd.search(s.model, b, { norm: 'linf', eps: 0.01 }, params({ steps: 4 }), { seed: 1 });
     expect(s.calls.map((c) => c.loss)).toEqual(['ce', 'ce', 'cw', 'cw', 'cw']);
     await expect(runAttack(altPgd, two, b, { norm: 'linf', eps: 0.1 }, { losses: ['dlr'] }, { seed: 1 })).rejects.toThrow(UsageError);
-    const t = spy(toy); // targeted DLR needs 4 classes; the toy has 3
+    const t = spyGradientCalls(toy); // targeted DLR needs 4 classes; the toy has 3
     await altPgd.search(t.model, toyBatch(), { norm: 'linf', eps: 0.01 }, params({ steps: 4, targeted: 'next' }), { seed: 1 });
     expect(t.calls.map((c) => c.loss)).toEqual(['ce', 'ce', 'cw', 'cw', 'cw']);
     expect(t.calls[0].target).toEqual([1]);

@@ -5,8 +5,9 @@ import { loadModel, Model } from '../runtime/model';
 import { fgsm, FgsmParams } from './fgsm';
 import { parseParams, robustAccuracy, runAttack } from './run';
 import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
-import { AttackBatch, AttackModel, Norm } from './types';
+import { AttackBatch, Norm } from './types';
 import { expectInThreatSet, logitsOf, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
+import { spyGradientCalls } from './testing/spy';
 
 const NORMS: Norm[] = ['linf', 'l2'];
 const params = (p: Partial<FgsmParams> = {}): FgsmParams => parseParams(fgsm, p);
@@ -27,19 +28,6 @@ function linfBoxDistance2(lin: Linear, x: number[], y: number, lo: number[], hi:
   return b;
 }
 
-function spy(model: AttackModel) {
-  const calls: { n: number; loss: string; target?: number[]; straightThrough?: boolean }[] = [];
-  const m: AttackModel = {
-    info: model.info,
-    predict: (x, n, o) => model.predict(x, n, o),
-    counters: () => model.counters(),
-    lossAndGrad: (x, n, y, o) => {
-      calls.push({ n, loss: o.loss, target: o.target && Array.from(o.target), straightThrough: o.straightThrough });
-      return model.lossAndGrad(x, n, y, o);
-    },
-  };
-  return { model: m, calls };
-}
 
 describe('fgsm on linear models', () => {
   let toy: Model;
@@ -96,7 +84,7 @@ describe('fgsm on linear models', () => {
     const five = await linearModel(FIVE);
     try {
       const b = randomBatch(FIVE, 3, 12, wideBox);
-      const s = spy(five);
+      const s = spyGradientCalls(five);
       await fgsm.search(s.model, b, { norm: 'linf', eps: 0.1 }, params({ targeted: 'next' }), { seed: 1 });
       await fgsm.search(s.model, b, { norm: 'linf', eps: 0.1 }, params({ targeted: 'least-likely', loss: 'dlr' }), { seed: 1 });
       await fgsm.search(s.model, b, { norm: 'linf', eps: 0.1 }, params(), { seed: 1 });
@@ -132,7 +120,7 @@ describe('fgsm on linear models', () => {
   it('when the signal has fired, then the search stops with CancelledError before any gradient call', async () => {
     const ac = new AbortController();
     ac.abort();
-    const s = spy(two);
+    const s = spyGradientCalls(two);
     await expect(fgsm.search(s.model, randomBatch(TWO, 4, 2, wideBox), { norm: 'linf', eps: 0.1 }, params(), { seed: 1, signal: ac.signal })).rejects.toThrow(CancelledError);
     expect(s.calls).toHaveLength(0);
   });

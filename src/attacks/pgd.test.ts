@@ -4,8 +4,9 @@ import { loadModel, Model } from '../runtime/model';
 import { pgd, PgdParams } from './pgd';
 import { parseParams, robustAccuracy, runAttack } from './run';
 import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
-import { AttackBatch, AttackModel, Norm } from './types';
-import { expectInThreatSet, logitsOf, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
+import { AttackBatch, Norm } from './types';
+import { distanceToWrongOptimum, expectInThreatSet, logitsOf, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
+import { spyGradientCalls } from './testing/spy';
 
 const NORMS: Norm[] = ['linf', 'l2'];
 
@@ -25,18 +26,6 @@ function linfBoxDistance(lin: Linear, x: number[], y: number, lo: number[], hi: 
   return b;
 }
 
-/**
- * Distance (threat norm) from a candidate to the point of the ε-ball that maximises z_k − z_y
- * for the wrong class k that tops the candidate's wrong logits: 0 at a local maximum of CW ascent.
- */
-function distanceToWrongOptimum(lin: Linear, x: number[], y: number, cand: number[], norm: Norm, eps: number): number {
-  const z = logitsOf(lin, cand).map((v, c) => (c === y ? -Infinity : v));
-  const k = z.indexOf(Math.max(...z));
-  const dir = lin.W[k].map((w, q) => w - lin.W[y][q]);
-  const len = Math.hypot(...dir);
-  const diff = x.map((v, q) => (norm === 'linf' ? v + eps * Math.sign(dir[q]) : v + (eps * dir[q]) / len) - cand[q]);
-  return norm === 'linf' ? Math.max(...diff.map(Math.abs)) : Math.hypot(...diff);
-}
 
 
 /** Points with ε ≥ 1.02·d must be broken, points with ε ≤ 0.98·d must not; returns how many were checked. */
@@ -54,20 +43,6 @@ const toyBatch = (lower = TOY.lower, upper = TOY.upper): AttackBatch => ({
   lower: new Float32Array(TOY.x.length).fill(lower), upper: new Float32Array(TOY.x.length).fill(upper),
 });
 
-/** Wraps a model, recording the options of every gradient call. */
-function spy(model: AttackModel) {
-  const calls: { n: number; loss: string; target?: number[]; straightThrough?: boolean }[] = [];
-  const m: AttackModel = {
-    info: model.info,
-    predict: (x, n, o) => model.predict(x, n, o),
-    counters: () => model.counters(),
-    lossAndGrad: (x, n, y, o) => {
-      calls.push({ n, loss: o.loss, target: o.target && Array.from(o.target), straightThrough: o.straightThrough });
-      return model.lossAndGrad(x, n, y, o);
-    },
-  };
-  return { model: m, calls };
-}
 
 const params = (p: Partial<PgdParams> = {}): PgdParams => parseParams(pgd, p);
 
@@ -174,18 +149,18 @@ describe('pgd on linear models (closed-form minimal perturbation)', () => {
 
   it('when points break early, then they leave the batch; unbroken points get every restart', async () => {
     const d = minimalPerturbation(TOY.lin, TOY.x, TOY.y, 'linf');
-    const s1 = spy(toy);
+    const s1 = spyGradientCalls(toy);
     const easy = await runAttack(pgd, s1.model, toyBatch(), { norm: 'linf', eps: 3 * d }, { steps: 50, restarts: 3 }, { seed: 1 });
     expect(easy.success[0]).toBe(1);
     expect(s1.calls.length).toBeLessThan(50);
-    const s2 = spy(toy);
+    const s2 = spyGradientCalls(toy);
     await runAttack(pgd, s2.model, toyBatch(), { norm: 'linf', eps: 0.5 * d }, { steps: 20, restarts: 3 }, { seed: 1 });
     expect(s2.calls.length).toBe(3 * 21);
   });
 
   it('when targeted "next" with a large ε, then the candidate reaches the target class', async () => {
     const b = randomBatch(FIVE, 14, 20, wideBox);
-    const s = spy(five);
+    const s = spyGradientCalls(five);
     const cand = await pgd.search(s.model, b, { norm: 'linf', eps: 3 }, params({ targeted: 'next', steps: 50 }), { seed: 1 });
     expect(s.calls[0].target).toEqual(Array.from(b.y, (y) => (y + 1) % 5));
     // Early stop is on any misclassification; ascend the targeted CE to the end with randomStart off only through success.
@@ -197,14 +172,14 @@ describe('pgd on linear models (closed-form minimal perturbation)', () => {
 
   it('when targeted "least-likely", then each target is the class of lowest clean logit', async () => {
     const b = randomBatch(FIVE, 15, 10, wideBox);
-    const s = spy(five);
+    const s = spyGradientCalls(five);
     await pgd.search(s.model, b, { norm: 'l2', eps: 0.01 }, params({ targeted: 'least-likely', steps: 2 }), { seed: 1 });
     const want = [...Array(b.n)].map((_, i) => { const z = logitsOf(FIVE, b.x.subarray(i * 8, (i + 1) * 8)); return z.indexOf(Math.min(...z)); });
     expect(s.calls[0].target).toEqual(want);
   });
 
   it('when straightThrough is set, then every gradient call asks for BPDA', async () => {
-    const s = spy(toy);
+    const s = spyGradientCalls(toy);
     await pgd.search(s.model, toyBatch(), { norm: 'linf', eps: 0.01 }, params({ straightThrough: true, steps: 3 }), { seed: 1 });
     expect(s.calls.map((c) => c.straightThrough)).toEqual([true, true, true, true]);
   });
@@ -245,7 +220,7 @@ describe('pgd on linear models (closed-form minimal perturbation)', () => {
 
   it('when the signal fires during the run, then the search stops with CancelledError', async () => {
     const ac = new AbortController();
-    const s = spy(toy);
+    const s = spyGradientCalls(toy);
     const d = minimalPerturbation(TOY.lin, TOY.x, TOY.y, 'linf');
     await expect(pgd.search(s.model, toyBatch(), { norm: 'linf', eps: 0.5 * d }, params({ steps: 100 }),
       { seed: 1, signal: ac.signal, onProgress: () => ac.abort() })).rejects.toThrow(CancelledError);

@@ -43,3 +43,16 @@ export function expectInThreatSet(xAdv: Float32Array, b: AttackBatch, norm: Norm
     expect(xAdv[k]).toBeLessThanOrEqual(b.upper[k]);
   }
 }
+
+/**
+ * Distance (threat norm) from a candidate to the point of the ε-ball that maximises z_k − z_y
+ * for the wrong class k that tops the candidate's wrong logits: 0 at a local maximum of CW ascent.
+ */
+export function distanceToWrongOptimum(lin: Linear, x: number[], y: number, cand: number[], norm: Norm, eps: number): number {
+  const z = logitsOf(lin, cand).map((v, c) => (c === y ? -Infinity : v));
+  const k = z.indexOf(Math.max(...z));
+  const dir = lin.W[k].map((w, q) => w - lin.W[y][q]);
+  const len = Math.hypot(...dir);
+  const diff = x.map((v, q) => (norm === 'linf' ? v + eps * Math.sign(dir[q]) : v + (eps * dir[q]) / len) - cand[q]);
+  return norm === 'linf' ? Math.max(...diff.map(Math.abs)) : Math.hypot(...diff);
+}
