@@ -24,7 +24,7 @@
  * Options (after `--`): --n N  --eps E  --attacks a,b  --seed S  --threads T  --rounds R
  *   --in-process  --no-torch  --json FILE
  */
-import { spawnSync } from 'child_process';
+import { runPythonJson } from './support/python';
 import { readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -37,7 +37,6 @@ import { Model, loadModel } from '../src/runtime/model';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
-const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'reference', 'pgd_torch_timing.py');
 
 interface Options {
@@ -148,20 +147,8 @@ async function warmUp(model: Model, batch: AttackBatch): Promise<number> {
 }
 
 function runTorch(opts: Options): TorchOut {
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--n', String(opts.n), '--eps', String(opts.eps), '--steps', '100',
-    '--threads', String(opts.threads), '--seed', String(opts.seed), '--rounds', '1'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT, timeout: 30 * 60 * 1000,
-  });
-  if (r.error) {
-    if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'no-torch', message: `${PYTHON} not found` };
-    return { status: 'error', message: r.error.message };
-  }
-  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as TorchOut;
-  } catch {
-    return { status: 'error', message: `could not parse ${path.relative(ROOT, TORCH_SCRIPT)} output (exit ${r.status}): ${line.slice(0, 200)}` };
-  }
+  return runPythonJson<TorchOut>(TORCH_SCRIPT, ['--n', String(opts.n), '--eps', String(opts.eps), '--steps', '100',
+    '--threads', String(opts.threads), '--seed', String(opts.seed), '--rounds', '1'], ROOT, 30 * 60 * 1000);
 }
 
 const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '–');

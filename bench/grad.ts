@@ -22,6 +22,7 @@
  * Environment: BENCH_PYTHON (default /usr/bin/python3) runs bench/torch_grad.py.
  */
 import { spawnSync } from 'child_process';
+import { runPythonJson } from './support/python';
 import { readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,8 +32,6 @@ import { ModelInfo, loadModel } from '../src/runtime/model';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
-/** The system interpreter (has torch on dev machines; the default pyenv python3 does not). BENCH_PYTHON overrides. */
-const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'torch_grad.py');
 const CHILD_MARK = '@@bench-result ';
 const MIN_REPS = 5;
@@ -258,21 +257,8 @@ function spawnChild(model: string, p: Path, opts: Options): ChildResult {
 }
 
 function runTorch(models: string[], opts: Options): TorchOut {
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--models', models.join(','), '--batches', opts.batches.join(','),
-    '--threads', String(opts.threads), '--budget', String(opts.budget)], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT, timeout: 10 * 60 * 1000,
-  });
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { status: 'no-torch', message: `${PYTHON} not found` };
-    return { status: 'error', message: r.error.message };
-  }
-  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(line) as TorchOut;
-  } catch {
-    return { status: 'error', message: `could not parse ${path.relative(ROOT, TORCH_SCRIPT)} output (exit ${r.status}): ${line.slice(0, 200)}` };
-  }
+  return runPythonJson<TorchOut>(TORCH_SCRIPT, ['--models', models.join(','), '--batches', opts.batches.join(','),
+    '--threads', String(opts.threads), '--budget', String(opts.budget)], ROOT, 10 * 60 * 1000);
 }
 
 const fmt = (v: number | undefined, digits = 2) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));

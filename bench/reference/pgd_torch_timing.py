@@ -34,7 +34,6 @@ Progress goes to stderr.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -44,10 +43,9 @@ BENCH = os.path.dirname(HERE)
 REPO = os.path.dirname(BENCH)
 FIXTURES = os.path.join(REPO, "fixtures")
 
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+sys.dont_write_bytecode = True  # no bench/__pycache__
+sys.path.insert(0, BENCH)
+from torch_grad import emit  # noqa: E402  (one JSON result line on stdout; torch_grad imports nothing heavy at module level)
 
 
 def log(*a):
