@@ -29,16 +29,16 @@ const REF = (JSON.parse(readFileSync(fixturePath('reference/audit.json'), 'utf8'
  * mean for a randomized model, whose own seed-to-seed spread on these points is 5 points
  * (EOT-PGD: 0.57, 0.52, 0.53 for seeds 0–2).
  */
-function reference(model: string, attack: string, over: 'min' | 'mean' = 'min'): number {
+function reference(model: string, attack: string, over: 'min' | 'mean' = 'min', n = N): number {
   const rs = REF.filter((r) => r.model === model && r.attack === attack && Math.abs(r.eps - EPS) < 1e-12 && r.robust);
   if (rs.length === 0) throw new Error(`no reference run ${model}/${attack} at eps ${EPS} in fixtures/reference/audit.json`);
-  const ras = rs.map((r) => r.robust!.slice(0, N).reduce((s, v) => s + v, 0) / N);
+  const ras = rs.map((r) => r.robust!.slice(0, n).reduce((s, v) => s + v, 0) / n);
   return over === 'min' ? Math.min(...ras) : ras.reduce((s, v) => s + v, 0) / ras.length;
 }
 
-async function audit(model: string): Promise<Report> {
+async function audit(model: string, n = N): Promise<Report> {
   const out = join(dir, model.replace(/[/.]/g, '_'));
-  const r = await runCliProcess(['audit', fixturePath(model), '--data', fixturePath('data/mnist-eval.npz'), '--n', String(N), '--eps', String(EPS), '--preset', 'quick', '--out', out]);
+  const r = await runCliProcess(['audit', fixturePath(model), '--data', fixturePath('data/mnist-eval.npz'), '--n', String(n), '--eps', String(EPS), '--preset', 'quick', '--out', out]);
   if (r.code !== 0 && r.code !== 1) throw new Error(`audit of ${model} failed (${r.code}): ${r.err}`);
   return validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
 }
@@ -93,13 +93,15 @@ d(`masked variants of the fixture CNN (first ${N} points, linf ε=${EPS}, quick 
     expect(r.robustAccuracy).toBeLessThanOrEqual(ref);
   }, 600_000);
 
-  it('Gaussian input noise: flagged as randomized, EOT, majority of fresh draws; ≤ EOT-PGD (PyTorch) + 2 points', async () => {
-    const r = await audit('audit/models/cnn_noise.onnx');
-    const ref = reference('cnn_noise', 'eot-pgd', 'mean');
+  it('Gaussian input noise (first 200 points): flagged as randomized, EOT, majority of fresh draws; ≤ EOT-PGD (PyTorch) + 2 points', async () => {
+    // 200 points: a randomized model's figure varies between runs (0.53–0.56 on 100 points, 0.520 and
+    // 0.525 in two 200-point runs), and the reference's seeds agree better on 200 (0.55, 0.53, 0.53).
+    const r = await audit('audit/models/cnn_noise.onnx', 2 * N);
+    const ref = reference('cnn_noise', 'eot-pgd', 'mean', 2 * N);
     console.log(`cnn_noise: robust ${r.robustAccuracy} (torch EOT-PGD, mean over seeds ${ref})`);
     expect(flagged(r, 'randomized-outputs')).toBe(true);
     expect(adapted(r)).toEqual(['eot']);
     expect(r.stages.filter((s) => (s.params as { eot?: number }).eot !== undefined).every((s) => (s.params as { eot: number }).eot > 1)).toBe(true);
-    expect(r.robustAccuracy).toBeLessThanOrEqual(ref + 0.02);
+    expect(r.robustAccuracy).toBeLessThanOrEqual(ref + 0.02 + 1e-9);
   }, 900_000);
 });
