@@ -14,8 +14,8 @@
  * Per set it also reports accuracy and the mean true-class softmax probability (float64).
  * On a model with random ops each set gets one forward draw (the two are treated alike).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../util/entry';
 import { DataError, UsageError } from '../errors';
 import type { Integrity } from '../report/schema';
 import type { AttackModel } from '../attacks/types';
@@ -44,12 +44,6 @@ export interface IntegrityOptions {
 }
 
 /** Nearest folder at or above `from` holding a package.json (works from src/ and from dist/src/). */
-function packageRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
-}
 
 /**
  * Reference sets shipped with Gauntlet, by name (absolute paths).

@@ -8,8 +8,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CancelledError, DataError, UsageError } from '../errors';
-import { EvalSet, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
+import { CancelledError, UsageError } from '../errors';
+import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import { NORMS, Norm } from '../attacks/types';
 import { AuditProgress, runAuditWithExamples } from '../audit/audit';
 import { Artifacts, writeArtifacts } from '../report/artifacts';
@@ -21,6 +21,7 @@ import { loadModel, Model } from '../runtime/model';
 import { PROVIDERS, Provider } from '../runtime/session';
 import type { Report } from '../report/schema';
 import { choice, nonNegativeInt, positiveInt } from './options';
+import { packageRoot } from '../util/entry';
 
 export interface AuditCliOptions {
   data?: string;
@@ -42,20 +43,10 @@ export interface AuditCliOptions {
   onProgress?: (p: AuditProgress) => void;
 }
 
-/** The package root (the folder holding package.json), from src/ or dist/src/. */
-function packageRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
 
 /** The --demo settings: the bundled fixture CNN, MNIST evaluation set and reference set. */
 export function demoSettings(): { model: string; data: string; norm: Norm; eps: number; preset: Preset; reference: string; out: string } {
-  const root = packageRoot();
+  const root = packageRoot(__dirname);
   return {
     model: join(root, 'fixtures', 'models', 'cnn.onnx'), data: join(root, 'fixtures', 'data', 'mnist-eval.npz'),
     norm: 'linf', eps: 0.1, preset: 'quick', reference: 'mnist', out: 'reports/demo',
@@ -108,8 +99,8 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    checkFits(model, data, dataPath);
-    if (ref) checkFits(model, ref.set, ref.name);
+    checkFits(model.info, data, dataPath);
+    if (ref) checkFits(model.info, ref.set, ref.name);
     if (model.info.nonDifferentiable.length > 0) surrogate = await loadSmoothSurrogate(modelPath, o);
     const { report, adversarial } = await runAuditWithExamples({
       model, modelName: basename(modelPath), data, dataName: basename(dataPath), dataSha256: dataSha,
@@ -140,17 +131,6 @@ async function loadSmoothSurrogate(modelPath: string, o: AuditCliOptions): Promi
   } catch (e) {
     process.stderr.write(`gauntlet: warning: no smooth surrogate for the transfer stage (${(e as Error).message}); BPDA stages still run\n`);
     return undefined;
-  }
-}
-
-function checkFits(model: Model, set: EvalSet, name: string): void {
-  const want = model.info.inputShape;
-  if (want.length !== set.sampleShape.length || want.some((d, i) => d !== set.sampleShape[i])) {
-    throw new DataError(`${name}: samples are [${set.sampleShape.join(', ')}] but the model takes [${want.join(', ')}] per sample`);
-  }
-  const C = model.info.numClasses;
-  for (let i = 0; i < set.n; i++) {
-    if (set.y[i] < 0 || set.y[i] >= C) throw new DataError(`${name}: label ${set.y[i]} of sample ${i} is not a class of this ${C}-class model`);
   }
 }
 

@@ -16,3 +16,4 @@ export {
   validateEvalSet,
 } from './evalset';
 export type { EvalSet, EvalSetOptions, SaveEvalSetOptions } from './evalset';
+export { checkFits } from './fits';

@@ -13,9 +13,9 @@
  * on Node 20).
  */
 import { Worker } from 'worker_threads';
-import { join } from 'path';
 import { CancelledError, RuntimeFailure } from '../errors';
 import { FromWorker, ToWorker, fromWire } from './wire';
+import { moduleEntry } from '../util/entry';
 
 export interface PoolOptions {
   /** Number of worker threads (≥ 1). */
@@ -67,14 +67,7 @@ const MAX_CONSECUTIVE_CRASHES = 3;
 
 /** How to start the worker entry in the current build (compiled .js, or .ts sources through tsx). */
 export function workerEntry(): { filename: string; execArgv?: string[] } {
-  if (!__filename.endsWith('.ts')) return { filename: join(__dirname, 'worker.js') };
-  let tsx: string;
-  try {
-    tsx = require.resolve('tsx/cjs');
-  } catch {
-    throw new RuntimeFailure('running Gauntlet from its TypeScript sources needs the tsx devDependency to start worker threads (npm install), or run the compiled dist/ build');
-  }
-  return { filename: join(__dirname, 'worker.ts'), execArgv: ['--require', tsx] };
+  return moduleEntry(__dirname, 'worker', __filename.endsWith('.ts'));
 }
 
 /** A fixed-size pool of runtime workers. */
