@@ -13,6 +13,8 @@
  *  6. hypocritical risk (misclassified points a false friend could fix);
  *  7. evaluation-data integrity against an auditor-held reference set (when given);
  *  8. per-class analysis, reliability checks, the report, the policy gate.
+ * Phases 1–4 (runChunkedPhases) are made of units that depend on one chunk of points each, so a
+ * sharded audit (./shards.ts) runs them per shard and this function finishes from the merged checkpoint.
  */
 import os from 'node:os';
 import { getAttack, parseParams, runAttack } from '../attacks';
@@ -23,7 +25,7 @@ import { UsageError } from '../errors';
 import type { EvalSet } from '../data';
 import { ortVersion } from '../runtime';
 import type { Model } from '../runtime/model';
-import { Check, Report, ReportStage, validateReport } from '../report/schema';
+import { Adaptation, Check, Report, ReportStage, validateReport } from '../report/schema';
 import { REPORT_SCHEMA } from '../report/schema';
 import { GAUNTLET_VERSION } from '../version';
 import { adapt } from './adaptations';
@@ -106,55 +108,121 @@ export async function runAudit(o: AuditOptions): Promise<Report> {
   return (await runAuditWithExamples(o)).report;
 }
 
-/** runAudit, also returning every verified adversarial example. */
-export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult> {
-  const started = process.hrtime.bigint();
-  const { model, data, threat } = o;
-  const info = model.info;
+/** What binds an audit's checkpoint, and the preset's battery before adaptations. */
+export interface AuditSetup {
+  seed: number;
+  n: number;
+  /** Points per checkpointed chunk. */
+  chunk: number;
+  /** Number of chunks (units of the chunked phases run per chunk index 0 … chunks − 1). */
+  chunks: number;
+  /** The battery before adaptations (a fresh copy). */
+  battery: Battery;
+  /** The checkpoint's configuration (Checkpoint.open). */
+  config: Record<string, unknown>;
+}
+
+/** Validates the options and derives the checkpoint configuration (the same for a whole run and for every shard). */
+export function auditSetup(o: AuditOptions): AuditSetup {
+  const { data, threat } = o;
   const seed = o.seed ?? 0;
   const n = data.n;
   if (n === 0) throw new UsageError('the evaluation set is empty');
   if (!(threat.eps > 0) || !Number.isFinite(threat.eps)) throw new UsageError(`eps must be a finite number > 0, got ${threat.eps}`);
-  const policy = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
   const b = o.battery ? structuredClone(o.battery) : presetBattery(o.preset ?? 'standard');
   const chunk = o.chunk ?? 100;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`chunk must be an integer ≥ 1, got ${chunk}`);
   const config = {
-    gauntlet: GAUNTLET_VERSION, model: info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? `${b.id}/${b.preset}`, chunk,
+    gauntlet: GAUNTLET_VERSION, model: o.model.info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? `${b.id}/${b.preset}`, chunk,
     reference: o.reference?.sha256 ?? null, smoothSurrogate: !!o.smoothSurrogate,
   };
-  const ckpt = Checkpoint.open(o.checkpointPath ?? null, config, o.resume ?? false);
-  const progress = (p: AuditProgress) => o.onProgress?.(p);
-  const ctx: AttackContext = { seed, signal: o.signal };
-  const batch: AttackBatch = { x: data.x, n, y: data.y, lower: data.lower, upper: data.upper };
+  return { seed, n, chunk, chunks: Math.ceil(n / chunk), battery: b, config };
+}
+
+/** A checkpoint's `timed` units ({ value, seconds }) and the seconds they add up to per phase. */
+export interface TimedUnits {
+  timings: Record<string, number>;
+  timed: <T>(phase: string, id: string, work: () => Promise<T>, valid?: (value: T) => boolean) => Promise<T>;
+}
+
+/** Units whose result is saved with the seconds they took; replayed units add their saved seconds. */
+export function timedUnits(ckpt: Checkpoint): TimedUnits {
   const timings: Record<string, number> = {};
-  const timed = async <T>(phase: string, id: string, work: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(phase: string, id: string, work: () => Promise<T>, valid?: (value: T) => boolean): Promise<T> => {
     const r = await ckpt.unit(id, async () => {
       const t0 = process.hrtime.bigint();
       const value = await work();
       return { value, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
-    });
+    }, valid && ((saved) => saved !== null && typeof saved === 'object' && valid(saved.value)));
     timings[phase] = (timings[phase] ?? 0) + r.seconds;
     return r.value;
   };
+  return { timings, timed };
+}
+
+/** Outcome of the phases made of per-chunk units (1–4: clean, probe, battery, sweep, minimal norms). */
+export interface ChunkedPhases {
+  cleanPred: Int32Array;
+  cleanCorrect: Uint8Array;
+  nCorrect: number;
+  probe: ProbeEvidence;
+  adaptations: Adaptation[];
+  /** The battery after adaptations. */
+  battery: Battery;
+  stages: ReportStage[];
+  /** The convergence stage's record. */
+  convergence: ReportStage;
+  state: PointState;
+  epsOutcomes: { eps: number; broken: Uint8Array }[];
+  sweepRA: { eps: number; robustAccuracy: number; attacks: string[] }[];
+  /** Verified minimal norm per point (∞: none found or not attacked). */
+  minimal: Float64Array;
+}
+
+/** Restricts the chunked phases to some chunks (sharded audits, ./shards.ts). */
+export interface ChunkFilter {
+  /** Whether chunk `c` runs; the units of other chunks are neither run nor replayed. */
+  owns: (c: number) => boolean;
+  /** Called once the battery is adapted (to size progress displays). */
+  onPlan?: (b: Battery) => void;
+}
+
+/**
+ * Phases 1–4 of the audit: the global clean and probe units, then every unit that depends on one
+ * chunk of points only — the battery's (stage, chunk) units including the convergence stage, the
+ * sweep cascades' and FAB-T minimal norms per chunk. With `filter`, only the chunks it owns run
+ * (figures of the others stay at their starting values and mean nothing).
+ */
+export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Checkpoint, t: TimedUnits, filter?: ChunkFilter): Promise<ChunkedPhases> {
+  const { model, data, threat } = o;
+  const info = model.info;
+  const { n, chunk, chunks, seed } = s;
+  const b = s.battery;
+  const { timed, timings } = t;
+  const progress = (p: AuditProgress) => o.onProgress?.(p);
+  const ctx: AttackContext = { seed, signal: o.signal };
+  const batch: AttackBatch = { x: data.x, n, y: data.y, lower: data.lower, upper: data.upper };
   const draws = DEFAULT_SUCCESS_DRAWS;
+  const owns = filter?.owns ?? (() => true);
 
   // 1. Clean predictions.
   progress({ phase: 'clean', message: `clean predictions on ${n} points` });
   const cleanPred = Int32Array.from(await timed('clean', 'clean', async () => [...await predictClasses(model, data.x, n, draws, o.signal)]));
   const cleanCorrect = Uint8Array.from(cleanPred, (c, i) => (c === data.y[i] ? 1 : 0));
-  const nCorrect = cleanCorrect.reduce((s, v) => s + v, 0);
+  const nCorrect = cleanCorrect.reduce((acc, v) => acc + v, 0);
 
   // 2. Probes and adaptations.
   progress({ phase: 'probe', message: 'probing outputs, randomness and gradients' });
   const probe = await timed('probe', 'probe', () => probeModel(model, data.x, data.y, cleanPred, b.probePoints, o.signal));
   const adaptations = adapt(b, info, probe, { smoothSurrogate: !!o.smoothSurrogate });
+  filter?.onPlan?.(b);
 
   // 3. Battery at ε, then the extra-effort stage.
   const stageProgress = (phase: AuditProgress['phase'], label: string) => (p: StageProgress) => progress({
     phase, fraction: (p.stage + p.chunk / p.chunks) / p.stages,
     message: `${label}stage ${p.stage + 1}/${p.stages} ${p.attack}, chunk ${p.chunk + 1}/${p.chunks}, robust so far ${(100 * p.robustAccuracy).toFixed(1)}%`,
   });
-  const common = { model, batch, cleanCorrect, cleanPred, checkpoint: ckpt, chunk, ctx, surrogates: { smooth: o.smoothSurrogate } };
+  const common = { model, batch, cleanCorrect, cleanPred, checkpoint: ckpt, chunk, ctx, surrogates: { smooth: o.smoothSurrogate }, chunks: filter?.owns };
   const t3 = process.hrtime.bigint();
   const main = await runStagedCascade({ ...common, threat, steps: b.stages, unit: 'battery', onStage: stageProgress('battery', '') });
   const conv = await runStagedCascade({
@@ -164,8 +232,7 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   const stages: ReportStage[] = [...main.stages, ...conv.stages];
   const state = conv.state;
   timings.battery = sumSeconds(stages) || Number(process.hrtime.bigint() - t3) / 1e9;
-  const robust = Uint8Array.from(cleanCorrect, (c, i) => (c && !state.success[i] ? 1 : 0));
-  const robustAccuracy = robust.reduce((s, v) => s + v, 0) / n;
+  const robustAccuracy = countRobust(state, cleanCorrect) / n;
 
   // 4. ε sweep and minimal norms.
   const epsOutcomes = [{ eps: threat.eps, broken: state.success }];
@@ -177,24 +244,47 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
     });
     timings.sweep = (timings.sweep ?? 0) + sumSeconds(r.stages);
     epsOutcomes.push({ eps, broken: r.state.success });
-    sweepRA.push({ eps, robustAccuracy: countRobust(r.state, cleanCorrect) / n, attacks: b.sweep.stages.map((s) => s.attack) });
+    sweepRA.push({ eps, robustAccuracy: countRobust(r.state, cleanCorrect) / n, attacks: b.sweep.stages.map((st) => st.attack) });
   }
-  sweepRA.push({ eps: threat.eps, robustAccuracy, attacks: stages.map((s) => s.attack) });
+  sweepRA.push({ eps: threat.eps, robustAccuracy, attacks: stages.map((st) => st.attack) });
 
   const straightThrough = info.nonDifferentiable.length > 0;
-  const fabParams = parseParams(getAttack('fab-t'), b.minimalNorms);
   const minimal = new Float64Array(n).fill(Infinity);
-  const chunks = Math.ceil(n / chunk);
   for (let c = 0; c < chunks; c++) {
+    if (!owns(c)) continue;
     progress({ phase: 'minimal-norms', fraction: c / chunks, message: `FAB-T minimal norms, chunk ${c + 1}/${chunks}` });
     const idx: number[] = [];
     for (let i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) if (cleanCorrect[i]) idx.push(i);
-    const norms = await timed('minimalNorms', `minimal-norms/${c}`, async () => {
+    // A saved result for other points (clean predictions of a random model drawn elsewhere) is stale: run again.
+    const { norms } = await timed('minimalNorms', `minimal-norms/${c}`, async () => {
       const v = await verifiedMinimalNorms(model, selectBatch(batch, idx), threat.norm, b.minimalNorms, straightThrough, ctx);
-      return [...v].map((x) => (Number.isFinite(x) ? x : -1)); // JSON has no ∞: −1 = none found
-    });
+      return { idx, norms: [...v].map((x) => (Number.isFinite(x) ? x : -1)) }; // JSON has no ∞: −1 = none found
+    }, (saved) => Array.isArray(saved?.idx) && sameList(saved.idx, idx));
     idx.forEach((i, j) => { minimal[i] = norms[j] < 0 ? Infinity : norms[j]; });
   }
+  return { cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergence: conv.stages[0], state, epsOutcomes, sweepRA, minimal };
+}
+
+/** runAudit, also returning every verified adversarial example. */
+export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult> {
+  const started = process.hrtime.bigint();
+  const { model, data, threat } = o;
+  const info = model.info;
+  const s = auditSetup(o);
+  const { seed, n } = s;
+  const policy = o.policy ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
+  const ckpt = Checkpoint.open(o.checkpointPath ?? null, s.config, o.resume ?? false);
+  const progress = (p: AuditProgress) => o.onProgress?.(p);
+  const ctx: AttackContext = { seed, signal: o.signal };
+  const batch: AttackBatch = { x: data.x, n, y: data.y, lower: data.lower, upper: data.upper };
+  const t = timedUnits(ckpt);
+  const { timed, timings } = t;
+  const { cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergence, state, epsOutcomes, sweepRA, minimal } =
+    await runChunkedPhases(o, s, ckpt, t);
+  const robust = Uint8Array.from(cleanCorrect, (c, i) => (c && !state.success[i] ? 1 : 0));
+  const robustAccuracy = robust.reduce((acc, v) => acc + v, 0) / n;
+  const straightThrough = info.nonDifferentiable.length > 0;
+  const fabParams = parseParams(getAttack('fab-t'), b.minimalNorms);
   const correctNorms = [...minimal].filter((_, i) => cleanCorrect[i]).sort((a, b2) => a - b2);
   const found = correctNorms.filter(Number.isFinite);
   const bound = (eps: number) => (nCorrect === 0 ? 0 : correctNorms.filter((v) => v > eps).length / n);
@@ -240,7 +330,7 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
     blackBoxCheck(stages, [...b.stages, b.convergence].map((s) => getAttack(s.attack).needs === 'logits'), n),
     nonMonotoneCheck(epsOutcomes),
     fullBoxCheck(fullBox),
-    notConvergedCheck(conv.stages[0], n),
+    notConvergedCheck(convergence, n),
     hypocriticalCheck(hypocritical),
     integrityCheck(integrity, o.reference ? null : 'no reference set given (--reference)'),
   ];
@@ -327,6 +417,10 @@ const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function sumSeconds(stages: readonly ReportStage[]): number {
   return stages.reduce((s, r) => s + r.seconds, 0);
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function countRobust(s: PointState, cleanCorrect: Uint8Array): number {

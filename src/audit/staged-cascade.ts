@@ -12,6 +12,7 @@ import { selectBatch, selectRows } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import type { ReportStage } from '../report/schema';
 import type { BatteryStep } from './battery';
+import { canonicalJson } from './checkpoint';
 import type { Checkpoint } from './checkpoint';
 
 /** Per-point outcome of a cascade, in evaluation-set order. */
@@ -37,6 +38,8 @@ interface ChunkResult {
   forwardCalls: number;
   gradientCalls: number;
   seconds: number;
+  /** canonicalJson of the attack, parameters and threat the unit ran (absent in older checkpoints). */
+  step?: string;
 }
 
 /** Progress of a staged cascade: which stage and chunk is running. */
@@ -73,6 +76,8 @@ export interface StagedCascadeOptions {
   stageOffset?: number;
   /** Surrogate models steps may name (BatteryStep.surrogate). */
   surrogates?: { smooth?: AttackModel };
+  /** Only the chunks for which this is true run (sharded audits); the others' units are neither run nor replayed. */
+  chunks?: (c: number) => boolean;
 }
 
 /** The attack a step runs and its parameters (a transfer from a named surrogate becomes a transfer definition). */
@@ -117,21 +122,26 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
       attack: label, params: reported, origin: step.origin, attacked: 0, broken: 0,
       robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0,
     };
+    const fingerprint = canonicalJson({ attack: label, params: reported, threat });
     for (let c = 0; c < chunks; c++) {
+      if (o.chunks && !o.chunks(c)) continue;
       o.onStage?.({ stage: k, stages: o.steps.length, attack: step.attack, chunk: c, chunks, robustAccuracy: robust / n });
       const id = `${o.unit}/${offset + k}:${step.attack}/${c}`;
+      const todo: number[] = [];
+      for (let i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) if (eligible(i)) todo.push(i);
+      // A saved unit that attacked other points or ran another step is stale (e.g. a shard of a
+      // random model drew other clean predictions, or another probe led to other adaptations).
+      const valid = (saved: ChunkResult) => sameList(saved.idx, todo) && (saved.step === undefined || saved.step === fingerprint);
       const r = await o.checkpoint.unit<ChunkResult>(id, async () => {
-        const todo: number[] = [];
-        for (let i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) if (eligible(i)) todo.push(i);
-        if (todo.length === 0) return { idx: [], success: [], norms: [], advPred: [], adv: '', forwardCalls: 0, gradientCalls: 0, seconds: 0 };
+        if (todo.length === 0) return { idx: [], success: [], norms: [], advPred: [], adv: '', forwardCalls: 0, gradientCalls: 0, seconds: 0, step: fingerprint };
         const res = await runAttack(def, model, selectBatch(batch, todo), threat, params, o.ctx);
         const rows = [...todo.keys()].filter((j) => res.success[j]);
         return {
           idx: todo, success: [...res.success], norms: [...res.norms], advPred: [...res.advPred],
           adv: Buffer.from(selectRows(res.xAdv, per, rows).buffer).toString('base64'),
-          forwardCalls: res.forwardCalls, gradientCalls: res.gradientCalls, seconds: res.seconds,
+          forwardCalls: res.forwardCalls, gradientCalls: res.gradientCalls, seconds: res.seconds, step: fingerprint,
         };
-      });
+      }, valid);
       rec.attacked += r.idx.length;
       rec.forwardCalls += r.forwardCalls;
       rec.gradientCalls += r.gradientCalls;
@@ -155,6 +165,10 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
     stages.push(rec);
   }
   return { state, stages };
+}
+
+function sameList(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  return !!a && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** Robust points of a state: 1 where clean-correct and not broken. */
