@@ -75,7 +75,7 @@ d('gauntlet audit', () => {
     [['audit', MODEL, '--data', DATA, '--eps', '0.1', '--preset', 'fast', '--out', dir], /expected one of quick, standard, thorough/],
     [['audit', MODEL, '--data', NHWC, '--eps', '0.1', '--out', dir], /samples are \[28, 28, 1\] but the model takes \[1, 28, 28\]/],
     [['audit', fixturePath('nope.onnx'), '--data', DATA, '--eps', '0.1', '--out', dir], /nope\.onnx/],
-    [['audit', MODEL, '--data', DATA, '--eps', '0.1', '--out', dir, '--reference', 'imagenet'], /--reference: no file imagenet \(bundled: mnist\)/],
+    [['audit', MODEL, '--data', DATA, '--eps', '0.1', '--out', dir, '--reference', 'imagenet'], /reference set 'imagenet' is neither a bundled set \(bundled: mnist\) nor a file/],
   ])('exit 2 with a clear message: %j', async (args, message) => {
     const r = await runCliProcess(args as string[]);
     expect(r.code).toBe(2);

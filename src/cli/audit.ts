@@ -5,19 +5,14 @@
  * 0 PASS, 1 policy FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
  * bundled MNIST evaluation set.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CancelledError, UsageError } from '../errors';
-import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import { NORMS, Norm } from '../attacks/types';
-import { AuditProgress, runAuditWithExamples } from '../audit/audit';
-import { Artifacts, writeArtifacts } from '../report/artifacts';
+import { AuditProgress } from '../audit/audit';
+import { Artifacts } from '../report/artifacts';
 import { PRESETS, Preset } from '../audit/battery';
-import { BUNDLED_REFERENCES } from '../audit/integrity';
-import { smoothSurrogate } from '../audit/smooth-surrogate';
-import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, loadPolicy } from '../audit/policy';
-import { loadModel, Model } from '../runtime/model';
+import { auditFromFiles } from '../audit/from-files';
 import { PROVIDERS, Provider } from '../runtime/session';
 import type { Report } from '../report/schema';
 import { choice, nonNegativeInt, positiveInt } from './options';
@@ -80,36 +75,14 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
   preset ??= 'standard';
   norm ??= 'linf';
 
-  const policy = o.policy ? (() => { const p = loadPolicy(o.policy!); return { policy: p.policy, source: { name: p.name, sha256: p.sha256 } }; })()
-    : { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
-  let data: EvalSet = loadEvalSet(dataPath);
-  if (o.n !== undefined && o.n < data.n) data = sliceEvalSet(data, 0, o.n);
-  const dataSha = fileSha256(dataPath);
-  let ref: { set: EvalSet; name: string; sha256: string } | null = null;
-  if (reference !== undefined) {
-    const refPath = (BUNDLED_REFERENCES as Record<string, string>)[reference] ?? reference;
-    if (!existsSync(refPath)) throw new UsageError(`--reference: no file ${reference} (bundled: ${Object.keys(BUNDLED_REFERENCES).join(', ')})`);
-    ref = { set: loadEvalSet(refPath), name: reference in BUNDLED_REFERENCES ? `bundled:${reference}` : basename(refPath), sha256: fileSha256(refPath) };
-  }
-
-  mkdirSync(out, { recursive: true });
-  const model: Model = await loadModel(modelPath, { provider: o.provider, threads: o.threads });
-  let surrogate: Model | undefined;
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    checkFits(model.info, data, dataPath);
-    if (ref) checkFits(model.info, ref.set, ref.name);
-    if (model.info.nonDifferentiable.length > 0) surrogate = await loadSmoothSurrogate(modelPath, o);
-    const { report, adversarial } = await runAuditWithExamples({
-      model, modelName: basename(modelPath), data, dataName: basename(dataPath), dataSha256: dataSha,
-      threat: { norm, eps }, preset, seed: o.seed, policy, reference: ref,
-      checkpointPath: join(out, 'checkpoint.json'), resume: o.resume, chunk: o.chunk,
-      signal: controller.signal, onProgress: o.onProgress, smoothSurrogate: surrogate,
-    });
-    const written = await writeArtifacts(out, report, adversarial, data, { sign: o.sign !== false });
-    return { report, out, files: written.files, signer: written.signer };
+    return await auditFromFiles({
+      modelPath, dataPath, reference: reference ?? null, norm, eps, preset, seed: o.seed, n: o.n, chunk: o.chunk,
+      policyPath: o.policy ?? null, out, resume: o.resume, provider: o.provider, threads: o.threads, sign: o.sign !== false,
+    }, { signal: controller.signal, onProgress: o.onProgress });
   } catch (e) {
     if (e instanceof CancelledError) {
       throw new UsageError(`audit interrupted; finished work is saved in ${join(out, 'checkpoint.json')} — rerun the same command with --resume to continue`);
@@ -117,20 +90,6 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
-    await model.close();
-    await surrogate?.close();
-  }
-}
-
-/** The smooth straight-through surrogate of MODEL, or undefined (with a warning) when it cannot be built or loaded. */
-async function loadSmoothSurrogate(modelPath: string, o: AuditCliOptions): Promise<Model | undefined> {
-  try {
-    const s = smoothSurrogate(readFileSync(modelPath));
-    if (s.replaced.length === 0) return undefined;
-    return await loadModel(s.bytes, { provider: o.provider, threads: o.threads });
-  } catch (e) {
-    process.stderr.write(`gauntlet: warning: no smooth surrogate for the transfer stage (${(e as Error).message}); BPDA stages still run\n`);
-    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * `gauntlet key show [--jwk] [--algorithm ecdsa-p256|ed25519]`: prints the signing key's public
  * half as SPKI PEM (or a JWK set), generating the key on first use; `gauntlet key path` prints
- * where the key lives. Keys: GAUNTLET_SIGNING_KEY, else GAUNTLET_KEY_DIR or ~/.gauntlet/keys.
+ * where the key lives. Keys: GAUNTLET_SIGNING_KEY, else GAUNTLET_KEY_DIR or $GAUNTLET_HOME/keys (default ~/.gauntlet/keys).
  */
 import { Command, Option } from 'commander';
 import { KEY_ALGORITHMS, KeyAlgorithm, keyDir, loadOrCreateSigningKey, publicKeyJwks, publicKeyPem } from '../report/sign/keys';

@@ -10,6 +10,8 @@ import { attackCommand } from './attack';
 import { auditCommand } from './audit';
 import { keyCommand } from './key';
 import { verifyCommand } from './verify';
+import { serveCommand } from './serve';
+import { apikeyCommand } from './apikey';
 import { GAUNTLET_VERSION } from '../version';
 
 export const EXIT_OK = 0;
@@ -37,7 +39,9 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(attackCommand(done))
     .addCommand(auditCommand(done))
     .addCommand(keyCommand(done))
-    .addCommand(verifyCommand(done));
+    .addCommand(verifyCommand(done))
+    .addCommand(serveCommand(done))
+    .addCommand(apikeyCommand(done));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   if (argv.length === 0) {

@@ -3,16 +3,16 @@
  *
  * Where the key comes from, first match wins:
  *   1. `GAUNTLET_SIGNING_KEY`: a path to a PEM private key, or the PEM text itself (CI secrets);
- *   2. the key directory, `GAUNTLET_KEY_DIR` or `~/.gauntlet/keys`: `signing-key.pem` (PKCS#8) and
+ *   2. the key directory, `GAUNTLET_KEY_DIR` or `$GAUNTLET_HOME/keys` (default `~/.gauntlet/keys`): `signing-key.pem` (PKCS#8) and
  *      `signing-key.pub.pem` (SPKI), generated on first use with modes 0600 (directory 0700).
  * A key's fingerprint is the SHA-256 of its SPKI DER encoding, in hex: it is the DSSE `keyid`, the
  * JWK `kid`, and what `gauntlet verify` prints.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors';
+import { gauntletHome, homeLayout } from '../../config/home';
 
 /** Key algorithms Gauntlet generates and signs attestations with. */
 export const KEY_ALGORITHMS = ['ecdsa-p256', 'ed25519'] as const;
@@ -45,10 +45,10 @@ export interface KeyOptions {
   algorithm?: KeyAlgorithm;
 }
 
-/** The key directory: `dir`, else GAUNTLET_KEY_DIR, else ~/.gauntlet/keys. */
+/** The key directory: `dir`, else GAUNTLET_KEY_DIR, else $GAUNTLET_HOME/keys (default ~/.gauntlet/keys). */
 export function keyDir(opts: KeyOptions = {}): string {
   const env = opts.env ?? process.env;
-  return resolve(opts.dir ?? (env.GAUNTLET_KEY_DIR || join(homedir(), '.gauntlet', 'keys')));
+  return resolve(opts.dir ?? (env.GAUNTLET_KEY_DIR || homeLayout(gauntletHome(env)).keys));
 }
 
 /** sha256 of the key's SPKI DER encoding, lowercase hex. */

@@ -1,0 +1,161 @@
+/**
+ * The audit use case over files, shared by `gauntlet audit` and the service's job processes:
+ * load the model, data, reference set and policy; run the audit with a checkpoint in the output
+ * folder; write the report and its signed forms there.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { CancelledError, UsageError } from '../errors';
+import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
+import type { Norm } from '../attacks/types';
+import { AuditOptions, AuditProgress, runAuditWithExamples } from './audit';
+import { Artifacts, writeArtifacts } from '../report/artifacts';
+import type { Preset } from './battery';
+import { BUNDLED_REFERENCES } from './integrity';
+import { smoothSurrogate } from './smooth-surrogate';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, loadPolicy, Policy, PolicySource } from './policy';
+import { loadModel, Model } from '../runtime/model';
+import type { Provider } from '../runtime/session';
+import type { Report } from '../report/schema';
+
+/** Everything an audit over files needs. Paths are absolute or relative to the working folder. */
+export interface AuditFilesSpec {
+  modelPath: string;
+  /** Display name (default: the file name). */
+  modelName?: string;
+  /** Evaluation set (.npz), or null to audit on a bundled reference set named by `reference`. */
+  dataPath: string | null;
+  dataName?: string;
+  /** Reference set for the integrity check: a bundled name (e.g. 'mnist') or an .npz path. */
+  reference?: string | null;
+  norm: Norm;
+  eps: number;
+  preset: Preset;
+  seed: number;
+  /** Use only the first n points. */
+  n?: number;
+  chunk?: number;
+  /** Policy file (JSON/YAML); default: the built-in policy. */
+  policyPath?: string | null;
+  /** Display name of the policy (default: its file name). */
+  policyName?: string;
+  /** Output folder (report files and checkpoint.json). */
+  out: string;
+  resume?: boolean;
+  provider?: Provider;
+  threads?: number;
+  /** false: no signatures (unsigned PDF, no attestation). */
+  sign?: boolean;
+}
+
+export interface AuditFilesOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: AuditProgress) => void;
+  /** Called with warnings (e.g. no smooth surrogate); default: stderr. */
+  onWarning?: (message: string) => void;
+  /** Environment for the signing-key lookup (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface AuditFilesResult {
+  report: Report;
+  out: string;
+  files: string[];
+  signer: Artifacts['signer'];
+}
+
+/** The reference set named `reference` (bundled name or .npz path), loaded. */
+export function loadReference(reference: string): { set: EvalSet; name: string; sha256: string; path: string } {
+  const bundled = (BUNDLED_REFERENCES as Record<string, string>)[reference];
+  const path = bundled ?? reference;
+  if (!existsSync(path)) throw new UsageError(`reference set '${reference}' is neither a bundled set (bundled: ${Object.keys(BUNDLED_REFERENCES).join(', ')}) nor a file`);
+  return { set: loadEvalSet(path), name: bundled ? `bundled:${reference}` : basename(path), sha256: fileSha256(path), path };
+}
+
+/** The loaded inputs of an audit over files; close() releases the models. */
+export interface AuditInputs {
+  model: Model;
+  surrogate: Model | undefined;
+  data: EvalSet;
+  dataName: string;
+  dataSha256: string;
+  reference: { set: EvalSet; name: string; sha256: string } | null;
+  policy: { policy: Policy; source: PolicySource };
+  close(): Promise<void>;
+}
+
+/** Loads the policy, reference set, data and model of spec, and checks that the data fits the model. */
+export async function openAuditInputs(spec: AuditFilesSpec, o: AuditFilesOptions = {}): Promise<AuditInputs> {
+  const policy = spec.policyPath
+    ? (() => { const p = loadPolicy(spec.policyPath); return { policy: p.policy, source: { name: spec.policyName ?? p.name, sha256: p.sha256 } }; })()
+    : { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
+  const ref = spec.reference ? loadReference(spec.reference) : null;
+  let data: EvalSet;
+  let dataName: string;
+  let dataSha: string;
+  if (spec.dataPath) {
+    data = loadEvalSet(spec.dataPath);
+    dataName = spec.dataName ?? basename(spec.dataPath);
+    dataSha = fileSha256(spec.dataPath);
+  } else {
+    if (!ref) throw new UsageError('no evaluation data: give a data file or a reference set to audit on');
+    data = ref.set;
+    dataName = spec.dataName ?? ref.name;
+    dataSha = ref.sha256;
+  }
+  if (spec.n !== undefined && spec.n < data.n) data = sliceEvalSet(data, 0, spec.n);
+  const model: Model = await loadModel(spec.modelPath, { provider: spec.provider ?? 'cpu', threads: spec.threads });
+  let surrogate: Model | undefined;
+  try {
+    checkFits(model.info, data, dataName);
+    if (ref) checkFits(model.info, ref.set, ref.name);
+    if (model.info.nonDifferentiable.length > 0) surrogate = await loadSmoothSurrogate(spec, o);
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
+  return {
+    model, surrogate, data, dataName, dataSha256: dataSha, reference: ref && { set: ref.set, name: ref.name, sha256: ref.sha256 }, policy,
+    async close() { await model.close(); await surrogate?.close(); },
+  };
+}
+
+/** The audit options (for runAuditWithExamples) of spec over its loaded inputs. */
+export function auditOptions(spec: AuditFilesSpec, i: AuditInputs, o: AuditFilesOptions, checkpointPath = join(spec.out, 'checkpoint.json')): AuditOptions {
+  return {
+    model: i.model, modelName: spec.modelName ?? basename(spec.modelPath), data: i.data, dataName: i.dataName, dataSha256: i.dataSha256,
+    threat: { norm: spec.norm, eps: spec.eps }, preset: spec.preset, seed: spec.seed, policy: i.policy, reference: i.reference,
+    checkpointPath, resume: spec.resume, chunk: spec.chunk, signal: o.signal, onProgress: o.onProgress, smoothSurrogate: i.surrogate,
+  };
+}
+
+/** Runs an audit over files and writes its artifacts into spec.out. */
+export async function auditFromFiles(spec: AuditFilesSpec, o: AuditFilesOptions = {}): Promise<AuditFilesResult> {
+  mkdirSync(spec.out, { recursive: true });
+  const inputs = await openAuditInputs(spec, o);
+  try {
+    const { report, adversarial } = await runAuditWithExamples(auditOptions(spec, inputs, o));
+    const written = await writeArtifacts(spec.out, report, adversarial, inputs.data, { sign: spec.sign !== false, env: o.env });
+    return { report, out: spec.out, files: written.files, signer: written.signer };
+  } catch (e) {
+    if (e instanceof CancelledError) {
+      throw new CancelledError(`audit interrupted; finished work is saved in ${join(spec.out, 'checkpoint.json')}`);
+    }
+    throw e;
+  } finally {
+    await inputs.close();
+  }
+}
+
+/** The smooth straight-through surrogate of the model, or undefined (with a warning) when it cannot be built or loaded. */
+async function loadSmoothSurrogate(spec: AuditFilesSpec, o: AuditFilesOptions): Promise<Model | undefined> {
+  try {
+    const s = smoothSurrogate(readFileSync(spec.modelPath));
+    if (s.replaced.length === 0) return undefined;
+    return await loadModel(s.bytes, { provider: spec.provider ?? 'cpu', threads: spec.threads });
+  } catch (e) {
+    const msg = `no smooth surrogate for the transfer stage (${(e as Error).message}); BPDA stages still run`;
+    if (o.onWarning) o.onWarning(msg); else process.stderr.write(`gauntlet: warning: ${msg}\n`);
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The service's configuration, parsed once from the environment with zod at startup (fails fast
+ * with every bad variable named). Command-line flags of `gauntlet serve` / `gauntlet worker`
+ * override single fields.
+ */
+import { z } from 'zod';
+import { UsageError } from '../errors';
+import { gauntletHome } from './home';
+
+const MB = 1024 * 1024;
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/** Environment variables the service reads, with their defaults. */
+export const ServiceEnvSchema = z.object({
+  GAUNTLET_HOME: z.string().optional(),
+  GAUNTLET_PORT: int(0).max(65535).default(8080),
+  GAUNTLET_HOST: z.string().default('127.0.0.1'),
+  GAUNTLET_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
+  /** `local` (SQLite + child processes on this host) or a redis:// URL (BullMQ). */
+  GAUNTLET_QUEUE: z.string().default('local'),
+  /** Audits run at once by this process's pool. */
+  GAUNTLET_CONCURRENCY: int(1).max(64).default(1),
+  /** Wall-clock limit of one audit, seconds. */
+  GAUNTLET_JOB_TIMEOUT_S: int(1).default(6 * 3600),
+  /** Data shards per audit in the redis mode. */
+  GAUNTLET_SHARDS: int(1).max(256).default(2),
+  GAUNTLET_MAX_MODEL_MB: z.coerce.number().positive().default(256),
+  GAUNTLET_MAX_DATA_MB: z.coerce.number().positive().default(1024),
+  GAUNTLET_MAX_POLICY_KB: z.coerce.number().positive().default(64),
+  /** Requests per minute per API key (per address when unauthenticated). */
+  GAUNTLET_RATE_LIMIT: int(1).default(600),
+  /** Threads for ONNX Runtime in each audit process. */
+  GAUNTLET_THREADS: int(1).optional(),
+});
+
+/** Parsed configuration of a service process. */
+export interface ServiceConfig {
+  home: string;
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof ServiceEnvSchema>['GAUNTLET_LOG_LEVEL'];
+  queue: string;
+  concurrency: number;
+  jobTimeoutMs: number;
+  shards: number;
+  limits: { modelBytes: number; dataBytes: number; policyBytes: number; configBytes: number };
+  rateLimitPerMinute: number;
+  threads?: number;
+}
+
+/**
+ * Reads the configuration from `env`.
+ * @throws UsageError naming every invalid variable.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const r = ServiceEnvSchema.safeParse(env);
+  if (!r.success) {
+    const why = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new UsageError(`invalid environment: ${why}`);
+  }
+  const e = r.data;
+  const queue = e.GAUNTLET_QUEUE;
+  if (queue !== 'local' && !/^rediss?:\/\//.test(queue)) throw new UsageError(`GAUNTLET_QUEUE: expected 'local' or a redis:// URL, got '${queue}'`);
+  return {
+    home: gauntletHome(env), port: e.GAUNTLET_PORT, host: e.GAUNTLET_HOST, logLevel: e.GAUNTLET_LOG_LEVEL, queue,
+    concurrency: e.GAUNTLET_CONCURRENCY, jobTimeoutMs: e.GAUNTLET_JOB_TIMEOUT_S * 1000, shards: e.GAUNTLET_SHARDS,
+    limits: {
+      modelBytes: Math.round(e.GAUNTLET_MAX_MODEL_MB * MB), dataBytes: Math.round(e.GAUNTLET_MAX_DATA_MB * MB),
+      policyBytes: Math.round(e.GAUNTLET_MAX_POLICY_KB * 1024), configBytes: 16 * 1024,
+    },
+    rateLimitPerMinute: e.GAUNTLET_RATE_LIMIT, threads: e.GAUNTLET_THREADS,
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The service's use cases over audits, shared by the HTTP routes (which only translate requests
+ * and responses): submit an upload as a job after inspecting it, read, list, cancel and remove a
+ * tenant's jobs, and locate a finished job's files. Every read is scoped to the caller's tenant
+ * (an admin sees all); another tenant's job is reported as absent, never as forbidden.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ZodError } from 'zod';
+import type { Principal } from './api-keys';
+import type { BlobStore } from './blobs';
+import { jobDir } from './files-spec';
+import { inspectUploads, InspectResult, UploadRejected } from './inspect';
+import type { JobRunner } from './runner';
+import { AuditConfig, AuditConfigSchema, BlobRef, JobSpec, JobState } from './spec';
+import { isFinal, JobRecord, JobStore } from './store';
+import { parsePolicy } from '../audit/policy';
+import { UsageError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors/http';
+import type { Logger } from '../logging/logger';
+
+/** A file the client uploaded, already in the blob store. */
+export interface Upload {
+  sha256: string;
+  size: number;
+  path: string;
+  filename: string;
+}
+
+/** What POST /v1/audits carries, parsed. */
+export interface SubmitRequest {
+  model?: Upload;
+  data?: Upload;
+  policy?: Upload | { text: string };
+  reference?: string;
+  /** The `config` field: JSON text. */
+  config?: string;
+}
+
+export interface AuditServiceOptions {
+  store: JobStore;
+  blobs: BlobStore;
+  runner: JobRunner;
+  jobsRoot: string;
+  logger: Logger;
+  limits: { modelBytes: number; dataBytes: number };
+  /** Shards per audit for distributed runners. */
+  shards: number;
+  /** Inspection timeout (default 120 s). */
+  inspectTimeoutMs?: number;
+}
+
+/** Files of a finished audit the API serves, by public name. */
+export const ARTIFACTS = {
+  'report.json': { file: 'report.json', type: 'application/json' },
+  'report.pdf': { file: 'report.pdf', type: 'application/pdf' },
+  attestation: { file: 'report.intoto.jsonl', type: 'application/vnd.in-toto+json' },
+  'junit.xml': { file: 'junit.xml', type: 'application/xml' },
+  'adversarial.npz': { file: 'adversarial.npz', type: 'application/octet-stream' },
+} as const;
+export type ArtifactName = keyof typeof ARTIFACTS;
+
+export class AuditService {
+  /** Blobs of uploads still being turned into jobs (not to be garbage-collected meanwhile). */
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly o: AuditServiceOptions) {}
+
+  /** Marks blobs as held by a request in progress; returns the release function (which also collects unused blobs). */
+  hold(shas: string[]): () => void {
+    for (const s of shas) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + 1);
+    return () => {
+      for (const s of shas) {
+        const n = (this.inFlight.get(s) ?? 1) - 1;
+        if (n > 0) this.inFlight.set(s, n); else this.inFlight.delete(s);
+      }
+      this.collect(shas);
+    };
+  }
+
+  /**
+   * Validates the request and the uploads (in an isolated process), stores the job and hands it
+   * to the runner.
+   * @throws UsageError (400) for a malformed request, UploadRejected (422/413) for a bad upload.
+   */
+  async submit(who: Principal, r: SubmitRequest): Promise<JobRecord> {
+    if (!r.model) throw new UsageError("missing the 'model' file (an ONNX classifier)", { field: 'model' });
+    if (!r.data && !r.reference) throw new UsageError("give the evaluation set as the 'data' file (.npz) or name a bundled reference set in 'reference'", { field: 'data' });
+    const config = parseConfig(r.config);
+    let policy: BlobRef | null = null;
+    if (r.policy) {
+      const up = 'text' in r.policy ? await this.storeText(r.policy.text) : r.policy;
+      const name = 'text' in r.policy ? 'policy' : r.policy.filename;
+      try {
+        const { readFileSync } = await import('node:fs');
+        parsePolicy(readFileSync(up.path, 'utf8'), name);
+      } catch (e) {
+        if (e instanceof UsageError) throw new UploadRejectedPolicy(e.message.split(up.path).join(name));
+        throw e;
+      }
+      policy = { sha256: up.sha256, name, size: up.size };
+    }
+    let inspected: InspectResult;
+    try {
+      inspected = await inspectUploads({
+        modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null,
+        timeoutMs: this.o.inspectTimeoutMs, maxDataBytes: this.o.limits.dataBytes, maxModelBytes: this.o.limits.modelBytes,
+      });
+    } catch (e) {
+      if (e instanceof UploadRejected) throw hidePaths(e, r);
+      throw e;
+    }
+    const n = inspected.data?.n ?? inspected.reference?.n ?? 0;
+    if (config.n !== undefined && config.n > n) throw new UsageError(`config.n = ${config.n} but the evaluation set has ${n} points`, { field: 'config' });
+    const spec: JobSpec = {
+      model: { sha256: r.model.sha256, name: r.model.filename, size: r.model.size },
+      data: r.data ? { sha256: r.data.sha256, name: r.data.filename, size: r.data.size } : null,
+      reference: r.reference ?? null, policy, config: { ...config, shards: config.shards ?? this.o.shards },
+    };
+    const job = this.o.store.createJob(who.tenant, spec);
+    this.o.logger.info('audit accepted', { jobId: job.id, tenant: who.tenant, model: spec.model.sha256, points: config.n ?? n, preset: config.preset });
+    await this.o.runner.submit(job);
+    return job;
+  }
+
+  /** The caller's job. @throws NotFoundError when absent or another tenant's. */
+  get(who: Principal, id: string): JobRecord {
+    const job = this.o.store.getJob(id, who.role === 'admin' ? null : who.tenant);
+    if (!job) throw new NotFoundError(`no audit ${id}`);
+    return job;
+  }
+
+  /** A page of the caller's jobs (an admin's: every tenant's), newest first. */
+  list(who: Principal, limit: number, cursor?: number, state?: JobState): { jobs: JobRecord[]; next: number | null } {
+    return this.o.store.listJobs(who.role === 'admin' ? null : who.tenant, limit, cursor, state);
+  }
+
+  /** Cancels the job if it runs or waits, then removes it and its files. */
+  async remove(who: Principal, id: string): Promise<void> {
+    const job = this.get(who, id);
+    if (!isFinal(job.state)) {
+      this.o.store.finish(id, 'cancelled', { error: { title: 'Cancelled', detail: 'cancelled by DELETE' } });
+      await this.o.runner.cancel(id);
+    }
+    this.o.store.deleteJob(id);
+    rmSync(jobDir(this.o.jobsRoot, id), { recursive: true, force: true });
+    this.collect([job.spec.model.sha256, job.spec.data?.sha256, job.spec.policy?.sha256].filter((s): s is string => !!s));
+    this.o.logger.info('audit removed', { jobId: id, tenant: who.tenant, state: job.state });
+  }
+
+  /**
+   * Path and media type of a finished job's file.
+   * @throws NotFoundError (no job / no such file), ConflictError (the audit has not finished).
+   */
+  artifact(who: Principal, id: string, name: ArtifactName): { path: string; type: string } {
+    const job = this.get(who, id);
+    if (job.state !== 'succeeded') {
+      throw new ConflictError(`audit ${id} is ${job.state}; its ${name} exists once it has succeeded`, { state: job.state });
+    }
+    const a = ARTIFACTS[name];
+    const path = join(jobDir(this.o.jobsRoot, id), a.file);
+    if (!existsSync(path)) throw new NotFoundError(`audit ${id} has no ${name}`);
+    return { path, type: a.type };
+  }
+
+  private async storeText(text: string): Promise<Upload> {
+    const { Readable } = await import('node:stream');
+    const b = await this.o.blobs.put(Readable.from([Buffer.from(text, 'utf8')]), 1 << 20, 'policy');
+    return { ...b, filename: 'policy' };
+  }
+
+  /** Deletes blobs no job and no request in progress refers to. */
+  private collect(shas: string[]): void {
+    for (const s of new Set(shas)) {
+      if (!this.inFlight.has(s) && !this.o.store.blobInUse(s)) this.o.blobs.remove(s);
+    }
+  }
+}
+
+class UploadRejectedPolicy extends UsageError {
+  constructor(message: string) {
+    super(message, { field: 'policy' });
+    // a policy that does not parse is unprocessable content, like a bad model
+    Object.defineProperty(this, 'httpStatus', { value: 422 });
+  }
+}
+
+/** The config field, validated. */
+export function parseConfig(text: string | undefined): AuditConfig {
+  if (text === undefined) throw new UsageError("missing the 'config' field: JSON such as {\"norm\": \"linf\", \"eps\": 0.1, \"preset\": \"quick\"}", { field: 'config' });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`config: not valid JSON (${(e as Error).message})`, { field: 'config' });
+  }
+  try {
+    return AuditConfigSchema.parse(value);
+  } catch (e) {
+    if (e instanceof ZodError) {
+      throw new UsageError(`config: ${e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, { field: 'config' });
+    }
+    throw e;
+  }
+}
+
+/** The rejection with server-side blob paths replaced by the client's file names. */
+function hidePaths(e: UploadRejected, r: SubmitRequest): UploadRejected {
+  let msg = e.message;
+  for (const u of [r.model, r.data]) if (u) msg = msg.split(u.path).join(u.filename);
+  if (msg === e.message) return e;
+  const copy = new UploadRejected(e.field, Object.assign(Object.create(Object.getPrototypeOf(e.original)), e.original, { message: msg }), e.httpStatus === 413);
+  return copy;
+}

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import type { AuditFilesSpec } from '../audit/from-files';
+import type { BlobStore } from './blobs';
+import type { JobSpec } from './spec';
+
+/** Where a job's outputs live: `<jobs>/<id>` (report files, checkpoint.json, shards/). */
+export function jobDir(jobsRoot: string, id: string): string {
+  if (!/^aud_[0-9a-f]{20}$/.test(id)) throw new Error(`not a job id: ${id}`);
+  return join(jobsRoot, id);
+}
+
+/** The file-level audit of a stored job (always resumable: a restarted job continues its checkpoint). */
+export function filesSpec(id: string, spec: JobSpec, blobs: BlobStore, jobsRoot: string, threads?: number): AuditFilesSpec {
+  const c = spec.config;
+  return {
+    modelPath: blobs.path(spec.model.sha256), modelName: spec.model.name,
+    dataPath: spec.data ? blobs.path(spec.data.sha256) : null, dataName: spec.data?.name,
+    reference: spec.reference, norm: c.norm, eps: c.eps, preset: c.preset, seed: c.seed, n: c.n, chunk: c.chunk,
+    policyPath: spec.policy ? blobs.path(spec.policy.sha256) : null, policyName: spec.policy?.name,
+    out: jobDir(jobsRoot, id), resume: true, threads, sign: true,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The embedded job runner: jobs queued in SQLite, each run in its own child process (inference
+ * and attack loops never touch the service's event loop; a crash or a hostile model takes down
+ * only its job). A pool of `concurrency` processes, a per-job wall-clock timeout, cancellation by
+ * killing the process. On start, jobs a previous process left running are queued again and resume
+ * from their checkpoints.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import type { Logger } from '../logging/logger';
+import { moduleEntry } from '../util/entry';
+import type { BlobStore } from './blobs';
+import { filesSpec } from './files-spec';
+import type { JobProcessCommand, JobProcessMessage } from './job-process';
+import type { JobRunner } from './runner';
+import type { JobRecord, JobStore } from './store';
+
+export interface LocalRunnerOptions {
+  store: JobStore;
+  blobs: BlobStore;
+  jobsRoot: string;
+  concurrency: number;
+  timeoutMs: number;
+  threads?: number;
+  logger: Logger;
+  /** Environment of job processes (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Running {
+  child: ChildProcess;
+  timer: NodeJS.Timeout;
+  exited: Promise<void>;
+  /** Why the runner stopped it, if it did. */
+  stopping: 'cancel' | 'timeout' | 'shutdown' | null;
+}
+
+/** Runs queued jobs in child processes on this host. */
+export class LocalRunner implements JobRunner {
+  private readonly running = new Map<string, Running>();
+  private started = false;
+  private stopped = false;
+
+  constructor(private readonly o: LocalRunnerOptions) {}
+
+  async start(): Promise<void> {
+    const resumed = this.o.store.requeueRunning();
+    for (const id of resumed) this.o.logger.info('job requeued after restart; it resumes from its checkpoint', { jobId: id });
+    this.started = true;
+    this.pump();
+  }
+
+  async submit(_job: JobRecord): Promise<void> {
+    this.pump();
+  }
+
+  async ready(): Promise<boolean> {
+    return this.started && !this.stopped;
+  }
+
+  async cancel(id: string): Promise<void> {
+    const r = this.running.get(id);
+    if (!r) return;
+    r.stopping = 'cancel';
+    r.child.kill('SIGKILL');
+    await r.exited;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.running.values()].map(async (r) => {
+      r.stopping = 'shutdown';
+      r.child.kill('SIGKILL');
+      await r.exited;
+    }));
+  }
+
+  /** Jobs running now (for metrics). */
+  get active(): number {
+    return this.running.size;
+  }
+
+  private pump(): void {
+    if (!this.started || this.stopped) return;
+    while (this.running.size < this.o.concurrency) {
+      const next = this.o.store.queued(this.o.concurrency).find((j) => !this.running.has(j.id));
+      if (!next) return;
+      if (!this.o.store.markRunning(next.id)) continue;
+      this.launch(this.o.store.getJob(next.id)!);
+    }
+  }
+
+  private launch(job: JobRecord): void {
+    const log = this.o.logger.child({ jobId: job.id, tenant: job.tenant });
+    const entry = moduleEntry(__dirname, 'job-process', __filename.endsWith('.ts'));
+    const child = fork(entry.filename, [], { execArgv: entry.execArgv, env: this.o.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
+    let outcome: JobProcessMessage | null = null;
+    child.on('message', (m: JobProcessMessage) => {
+      if (m.type === 'progress') this.o.store.setProgress(job.id, m.progress);
+      else if (m.type === 'warning') log.warn(m.message);
+      else outcome = m;
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const timer = setTimeout(() => {
+      const r = this.running.get(job.id);
+      if (r) { r.stopping = 'timeout'; child.kill('SIGKILL'); }
+    }, this.o.timeoutMs);
+    const entryRec: Running = { child, timer, exited, stopping: null };
+    this.running.set(job.id, entryRec);
+    log.info('job started', { attempt: job.attempts, pid: child.pid });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      this.running.delete(job.id);
+      const why = entryRec.stopping;
+      const o = outcome as JobProcessMessage | null;
+      if (why === 'shutdown') {
+        log.info('job stopped by shutdown; it resumes on the next start');
+      } else if (why === 'cancel') {
+        log.info('job cancelled');
+      } else if (why === 'timeout') {
+        this.o.store.finish(job.id, 'failed', { error: { title: 'Audit timed out', detail: `the audit ran longer than the limit of ${Math.round(this.o.timeoutMs / 1000)} s (GAUNTLET_JOB_TIMEOUT_S)` } });
+        log.warn('job timed out', { timeoutMs: this.o.timeoutMs });
+      } else if (o?.type === 'done') {
+        this.o.store.finish(job.id, 'succeeded', { result: o.result });
+        log.info('job succeeded', { verdict: o.result.verdict, robustAccuracy: o.result.robustAccuracy });
+      } else if (o?.type === 'failed') {
+        this.o.store.finish(job.id, 'failed', { error: { title: o.error.title, detail: o.error.detail } });
+        log.warn('job failed', { code: o.error.code, detail: o.error.detail });
+      } else {
+        this.o.store.finish(job.id, 'failed', { error: { title: 'Audit process crashed', detail: `the audit process exited (${signal ?? `code ${code}`}) without a result` } });
+        log.error('job process crashed', { code, signal, stderr: stderr.slice(-1000) });
+      }
+      this.pump();
+    });
+    const cmd: JobProcessCommand = { type: 'run', spec: filesSpec(job.id, job.spec, this.o.blobs, this.o.jobsRoot, this.o.threads) };
+    child.send(cmd);
+  }
+}

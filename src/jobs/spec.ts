@@ -1,0 +1,60 @@
+/**
+ * What a service audit job is: the audit configuration a client sends (zod, shared by request
+ * validation, the job record and the OpenAPI document) and the stored job specification that
+ * names the uploaded blobs by sha256.
+ */
+import { z } from 'zod';
+import { PRESETS } from '../audit/battery';
+
+/** The `config` part of POST /v1/audits. */
+export const AuditConfigSchema = z.object({
+  norm: z.enum(['linf', 'l2']).default('linf').describe('threat norm'),
+  eps: z.number().positive().max(1e6).describe('radius of the threat ball'),
+  preset: z.enum(PRESETS).default('standard').describe('battery preset'),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  n: z.number().int().positive().optional().describe('audit only the first n points'),
+  chunk: z.number().int().positive().max(100000).optional().describe('points per checkpointed unit (default 100)'),
+  shards: z.number().int().positive().max(256).optional().describe('data shards for distributed workers (redis mode; default GAUNTLET_SHARDS)'),
+}).strict();
+export type AuditConfig = z.infer<typeof AuditConfigSchema>;
+
+const BlobRef = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), name: z.string(), size: z.number().int().nonnegative() });
+export type BlobRef = z.infer<typeof BlobRef>;
+
+/** A stored job: everything needed to run (or re-run) the audit. */
+export const JobSpecSchema = z.object({
+  model: BlobRef,
+  data: BlobRef.nullable(),
+  reference: z.string().nullable(),
+  policy: BlobRef.nullable(),
+  config: AuditConfigSchema,
+});
+export type JobSpec = z.infer<typeof JobSpecSchema>;
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
+
+/** Where a running audit is (stored as JSON, shown by GET /v1/audits/:id). */
+export const JobProgressSchema = z.object({
+  phase: z.string(),
+  message: z.string(),
+  /** Fraction of the phase done, when known. */
+  fraction: z.number().min(0).max(1).nullable(),
+  /** Estimated fraction of the whole audit done. */
+  overall: z.number().min(0).max(1),
+  /** Per-stage figures of the battery so far. */
+  stages: z.array(z.object({ index: z.number().int(), attack: z.string(), robustAccuracySoFar: z.number() })),
+  updatedAt: z.string(),
+});
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+/** The figures of a finished audit kept in the job record (the report itself is a file). */
+export const JobResultSchema = z.object({
+  verdict: z.enum(['PASS', 'FAIL']),
+  cleanAccuracy: z.number(),
+  robustAccuracy: z.number(),
+  flags: z.array(z.string()),
+  files: z.array(z.string()),
+});
+export type JobResult = z.infer<typeof JobResultSchema>;

@@ -1,0 +1,75 @@
+/**
+ * The express application, built from its dependencies (started by ./start.ts; tests build it
+ * with in-memory parts). Routes are thin: they parse, call the use cases (src/jobs), and render.
+ */
+import express, { Express } from 'express';
+import helmet from 'helmet';
+import type { KeyObject } from 'node:crypto';
+import type { AuditService } from '../jobs/audit-service';
+import type { BlobStore } from '../jobs/blobs';
+import type { JobRunner } from '../jobs/runner';
+import type { JobStore } from '../jobs/store';
+import type { Logger } from '../logging/logger';
+import { GauntletError } from '../errors';
+import { NotFoundError } from '../errors/http';
+import { requireApiKey } from './middleware/auth';
+import { perKeyRateLimit } from './middleware/rate-limit';
+import { requestContext } from './middleware/request-context';
+import { Metrics } from './metrics';
+import { openApiDocument } from './openapi';
+import { errorHandler, sendProblem, toProblem } from './problem';
+import { auditRoutes } from './routes/audits';
+import { keyRoutes } from './routes/keys';
+import { verifyRoutes } from './routes/verify';
+
+export interface AppDeps {
+  store: JobStore;
+  blobs: BlobStore;
+  runner: JobRunner;
+  service: AuditService;
+  logger: Logger;
+  metrics: Metrics;
+  signingKey: () => KeyObject;
+  limits: { modelBytes: number; dataBytes: number; policyBytes: number; configBytes: number };
+  rateLimitPerMinute: number;
+}
+
+class NotReadyError extends GauntletError {
+  constructor(why: string) {
+    super(`not ready: ${why}`, 'not_ready', 503);
+  }
+}
+
+/** Builds the app. */
+export function createApp(d: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(requestContext(d.logger, d.metrics.observeRequest));
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  app.get('/readyz', async (_req, res) => {
+    let why: string | null = null;
+    try { if (!d.store.ping()) why = 'database'; } catch { why = 'database'; }
+    if (!why && !(await d.runner.ready())) why = 'job queue';
+    if (why) throw new NotReadyError(why);
+    res.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+  });
+  const openapi = openApiDocument();
+  app.get('/openapi.json', (_req, res) => { res.json(openapi); });
+  app.use('/v1/keys', keyRoutes(d.signingKey));
+
+  const authed = [requireApiKey(d.store), perKeyRateLimit(d.rateLimitPerMinute)];
+  app.use('/v1/audits', ...authed, auditRoutes({ service: d.service, blobs: d.blobs, limits: d.limits }));
+  app.use('/v1/verify', ...authed, verifyRoutes({ service: d.service, blobs: d.blobs, signingKey: d.signingKey, limits: d.limits }));
+
+  app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}; the API is described at /openapi.json`)));
+  app.use(errorHandler(d.logger));
+  return app;
+}
+
+export { sendProblem, toProblem };

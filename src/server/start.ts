@@ -1,0 +1,72 @@
+/**
+ * Starts the service: opens the state under GAUNTLET_HOME (database, blobs, jobs, keys), makes
+ * sure a signing key exists, starts the job runner (local child processes, or BullMQ with
+ * --queue redis://…), and listens. SIGTERM/SIGINT stop it gracefully: no new requests, running
+ * audits are stopped and resume on the next start.
+ */
+import type { Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { homeLayout } from '../config/home';
+import type { ServiceConfig } from '../config/service';
+import { AuditService } from '../jobs/audit-service';
+import { BlobStore } from '../jobs/blobs';
+import { LocalRunner } from '../jobs/local-runner';
+import type { JobRunner } from '../jobs/runner';
+import { JobStore } from '../jobs/store';
+import { createLogger, Logger } from '../logging/logger';
+import { loadOrCreateSigningKey } from '../report/sign/keys';
+import { createApp } from './app';
+import { createMetrics } from './metrics';
+
+export interface RunningService {
+  server: Server;
+  /** The bound port (useful with port 0). */
+  port: number;
+  runner: JobRunner;
+  store: JobStore;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Opens everything and listens on config.host:config.port. */
+export async function startService(config: ServiceConfig, opts: { logger?: Logger; runner?: (deps: { store: JobStore; blobs: BlobStore; logger: Logger }) => JobRunner } = {}): Promise<RunningService> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const layout = homeLayout(config.home);
+  for (const dir of [layout.blobs, layout.jobs]) mkdirSync(dir, { recursive: true });
+  const env = { ...process.env, GAUNTLET_HOME: config.home };
+  const key = loadOrCreateSigningKey({ env });
+  logger.info('signing key', { fingerprint: key.fingerprint, source: key.source });
+  const store = new JobStore(layout.db);
+  const blobs = new BlobStore(layout.blobs);
+  let local: LocalRunner | null = null;
+  const runner = opts.runner?.({ store, blobs, logger }) ?? (local = new LocalRunner({
+    store, blobs, jobsRoot: layout.jobs, concurrency: config.concurrency, timeoutMs: config.jobTimeoutMs, threads: config.threads, logger, env,
+  }));
+  const service = new AuditService({ store, blobs, runner, jobsRoot: layout.jobs, logger, limits: config.limits, shards: config.shards });
+  const metrics = createMetrics(store, () => local?.active ?? 0);
+  const app = createApp({
+    store, blobs, runner, service, logger, metrics, signingKey: () => key.publicKey, limits: config.limits, rateLimitPerMinute: config.rateLimitPerMinute,
+  });
+  await runner.start();
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.requestTimeout = 0; // uploads of large sets may take long; each part has its own size limit
+  server.headersTimeout = 60_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info('gauntlet service listening', { host: config.host, port, home: config.home, queue: config.queue, concurrency: config.concurrency });
+  let closing: Promise<void> | null = null;
+  return {
+    server, port, runner, store, logger,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+        await runner.stop();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}
