@@ -53,6 +53,8 @@ export interface AuditProgress {
   message: string;
   /** Progress of the phase in [0, 1], when known. */
   fraction?: number;
+  /** In the battery and sweep phases: the stage running (index into the report's stages for the battery) and the robust accuracy so far. */
+  stage?: { index: number; attack: string; robustAccuracy: number };
 }
 
 export interface AuditOptions {
@@ -218,8 +220,9 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
   filter?.onPlan?.(b);
 
   // 3. Battery at ε, then the extra-effort stage.
-  const stageProgress = (phase: AuditProgress['phase'], label: string) => (p: StageProgress) => progress({
+  const stageProgress = (phase: AuditProgress['phase'], label: string, offset = 0) => (p: StageProgress) => progress({
     phase, fraction: (p.stage + p.chunk / p.chunks) / p.stages,
+    stage: { index: offset + p.stage, attack: p.attack, robustAccuracy: p.robustAccuracy },
     message: `${label}stage ${p.stage + 1}/${p.stages} ${p.attack}, chunk ${p.chunk + 1}/${p.chunks}, robust so far ${(100 * p.robustAccuracy).toFixed(1)}%`,
   });
   const common = { model, batch, cleanCorrect, cleanPred, checkpoint: ckpt, chunk, ctx, surrogates: { smooth: o.smoothSurrogate }, chunks: filter?.owns };
@@ -227,7 +230,7 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
   const main = await runStagedCascade({ ...common, threat, steps: b.stages, unit: 'battery', onStage: stageProgress('battery', '') });
   const conv = await runStagedCascade({
     ...common, threat, steps: [b.convergence], unit: 'battery', from: main.state, stageOffset: b.stages.length,
-    onStage: stageProgress('battery', 'convergence '),
+    onStage: stageProgress('battery', 'convergence ', b.stages.length),
   });
   const stages: ReportStage[] = [...main.stages, ...conv.stages];
   const state = conv.state;

@@ -18,7 +18,7 @@ export class ProgressTracker {
   private last: JobProgress | null = null;
 
   /** Folds in one event; returns the job progress after it. */
-  update(p: AuditProgress & { stage?: { index: number; attack: string; robustAccuracy: number } }): JobProgress {
+  update(p: AuditProgress): JobProgress {
     if (p.stage && p.phase === 'battery') {
       this.stages.set(p.stage.index, { index: p.stage.index, attack: p.stage.attack, robustAccuracySoFar: p.stage.robustAccuracy });
     }
