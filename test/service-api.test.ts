@@ -201,7 +201,7 @@ describe('errors are problem documents with the documented status', () => {
 
   it('when the policy does not parse, then 422 naming the policy field', async () => {
     const r = await post({ model: { path: CNN }, data: { path: MNIST }, config: CONFIG, policy: 'minRobustAccuracy: lots' });
-    expectProblem(r, 422, 'usage', /invalid policy file 'policy': minRobustAccuracy: /);
+    expectProblem(r, 422, 'invalid_policy', /invalid policy file 'policy': minRobustAccuracy: /);
     expect(r.body.field).toBe('policy');
   });
 

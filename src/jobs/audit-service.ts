@@ -4,7 +4,7 @@
  * tenant's jobs, and locate a finished job's files. Every read is scoped to the caller's tenant
  * (an admin sees all); another tenant's job is reported as absent, never as forbidden.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZodError } from 'zod';
 import type { Principal } from './api-keys';
@@ -15,7 +15,7 @@ import type { JobRunner } from './runner';
 import { AuditConfig, AuditConfigSchema, BlobRef, JobSpec, JobState } from './spec';
 import { isFinal, JobRecord, JobStore } from './store';
 import { parsePolicy } from '../audit/policy';
-import { UsageError } from '../errors';
+import { GauntletError, UsageError } from '../errors';
 import { ConflictError, NotFoundError } from '../errors/http';
 import type { Logger } from '../logging/logger';
 
@@ -31,7 +31,7 @@ export interface Upload {
 export interface SubmitRequest {
   model?: Upload;
   data?: Upload;
-  policy?: Upload | { text: string };
+  policy?: Upload;
   reference?: string;
   /** The `config` field: JSON text. */
   config?: string;
@@ -66,15 +66,22 @@ export class AuditService {
 
   constructor(private readonly o: AuditServiceOptions) {}
 
-  /** Marks blobs as held by a request in progress; returns the release function (which also collects unused blobs). */
-  hold(shas: string[]): () => void {
-    for (const s of shas) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + 1);
-    return () => {
-      for (const s of shas) {
-        const n = (this.inFlight.get(s) ?? 1) - 1;
-        if (n > 0) this.inFlight.set(s, n); else this.inFlight.delete(s);
-      }
-      this.collect(shas);
+  /**
+   * Holds the blobs a request stores while it is in progress (they are not garbage-collected
+   * meanwhile); `release` collects those that no job refers to.
+   */
+  uploadScope(): { hold(sha256: string): void; release(): void } {
+    const held: string[] = [];
+    return {
+      hold: (sha) => { held.push(sha); this.inFlight.set(sha, (this.inFlight.get(sha) ?? 0) + 1); },
+      release: () => {
+        for (const sha of held) {
+          const n = (this.inFlight.get(sha) ?? 1) - 1;
+          if (n > 0) this.inFlight.set(sha, n); else this.inFlight.delete(sha);
+        }
+        this.collect(held);
+        held.length = 0;
+      },
     };
   }
 
@@ -89,13 +96,12 @@ export class AuditService {
     const config = parseConfig(r.config);
     let policy: BlobRef | null = null;
     if (r.policy) {
-      const up = 'text' in r.policy ? await this.storeText(r.policy.text) : r.policy;
-      const name = 'text' in r.policy ? 'policy' : r.policy.filename;
+      const up = r.policy;
+      const name = up.filename;
       try {
-        const { readFileSync } = await import('node:fs');
         parsePolicy(readFileSync(up.path, 'utf8'), name);
       } catch (e) {
-        if (e instanceof UsageError) throw new UploadRejectedPolicy(e.message.split(up.path).join(name));
+        if (e instanceof UsageError) throw new PolicyRejected(e.message.split(up.path).join(name));
         throw e;
       }
       policy = { sha256: up.sha256, name, size: up.size };
@@ -163,12 +169,6 @@ export class AuditService {
     return { path, type: a.type };
   }
 
-  private async storeText(text: string): Promise<Upload> {
-    const { Readable } = await import('node:stream');
-    const b = await this.o.blobs.put(Readable.from([Buffer.from(text, 'utf8')]), 1 << 20, 'policy');
-    return { ...b, filename: 'policy' };
-  }
-
   /** Deletes blobs no job and no request in progress refers to. */
   private collect(shas: string[]): void {
     for (const s of new Set(shas)) {
@@ -177,11 +177,10 @@ export class AuditService {
   }
 }
 
-class UploadRejectedPolicy extends UsageError {
+/** The uploaded policy does not parse or validate (unprocessable content, like a bad model). */
+export class PolicyRejected extends GauntletError {
   constructor(message: string) {
-    super(message, { field: 'policy' });
-    // a policy that does not parse is unprocessable content, like a bad model
-    Object.defineProperty(this, 'httpStatus', { value: 422 });
+    super(message, 'invalid_policy', 422, true, { field: 'policy' });
   }
 }
 

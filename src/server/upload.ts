@@ -31,11 +31,12 @@ export interface MultipartResult {
 /**
  * Parses a multipart request. Text fields named like a file field are accepted for the small ones
  * (e.g. `policy` as text); a file sent under a text field's name is read as text.
+ * @param onStored called with each blob's sha256 as soon as it is stored (also when parsing fails
+ *   later), so the caller can hold it and release it when done.
  * @throws UnsupportedMediaTypeError (not multipart), UsageError (unknown or repeated field),
- *   PayloadTooLargeError (a part over its limit). Blobs stored before the error are reported in
- *   `stored` so the caller can release them.
+ *   PayloadTooLargeError (a part over its limit).
  */
-export function parseMultipart(req: Request, spec: MultipartSpec, blobs: BlobStore, stored: string[]): Promise<MultipartResult> {
+export function parseMultipart(req: Request, spec: MultipartSpec, blobs: BlobStore, onStored: (sha256: string) => void): Promise<MultipartResult> {
   const type = req.get('content-type') ?? '';
   if (!/^multipart\/form-data/i.test(type)) {
     return Promise.reject(new UnsupportedMediaTypeError(`send multipart/form-data (fields: ${Object.keys(spec.files).join(', ')} as files; ${Object.keys(spec.fields).join(', ')} as text); got '${type || 'no content type'}'`));
@@ -81,7 +82,7 @@ export function parseMultipart(req: Request, spec: MultipartSpec, blobs: BlobSto
       if (files[name]) { stream.resume(); fail(new UsageError(`field '${name}' given twice`)); return; }
       const filename = sanitizeName(info.filename, name);
       pending.push(blobs.put(stream, limit, name).then((b) => {
-        stored.push(b.sha256);
+        onStored(b.sha256);
         files[name] = { ...b, field: name, filename };
       }, (e: Error) => { stream.resume(); fail(e); }));
     });

@@ -1,6 +1,7 @@
 /** /v1/audits: submit, read, list, cancel/remove, and download a finished audit's files. */
 import { Router } from 'express';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { ZodError } from 'zod';
 import { ARTIFACTS, ArtifactName, AuditService } from '../../jobs/audit-service';
 import type { BlobStore } from '../../jobs/blobs';
@@ -36,24 +37,28 @@ export function auditRoutes(o: AuditRouteOptions): Router {
   const { service } = o;
 
   r.post('/', async (req, res) => {
-    const stored: string[] = [];
-    let release: (() => void) | null = null;
+    const uploads = service.uploadScope();
     try {
       const form = await parseMultipart(req, {
         files: { model: o.limits.modelBytes, data: o.limits.dataBytes, policy: o.limits.policyBytes },
         fields: { config: o.limits.configBytes, reference: 256, policy: o.limits.policyBytes },
-      }, o.blobs, stored);
-      release = service.hold(stored);
+      }, o.blobs, uploads.hold);
       const up = (f: typeof form.files[string] | undefined) => f && { sha256: f.sha256, size: f.size, path: f.path, filename: f.filename };
+      let policy = up(form.files.policy);
+      if (!policy && form.fields.policy !== undefined) {
+        // a policy sent as a text field is stored like a file
+        const b = await o.blobs.put(Readable.from([Buffer.from(form.fields.policy, 'utf8')]), o.limits.policyBytes, 'policy');
+        uploads.hold(b.sha256);
+        policy = { ...b, filename: 'policy' };
+      }
       const job = await service.submit(principalOf(res.locals), {
-        model: up(form.files.model), data: up(form.files.data),
-        policy: form.files.policy ? up(form.files.policy) : form.fields.policy !== undefined ? { text: form.fields.policy } : undefined,
+        model: up(form.files.model), data: up(form.files.data), policy,
         reference: form.fields.reference, config: form.fields.config,
       });
       const view = auditView(job);
       res.status(202).location(view.links.self).json({ id: job.id, state: job.state, links: view.links });
     } finally {
-      if (release) release(); else service.hold(stored)();
+      uploads.release();
     }
   });
 

@@ -14,9 +14,9 @@ import { parseMultipart } from '../upload';
 export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signingKey: () => KeyObject; limits: { modelBytes: number; dataBytes: number } }): Router {
   const r = Router();
   r.post('/', async (req, res) => {
-    const stored: string[] = [];
+    const uploads = o.service.uploadScope();
     try {
-      const form = await parseMultipart(req, { files: { file: 64 * 1024 * 1024, model: o.limits.modelBytes, data: o.limits.dataBytes }, fields: {} }, o.blobs, stored);
+      const form = await parseMultipart(req, { files: { file: 64 * 1024 * 1024, model: o.limits.modelBytes, data: o.limits.dataBytes }, fields: {} }, o.blobs, uploads.hold);
       const f = form.files.file;
       if (!f) throw new UsageError("missing the 'file' part: a report.intoto.jsonl attestation or a signed report.pdf");
       const v = verifyFile(f.path, { keys: [{ key: o.signingKey(), source: 'service signing key' }], model: form.files.model?.path, data: form.files.data?.path });
@@ -27,7 +27,7 @@ export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signi
         digests: v.digests.map((d) => ({ role: d.role, sha256: d.sha256, expected: d.expected, ok: d.ok })),
       });
     } finally {
-      o.service.hold(stored)();
+      uploads.release();
     }
   });
   return r;
