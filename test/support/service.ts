@@ -24,10 +24,10 @@ export interface TestService {
 }
 
 /** Starts the service in this process (jobs still run in child processes). */
-export async function startTestService(overrides: Partial<ServiceConfig> = {}): Promise<TestService> {
+export async function startTestService(overrides: Partial<ServiceConfig> = {}, logger = createLogger('silent')): Promise<TestService> {
   const home = mkdtempSync(join(tmpdir(), 'gauntlet-svc-'));
   const config: ServiceConfig = { ...loadServiceConfig({ GAUNTLET_HOME: home }), port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides };
-  const svc = await startService(config, { logger: createLogger('silent') });
+  const svc = await startService(config, { logger });
   return {
     url: `http://127.0.0.1:${svc.port}`, home, svc,
     key: (tenant, role = 'tenant') => createApiKey(svc.store, tenant, role).key,
