@@ -37,6 +37,9 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   const key = loadOrCreateSigningKey({ env });
   logger.info('signing key', { fingerprint: key.fingerprint, source: key.source });
   const store = new JobStore(layout.db);
+  if (store.listApiKeys().every((k) => k.revokedAt)) {
+    logger.warn('no API key exists yet: every /v1 request will get 401; create one with `gauntlet apikey create --tenant NAME` (same GAUNTLET_HOME)');
+  }
   const blobs = new BlobStore(layout.blobs);
   let local: LocalRunner | null = null;
   const runner = opts.runner?.({ store, blobs, logger }) ?? (local = new LocalRunner({
