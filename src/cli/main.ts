@@ -12,6 +12,7 @@ import { keyCommand } from './key';
 import { verifyCommand } from './verify';
 import { serveCommand } from './serve';
 import { apikeyCommand } from './apikey';
+import { workerCommand } from './worker';
 import { GAUNTLET_VERSION } from '../version';
 
 export const EXIT_OK = 0;
@@ -41,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(keyCommand(done))
     .addCommand(verifyCommand(done))
     .addCommand(serveCommand(done))
-    .addCommand(apikeyCommand(done));
+    .addCommand(apikeyCommand(done))
+    .addCommand(workerCommand(done));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   if (argv.length === 0) {

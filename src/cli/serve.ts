@@ -1,11 +1,14 @@
 /**
  * `gauntlet serve [--port P] [--host H] [--queue local|redis://…] [--concurrency N]`: the HTTP
  * audit service (src/server). Configuration comes from the environment (src/config/service.ts);
- * flags override it. State lives under GAUNTLET_HOME (default ~/.gauntlet).
+ * flags override it. State lives under GAUNTLET_HOME (default ~/.gauntlet). With a redis:// queue
+ * the audits run on `gauntlet worker` processes (docs/distributed.md).
  */
 import { Command } from 'commander';
 import { loadServiceConfig, ServiceConfig } from '../config/service';
 import { startService } from '../server/start';
+import { RedisRunner } from '../jobs/redis-runner';
+import { redisLabel } from '../jobs/redis-queue';
 import { nonNegativeInt, positiveInt } from './options';
 import { UsageError } from '../errors';
 
@@ -27,9 +30,9 @@ export function serveCommand(done: (code: number) => void): Command {
     .option('--concurrency <n>', 'audits run at once on this host (default GAUNTLET_CONCURRENCY or 1)', positiveInt)
     .action(async (o: ServeOptions) => {
       const config = serveConfig(o);
-      if (config.queue !== 'local') throw new UsageError('the redis queue is not available in this build');
-      const svc = await startService(config);
-      process.stderr.write(`gauntlet: serving on http://${config.host}:${svc.port} (GAUNTLET_HOME ${config.home})\n`);
+      const redis = config.queue === 'local' ? null : config.queue;
+      const svc = await startService(config, redis ? { runner: ({ store, logger }) => new RedisRunner({ url: redis, store, logger }) } : {});
+      process.stderr.write(`gauntlet: serving on http://${config.host}:${svc.port} (GAUNTLET_HOME ${config.home}${redis ? `, queue ${redisLabel(redis)}` : ''})\n`);
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           svc.logger.info('shutting down', { signal: sig });
