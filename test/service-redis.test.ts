@@ -83,7 +83,7 @@ describeRedis('distributed audits on redis (serve + two workers)', () => {
   let url = '';
   let key = '';
 
-  const api = async (path: string, init: RequestInit = {}) => {
+  const api = async (path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> => {
     const r = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
     const type = r.headers.get('content-type') ?? '';
     return { status: r.status, body: type.includes('json') ? await r.json() : await r.text() };
