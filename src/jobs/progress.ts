@@ -12,6 +12,9 @@ const PHASE_WEIGHTS: [AuditProgress['phase'], number][] = [
   ['full-box', 0.02], ['hypocritical', 0.03], ['integrity', 0.01], ['report', 0.01],
 ];
 
+/** Share of an audit's time in the phases a data shard runs (clean, probe, battery, sweep, minimal norms; src/audit/shards.ts). */
+export const SHARDED_PHASES_SHARE = PHASE_WEIGHTS.slice(0, PHASE_WEIGHTS.findIndex(([p]) => p === 'minimal-norms') + 1).reduce((s, [, w]) => s + w, 0);
+
 /** Accumulates progress events of one audit. */
 export class ProgressTracker {
   private readonly stages = new Map<number, { index: number; attack: string; robustAccuracySoFar: number }>();

@@ -17,13 +17,9 @@ import {
 } from './redis-queue';
 import type { JobRunner } from './runner';
 import { JobProgress, JobProgressSchema, JobResultSchema } from './spec';
+import { SHARDED_PHASES_SHARE } from './progress';
 import type { JobRecord, JobStore } from './store';
 
-/**
- * Share of an audit's time spent in the phases the shards run (clean, probe, battery, sweep,
- * minimal norms: the weights of ./progress.ts); the finish job runs the rest.
- */
-export const SHARDED_SHARE = 0.93;
 
 /** How long BullMQ keeps finished jobs (for reconciliation after a long API outage). */
 const KEEP_SECONDS = 7 * 24 * 3600;
@@ -199,7 +195,7 @@ export class RedisRunner implements JobRunner {
     const p = parsed.data;
     if (id.part === 'shard') parts.shards[id.index] = Math.max(parts.shards[id.index] ?? 0, p.overall);
     else parts.finish = p;
-    const sharded = SHARDED_SHARE * (parts.shards.reduce((a, b) => a + b, 0) / count);
+    const sharded = SHARDED_PHASES_SHARE * (parts.shards.reduce((a, b) => a + b, 0) / count);
     const overall = Math.min(1, Math.max(job.progress?.overall ?? 0, sharded, parts.finish?.overall ?? 0));
     const progress: JobProgress = {
       ...p, overall,
