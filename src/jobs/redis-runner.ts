@@ -182,7 +182,7 @@ export class RedisRunner implements JobRunner {
     if (id && this.o.store.markRunning(id.jobId)) this.o.logger.info('audit running', { jobId: id.jobId, part: id.part });
   }
 
-  /** Progress over the whole audit: shards' mean fraction × SHARDED_SHARE, then the finish job's own (which replays up to that share). */
+  /** Progress over the whole audit: shards' mean fraction × SHARDED_PHASES_SHARE, then the finish job's own (which replays up to that share). */
   private onProgress(queueJob: string, data: unknown): void {
     const id = parseQueueJobId(queueJob);
     const parsed = JobProgressSchema.safeParse(data);
