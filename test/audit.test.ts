@@ -9,7 +9,7 @@ import { loadEvalSet, sliceEvalSet, fileSha256 } from '../src/data';
 import { runAuditWithExamples } from '../src/audit/audit';
 import { CHECK_IDS } from '../src/audit/checks';
 import { argmaxRows } from '../src/attacks/tensor';
-import { Battery, battery } from '../src/audit/battery';
+import { tinyBattery } from '../src/audit/testing/tiny-battery';
 import { reportSchema } from '../src/report/schema';
 import { Model, loadModel } from '../src/runtime/model';
 import { fixturePath } from './support/fixtures';
@@ -18,24 +18,6 @@ const N = 40;
 const EPS = 0.1;
 const SEED = 5;
 
-/** The quick preset's shape with budgets cut further. */
-function tinyBattery(): Battery {
-  const b = battery('quick');
-  b.stages = [
-    { attack: 'apgd-ce', params: { steps: 10 }, origin: 'battery' },
-    { attack: 'apgd-t', params: { steps: 10, targetClasses: 2 }, origin: 'battery' },
-    { attack: 'fab-t', params: { iterations: 10, targetClasses: 2 }, origin: 'battery' },
-    { attack: 'square', params: { nQueries: 100 }, origin: 'battery' },
-    { attack: 'alt-pgd', params: { steps: 12 }, origin: 'battery' },
-  ];
-  b.convergence = { attack: 'apgd-ce', params: { steps: 20, restarts: 2 }, origin: 'convergence' };
-  b.sweep = { fractions: [0.5], stages: [{ attack: 'apgd-ce', params: { steps: 10 }, origin: 'battery' }] };
-  b.minimalNorms = { iterations: 10, targetClasses: 2 };
-  b.hypocritical = { steps: 10, restarts: 1 };
-  b.fullBox = { step: { attack: 'pgd', params: { steps: 10, randomStart: false }, origin: 'full-box' }, points: 10 };
-  b.probePoints = 16;
-  return b;
-}
 
 let model: Model;
 beforeAll(async () => { model = await loadModel(fixturePath('models/cnn.onnx'), { inProcess: true }); });

@@ -12,7 +12,7 @@ import { EvalSet, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import type { Report } from '../report/schema';
 import { Model, loadModel } from '../runtime/model';
 import { AuditOptions, AuditProgress, AuditResult, runAuditWithExamples } from './audit';
-import { Battery, battery } from './battery';
+import { tinyBattery } from './testing/tiny-battery';
 import { CheckpointFile } from './checkpoint';
 import { ShardResult, mergeShardCheckpoints, runAuditShard, runShardedAuditLocally } from './shards';
 
@@ -22,24 +22,6 @@ const N = 50;
 const CHUNK = 10;
 const SHARDS = 3;
 
-/** The quick preset's shape (as test/audit.test.ts) with budgets cut to seconds in all. */
-function smallBattery(): Battery {
-  const b = battery('quick');
-  b.stages = [
-    { attack: 'apgd-ce', params: { steps: 10 }, origin: 'battery' },
-    { attack: 'apgd-t', params: { steps: 10, targetClasses: 2 }, origin: 'battery' },
-    { attack: 'fab-t', params: { iterations: 10, targetClasses: 2 }, origin: 'battery' },
-    { attack: 'square', params: { nQueries: 100 }, origin: 'battery' },
-    { attack: 'alt-pgd', params: { steps: 12 }, origin: 'battery' },
-  ];
-  b.convergence = { attack: 'apgd-ce', params: { steps: 20, restarts: 2 }, origin: 'convergence' };
-  b.sweep = { fractions: [0.5], stages: [{ attack: 'apgd-ce', params: { steps: 5 }, origin: 'battery' }] };
-  b.minimalNorms = { iterations: 5, targetClasses: 2 };
-  b.hypocritical = { steps: 5, restarts: 1 };
-  b.fullBox = { step: { attack: 'pgd', params: { steps: 5, randomStart: false }, origin: 'full-box' }, points: 5 };
-  b.probePoints = 16;
-  return b;
-}
 
 /**
  * The figures of a report: everything but its date, the measured timings, each stage's seconds and
@@ -80,7 +62,7 @@ beforeAll(async () => {
   data = sliceEvalSet(loadEvalSet(DATA), 0, N);
   o = {
     model, modelName: 'cnn.onnx', data, dataName: 'mnist-eval.npz', dataSha256: fileSha256(DATA),
-    threat: { norm: 'linf', eps: 0.1 }, seed: 5, battery: smallBattery(), chunk: CHUNK,
+    threat: { norm: 'linf', eps: 0.1 }, seed: 5, battery: tinyBattery(), chunk: CHUNK,
   };
   single = await runAuditWithExamples(o);
 }, 60_000);
