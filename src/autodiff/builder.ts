@@ -17,6 +17,9 @@ import { AttrInput, RuleContext, ShapeInfo } from './types';
 import { LossKind, buildLoss } from './loss';
 import { findClassifierIO, ClassifierIO } from './classifier';
 import { GAUNTLET_VERSION } from '../version';
+import { identity } from './rules/identity';
+import { findShortcuts } from './shortcuts';
+import { codeFromDtype } from '../onnx/dtype';
 
 export const GRADIENT_OPSET = 17;
 
@@ -29,6 +32,8 @@ export interface GradientOptions {
   shapes: ShapeInfo;
   /** BPDA: identity gradient through non-differentiable ops (Round, Floor, Sign, casts to int, Q/DQ). */
   straightThrough?: boolean;
+  /** Graph-level shortcuts across nodes (shortcuts.ts; exact, default true). false: every node by its own rule. */
+  shortcuts?: boolean;
 }
 
 /** A node whose gradient is not the true gradient, or that makes outputs random. */
@@ -187,12 +192,16 @@ export function buildGradientModel(model: Model, options: GradientOptions): Grad
     value: { tensor: { dtype: gradDtype, dims: [1], data: gradDtype === 'float64' ? new Float64Array([1]) : new Float32Array([1]) } },
   })[0]);
 
+  const shortcuts = options.shortcuts === false
+    ? { maskedPools: new Map<Node, Node>(), passThrough: new Set<Node>() }
+    : findShortcuts(forward, new Set([cls.logits, LOGITS, LOSS]));
   const edges: GradientEdge[] = [];
   for (let k = forward.length - 1; k >= 0; k--) {
     const n = forward[k];
     if (!n.outputs.some((o) => needsGrad.has(o) && grads.has(o))) continue;
     const c = classify(n.opType);
-    const rule = c.kind === 'rule' || c.kind === 'straightThrough' ? c.rule : c.kind === 'random' ? c.rule : undefined;
+    const rule = shortcuts.passThrough.has(n) ? identity
+      : c.kind === 'rule' || c.kind === 'straightThrough' ? c.rule : c.kind === 'random' ? c.rule : undefined;
     if (!rule) {
       throw new UnsupportedOpError(
         `no gradient rule for op ${n.opType} (node '${n.name}') on the input→logits path. Supported: ${supportedOps().join(', ')}`,
@@ -202,7 +211,9 @@ export function buildGradientModel(model: Model, options: GradientOptions): Grad
     const prefix = `${n.name}_Grad`;
     const outDtype = metaOf(n.outputs[0]).dtype;
     const nodeGradDtype = isFloat(outDtype) ? outDtype : gradDtype;
-    const ctx = makeContext(n, prefix, w, metaOf, consts, nodeGradDtype, !!options.straightThrough, (i) => gradOf(n.outputs[i], prefix));
+    let gradOutput = (i: number) => gradOf(n.outputs[i], prefix);
+    if (shortcuts.maskedPools.has(n)) gradOutput = positiveOutputMask(w, prefix, n.outputs[0], nodeGradDtype, gradOutput);
+    const ctx = makeContext(n, prefix, w, metaOf, consts, nodeGradDtype, !!options.straightThrough, gradOutput);
     const result = rule.build(ctx);
     n.inputs.forEach((inp, i) => {
       if (!inp || !needsGrad.has(inp)) return;
@@ -271,6 +282,26 @@ function foldProbedConstants(forward: Node[], consts: Map<string, TensorValue>, 
       if (value) consts.set(o, value);
     }
   }
+}
+
+/**
+ * gradOutput with output 0's gradient multiplied by [out > 0] (a Relu mask moved to this node's output,
+ * shortcuts.ts), emitted once on first use. Cast + Mul: ORT's Where with a broadcast 0 is slower.
+ */
+function positiveOutputMask(
+  w: GraphWriter, prefix: string, out: string, dtype: DType, gradOutput: (i: number) => string | undefined,
+): (i: number) => string | undefined {
+  let masked: string | undefined;
+  return (i) => {
+    const dy = gradOutput(i);
+    if (i !== 0 || !dy) return dy;
+    if (!masked) {
+      const [positive] = w.op(prefix, 'Greater', [out, w.scalar(prefix, 0, dtype)]);
+      const [mask] = w.op(prefix, 'Cast', [positive], 1, { to: codeFromDtype(dtype) });
+      [masked] = w.op(prefix, 'Mul', [dy, mask]);
+    }
+    return masked;
+  };
 }
 
 /** Keeps only nodes that some requested output depends on (in order). */

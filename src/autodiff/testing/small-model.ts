@@ -70,13 +70,13 @@ export interface GradientRuns {
 /** Builds the gradient model of `model` and runs it `runs` times (default 1) at x. */
 export async function gradientOf(
   model: Model, x: number[],
-  opts: { straightThrough?: boolean; label?: number; runs?: number; optimization?: SessionOptions['optimization'] } = {},
+  opts: { straightThrough?: boolean; label?: number; runs?: number; optimization?: SessionOptions['optimization']; shortcuts?: boolean } = {},
 ): Promise<GradientRuns> {
   const input = model.graph.inputs[0];
   const dtype = input.dtype;
   const xShape = input.shape as number[];
   const shapes = await probeShapes(model, { inputShape: xShape });
-  const gm = buildGradientModel(model, { loss: 'ce', shapes, straightThrough: opts.straightThrough });
+  const gm = buildGradientModel(model, { loss: 'ce', shapes, straightThrough: opts.straightThrough, shortcuts: opts.shortcuts });
   const session = await Session.create(encodeModel(gm.model), { optimization: opts.optimization });
   try {
     const runs: GradientRuns['runs'] = [];
