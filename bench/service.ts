@@ -5,17 +5,19 @@
  * (quick preset on `--points` points) and waits until it is running with progress; then it sends
  * rounds of `--polls` concurrent GET /v1/audits/:id status reads (at least `--rounds` rounds, and
  * on until the uploads are answered) while `--uploads` concurrent POST /v1/audits uploads of the
- * fixture model + data go in. It prints p50/p95/p99/max latency of the reads and of the uploads,
- * the server's event-loop delay over the window (prom-client's gauges from /metrics, reset at
- * each scrape), the load average, and PASS/FAIL for "p99 of status reads < --budget ms" (exit 1
- * on FAIL). Accepted uploads queue behind the running audit (GAUNTLET_CONCURRENCY 1); all audits
+ * fixture model + data go in. It prints p50/p95/p99/max latency of the reads (as the client saw
+ * them, and as the server's own histogram did) and of the uploads, the server's event-loop delay
+ * over the window (prom-client's gauges from /metrics, reset at each scrape), the server
+ * process's CPU time (/proc), the load average, and PASS/FAIL for "p99 of status reads <
+ * --budget ms" (exit 1 on FAIL). Accepted uploads queue behind the running audit (GAUNTLET_CONCURRENCY 1); all audits
  * are deleted at the end. Figures go to docs/service.md.
  *
  * Options (after `--`): --points N (500) --polls N (100) --rounds N (20) --uploads N (20)
- *   --budget MS (100) --profile DIR (write the server's CPU profile there: node --cpu-prof)
+ *   --budget MS (100) --upload-concurrency N (all at once)
+ *   --profile DIR (the server runs with node --cpu-prof and writes its profile there)
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openAsBlob, rmSync } from 'node:fs';
+import { mkdtempSync, openAsBlob, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,10 +47,14 @@ function summary(ms: number[]): { n: number; p50: number; p95: number; p99: numb
 
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
+const serverLog: string[] = [];
+
 /** Starts `gauntlet serve --port 0`; resolves once it prints its address. */
 function startServer(env: NodeJS.ProcessEnv, profileDir: string | null): Promise<{ child: ChildProcess; url: string }> {
   const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...prof, BIN, 'serve', '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...prof, BIN, 'serve', '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The server's log (JSON lines, GAUNTLET_LOG_LEVEL=warn): kept to explain failures.
+  child.stdout!.on('data', (d) => { serverLog.push(...String(d).split('\n').filter(Boolean)); serverLog.splice(0, Math.max(0, serverLog.length - 200)); });
   return new Promise((resolve, reject) => {
     let err = '';
     const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the server did not start in 60 s: ${err}`)); }, 60_000);
@@ -67,31 +73,90 @@ async function submit(url: string, key: string, config: object): Promise<{ statu
   form.append('data', await openAsBlob(DATA), 'mnist-eval.npz');
   form.append('config', JSON.stringify(config));
   const t0 = performance.now();
-  const res = await fetch(`${url}/v1/audits`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
-  const body = await res.text();
+  let res: Response, body: string;
+  try {
+    res = await fetch(`${url}/v1/audits`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+    body = await res.text();
+  } catch (e) {
+    // A connection the server closed is a result to report, not a reason to stop the benchmark.
+    return { status: 0, ms: performance.now() - t0, body: `${(e as Error).message}: ${String((e as Error & { cause?: Error }).cause?.message ?? '')}` };
+  }
   const ms = performance.now() - t0;
   let id: string | undefined;
   try { id = (JSON.parse(body) as { id?: string }).id; } catch { /* a problem document or worse: reported below */ }
   return { status: res.status, id, ms, body };
 }
 
+/** Status reads retried because the server closed an idle keep-alive connection as it was reused. */
+let retried = 0;
+
 async function status(url: string, key: string, id: string): Promise<{ ms: number; status: number; view: { state: string; progress: { overall: number } | null } }> {
   const t0 = performance.now();
-  const res = await fetch(`${url}/v1/audits/${id}`, { headers: { authorization: `Bearer ${key}` } });
-  const view = await res.json() as { state: string; progress: { overall: number } | null };
-  return { ms: performance.now() - t0, status: res.status, view };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(`${url}/v1/audits/${id}`, { headers: { authorization: `Bearer ${key}` } });
+      const view = await res.json() as { state: string; progress: { overall: number } | null };
+      return { ms: performance.now() - t0, status: res.status, view };
+    } catch (e) {
+      // The keep-alive race (server's keepAliveTimeout vs. the client's pool): a GET is safe to resend once;
+      // its latency includes the failed attempt.
+      if (attempt > 0 || !['UND_ERR_SOCKET', 'ECONNRESET'].includes((e as { cause?: { code?: string } }).cause?.code ?? '')) throw e;
+      retried++;
+    }
+  }
 }
 
-/** prom-client's event-loop gauges (seconds) from /metrics. */
-async function eventLoop(url: string): Promise<Record<string, number>> {
+/** CPU seconds (user + system) a process has used, from /proc (Linux; null elsewhere). Clock ticks are 1/100 s. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: fields 14 and 15 of stat
+  } catch {
+    return null;
+  }
+}
+
+interface Scrape {
+  /** prom-client's event-loop gauges (seconds), by suffix (p50, p99, max, mean, …). */
+  lag: Record<string, number>;
+  /** Cumulative counts of the server-side latency histogram by upper bound (seconds), per route. */
+  buckets: Map<string, Map<number, number>>;
+}
+
+/** Reads /metrics (which also resets prom-client's event-loop histogram). */
+async function scrape(url: string): Promise<Scrape> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^gauntlet_nodejs_eventloop_lag_(\w*?)_?seconds\s+(\S+)$/gm)) out[m[1] || 'now'] = Number(m[2]);
-  return out;
+  const lag: Record<string, number> = {};
+  for (const m of text.matchAll(/^gauntlet_nodejs_eventloop_lag_(\w*?)_?seconds\s+(\S+)$/gm)) lag[m[1] || 'now'] = Number(m[2]);
+  const buckets = new Map<string, Map<number, number>>();
+  for (const m of text.matchAll(/^gauntlet_http_request_duration_seconds_bucket\{(.*)\}\s+(\S+)$/gm)) {
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    const key = `${labels.method} ${labels.route}`;
+    if (!buckets.has(key)) buckets.set(key, new Map());
+    buckets.get(key)!.set(labels.le === '+Inf' ? Infinity : Number(labels.le), Number(m[2]));
+  }
+  return { lag, buckets };
+}
+
+/**
+ * Server-side latency (request parsed → response finished, as the server's histogram saw it) of
+ * `route` between two scrapes: for each quantile, the histogram bucket bound it falls under (ms).
+ */
+function serverQuantiles(a: Scrape, b: Scrape, route: string, qs: number[]): string[] {
+  const after = b.buckets.get(route);
+  if (!after) return qs.map(() => 'n/a');
+  const before = a.buckets.get(route) ?? new Map<number, number>();
+  const bounds = [...after.keys()].sort((x, y) => x - y);
+  const count = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  return qs.map((q) => {
+    const le = bounds.find((u) => (after.get(u) ?? 0) - (before.get(u) ?? 0) >= q * count);
+    return le === undefined || le === Infinity ? '> 10000' : `≤ ${fmt(le * 1000)}`;
+  });
 }
 
 async function main(): Promise<void> {
   const points = arg('points', 500), polls = arg('polls', 100), minRounds = arg('rounds', 20), uploads = arg('uploads', 20), budget = arg('budget', 100);
+  const uploadConcurrency = arg('upload-concurrency', uploads);
   const home = mkdtempSync(path.join(tmpdir(), 'gauntlet-bench-service-'));
   const env: NodeJS.ProcessEnv = { ...process.env, GAUNTLET_HOME: home, GAUNTLET_RATE_LIMIT: '1000000', GAUNTLET_LOG_LEVEL: 'warn', GAUNTLET_CONCURRENCY: '1' };
   delete env.GAUNTLET_SIGNING_KEY;
@@ -116,13 +181,18 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
       before = (await status(url, key, long.id)).view;
     }
-    await eventLoop(url); // resets prom-client's event-loop histogram: the next scrape covers the window
+    const m0 = await scrape(url); // also resets prom-client's event-loop histogram: the next scrape covers the window
 
+    const cpu0 = cpuSeconds(child.pid);
     const t0 = performance.now();
     const uploadResults: Awaited<ReturnType<typeof submit>>[] = [];
     let uploadsDone = false;
-    const uploading = Promise.all(Array.from({ length: uploads }, () => submit(url, key, { eps: 0.1, preset: 'quick', n: 40 })))
-      .then((rs) => { uploadResults.push(...rs); uploadsDone = true; });
+    // `--upload-concurrency` uploads in flight at a time (default: all at once).
+    let nextUpload = 0;
+    const uploader = async () => {
+      while (nextUpload < uploads) { nextUpload++; uploadResults.push(await submit(url, key, { eps: 0.1, preset: 'quick', n: 40 })); }
+    };
+    const uploading = Promise.all(Array.from({ length: Math.min(uploads, uploadConcurrency) }, uploader)).then(() => { uploadsDone = true; });
     const reads: number[] = [];
     const states = new Map<string, number>();
     let bad = 0, rounds = 0;
@@ -137,7 +207,9 @@ async function main(): Promise<void> {
     }
     await uploading;
     const wall = (performance.now() - t0) / 1000;
-    const lag = await eventLoop(url);
+    const cpu1 = cpuSeconds(child.pid);
+    const m1 = await scrape(url);
+    const lag = m1.lag;
     const after = (await status(url, key, long.id)).view;
     const load1 = loadavg();
     for (const u of uploadResults) if (u.id) ids.push(u.id);
@@ -147,19 +219,23 @@ async function main(): Promise<void> {
     const pass = r.p99 < budget && bad === 0 && accepted === uploads && states.size === 1 && states.has('running');
     const ms = (s: number | undefined) => (s === undefined ? 'n/a' : fmt(s * 1000));
     console.log(`Service load benchmark — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), loopback`);
-    console.log(`command: npm run bench:service -- --points ${points} --polls ${polls} --rounds ${minRounds} --uploads ${uploads} --budget ${budget}`);
+    console.log(`command: npm run bench:service -- --points ${points} --polls ${polls} --rounds ${minRounds} --uploads ${uploads} --budget ${budget}${uploadConcurrency < uploads ? ` --upload-concurrency ${uploadConcurrency}` : ''}`);
     console.log(`running audit: quick preset, ${points} points; progress ${(before.progress!.overall * 100).toFixed(1)}% → ${((after.progress?.overall ?? 1) * 100).toFixed(1)}% (${after.state}) during the window`);
-    console.log(`window: ${wall.toFixed(1)} s, ${rounds} rounds × ${polls} concurrent status reads + ${uploads} concurrent uploads`);
+    console.log(`window: ${wall.toFixed(1)} s, ${rounds} rounds × ${polls} concurrent status reads + ${uploads} uploads, ${Math.min(uploads, uploadConcurrency)} at a time`);
     console.log('');
     console.log('| requests | n | p50 ms | p95 ms | p99 ms | max ms |');
     console.log('|---|---:|---:|---:|---:|---:|');
     console.log(`| GET /v1/audits/:id (${polls} concurrent) | ${r.n} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} |`);
-    console.log(`| POST /v1/audits (${uploads} concurrent, model + data) | ${u.n} | ${fmt(u.p50)} | ${fmt(u.p95)} | ${fmt(u.p99)} | ${fmt(u.max)} |`);
+    console.log(`| POST /v1/audits (${Math.min(uploads, uploadConcurrency)} concurrent, model + data) | ${u.n} | ${fmt(u.p50)} | ${fmt(u.p95)} | ${fmt(u.p99)} | ${fmt(u.max)} |`);
+    const sq = serverQuantiles(m0, m1, 'GET /v1/audits/:id', [0.5, 0.95, 0.99, 1]);
+    console.log(`| GET /v1/audits/:id, server side (histogram bucket bounds) | ${r.n} | ${sq.join(' | ')} |`);
     console.log('');
     console.log(`event-loop delay over the window (gauntlet_nodejs_eventloop_lag_*; includes prom-client's 10 ms sampling interval): p50 ${ms(lag.p50)} ms, p99 ${ms(lag.p99)} ms, max ${ms(lag.max)} ms, mean ${ms(lag.mean)} ms`);
-    console.log(`status reads: ${bad} not 200; states seen ${JSON.stringify(Object.fromEntries(states))}; uploads: ${accepted}/${uploads} accepted (202)`);
+    if (cpu0 !== null && cpu1 !== null) console.log(`server process CPU in the window: ${(cpu1 - cpu0).toFixed(2)} s of ${wall.toFixed(1)} s wall (${((cpu1 - cpu0) / wall * 100).toFixed(0)}% of one core; ${((cpu1 - cpu0) * 1000 / (reads.length + uploads)).toFixed(2)} ms per request)`);
+    console.log(`status reads: ${bad} not 200, ${retried} resent once after the server closed an idle keep-alive connection; states seen ${JSON.stringify(Object.fromEntries(states))}; uploads: ${accepted}/${uploads} accepted (202)`);
     console.log(`load average (1/5/15 min): before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}`);
     for (const x of uploadResults.filter((y) => y.status !== 202).slice(0, 3)) console.log(`rejected upload: ${x.status} ${x.body.slice(0, 300)}`);
+    if (!pass) for (const line of serverLog.slice(-10)) console.log(`server log: ${line.slice(0, 400)}`);
     console.log(`${pass ? 'PASS' : 'FAIL'}: p99 of status reads ${fmt(r.p99)} ms ${r.p99 < budget ? '<' : '>='} ${budget} ms${pass || r.p99 >= budget ? '' : ' (but see the counts above)'}`);
     process.exitCode = pass ? 0 : 1;
   } finally {
@@ -174,6 +250,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
+  for (const line of serverLog.slice(-10)) console.error(`server log: ${line.slice(0, 400)}`);
+  if (process.env.BENCH_DEBUG) console.error(e);
+  console.error(e instanceof Error ? `${e.message}${e.cause ? ` (${String((e.cause as Error).message ?? e.cause)})` : ''}` : e);
   process.exitCode = 2;
 });
