@@ -18,7 +18,8 @@ import { LossKind, buildLoss } from './loss';
 import { findClassifierIO, ClassifierIO } from './classifier';
 import { GAUNTLET_VERSION } from '../version';
 import { identity } from './rules/identity';
-import { findShortcuts } from './shortcuts';
+import { ConvChain, findShortcuts } from './shortcuts';
+import { convPoolGradient } from './conv-pool';
 import { codeFromDtype } from '../onnx/dtype';
 
 export const GRADIENT_OPSET = 17;
@@ -193,7 +194,7 @@ export function buildGradientModel(model: Model, options: GradientOptions): Grad
   })[0]);
 
   const shortcuts = options.shortcuts === false
-    ? { maskedPools: new Map<Node, Node>(), passThrough: new Set<Node>() }
+    ? { maskedPools: new Map<Node, Node>(), passThrough: new Set<Node>(), convPools: new Map<Node, ConvChain>() }
     : findShortcuts(forward, new Set([cls.logits, LOGITS, LOSS]));
   const edges: GradientEdge[] = [];
   for (let k = forward.length - 1; k >= 0; k--) {
@@ -214,6 +215,19 @@ export function buildGradientModel(model: Model, options: GradientOptions): Grad
     let gradOutput = (i: number) => gradOf(n.outputs[i], prefix);
     if (shortcuts.maskedPools.has(n)) gradOutput = positiveOutputMask(w, prefix, n.outputs[0], nodeGradDtype, gradOutput);
     const ctx = makeContext(n, prefix, w, metaOf, consts, nodeGradDtype, !!options.straightThrough, gradOutput);
+    const chain = shortcuts.convPools.get(n);
+    const conv = chain?.conv;
+    const constantParams = (m?: Node) => !m || !m.inputs.slice(1).some((i) => active.has(i));
+    if (chain && conv && needsGrad.has(conv.inputs[0]) && constantParams(conv) && constantParams(chain.batchNorm)) {
+      const on = (m: Node) => makeContext(m, prefix, w, metaOf, consts, nodeGradDtype, !!options.straightThrough, () => undefined);
+      const dx = convPoolGradient(ctx, on(conv), chain.batchNorm && on(chain.batchNorm));
+      if (dx) {
+        // The nodes between get no gradient on their outputs, so the walk skips them.
+        addGrad(conv.inputs[0], dx);
+        edges.push({ node: conv.name, opType: conv.opType, inputIndex: 0, forward: conv.inputs[0] === X ? cls.input : conv.inputs[0], gradient: dx });
+        continue;
+      }
+    }
     const result = rule.build(ctx);
     n.inputs.forEach((inp, i) => {
       if (!inp || !needsGrad.has(inp)) return;

@@ -10,6 +10,10 @@
  * where p = 0 every element of the window is relu(·) = 0, the argmax holds an x ≤ 0 and the Relu mask
  * is 0 — the pooled mask is 0 too. Pads are −∞ for MaxPool and never win. It saves the Relu rule's
  * three full-resolution passes (Greater, Cast, Mul) for three on the k-times smaller pooled tensor.
+ *
+ * Conv → [BatchNormalization] → [Relu] → MaxPool (each output read only by the next node): conv-pool.ts computes the Conv's
+ * dx straight from the pooled gradient, where its conditions hold (tiling windows, a stride-1 conv
+ * whose dx would be a ConvTranspose); otherwise each node takes its own rule.
  */
 import { Node } from '../onnx/ir';
 
@@ -19,6 +23,14 @@ export interface GradientShortcuts {
   maskedPools: Map<Node, Node>;
   /** Relu nodes whose gradient is passed through unchanged (their mask moved to the MaxPool). */
   passThrough: Set<Node>;
+  /** MaxPool nodes fed by a Conv (directly, or through a BatchNormalization and/or a Relu of maskedPools): candidates for conv-pool.ts. */
+  convPools: Map<Node, ConvChain>;
+}
+
+/** The Conv (and the inference BatchNormalization after it, if any) feeding a MaxPool. */
+export interface ConvChain {
+  conv: Node;
+  batchNorm?: Node;
 }
 
 /**
@@ -30,15 +42,26 @@ export function findShortcuts(forward: Node[], keep: ReadonlySet<string>): Gradi
   for (const n of forward) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
   const producer = new Map<string, Node>();
   forward.forEach((n) => n.outputs.forEach((o) => o && producer.set(o, n)));
+  const onlyReader = (v: string) => !keep.has(v) && (readers.get(v) ?? []).length === 1;
   const maskedPools = new Map<Node, Node>();
   const passThrough = new Set<Node>();
+  const convPools = new Map<Node, ConvChain>();
   for (const pool of forward) {
     if (pool.opType !== 'MaxPool' || pool.domain !== '') continue;
-    const relu = producer.get(pool.inputs[0]);
-    if (!relu || relu.opType !== 'Relu' || relu.domain !== '' || keep.has(relu.outputs[0])) continue;
-    if ((readers.get(relu.outputs[0]) ?? []).length !== 1) continue;
-    maskedPools.set(pool, relu);
-    passThrough.add(relu);
+    let from = producer.get(pool.inputs[0]);
+    if (from && from.opType === 'Relu' && from.domain === '' && onlyReader(from.outputs[0])) {
+      maskedPools.set(pool, from);
+      passThrough.add(from);
+      from = producer.get(from.inputs[0]);
+      if (!from || !onlyReader(from.outputs[0])) continue;
+    } else if (!from || !onlyReader(from.outputs[0])) continue;
+    let batchNorm: Node | undefined;
+    if (from.opType === 'BatchNormalization' && from.domain === '') {
+      batchNorm = from;
+      from = producer.get(from.inputs[0]);
+      if (!from || !onlyReader(from.outputs[0])) continue;
+    }
+    if (from.opType === 'Conv' && from.domain === '') convPools.set(pool, { conv: from, batchNorm });
   }
-  return { maskedPools, passThrough };
+  return { maskedPools, passThrough, convPools };
 }

@@ -26,7 +26,7 @@ export function resolvePads(g: RuleContext, inSpatial: number[], outSpatial: num
 }
 
 /** Geometry of one Conv node, with auto_pad resolved. */
-interface ConvGeometry {
+export interface ConvGeometry {
   /** x's channel count and the group count. */
   channels: number; group: number;
   kernel: number[]; strides: number[]; dilations: number[]; pads: number[];
@@ -42,7 +42,7 @@ interface ConvGeometry {
  * 2 threads, 0.25–0.6× at 1–4 channels with 1. Stride > 1 would need a zero-dilated dy with s^n
  * times the positions: 0.25–0.4×, so strided convs keep ConvTranspose.
  */
-function useConvPath(c: ConvGeometry): boolean {
+export function useConvPath(c: ConvGeometry): boolean {
   const n = c.kernel.length;
   for (let i = 0; i < n; i++) {
     const span = (c.kernel[i] - 1) * c.dilations[i];

@@ -23,8 +23,8 @@ import { GradientRule, RuleContext } from '../types';
 import { copyAttrs } from './pool-common';
 import { resolvePads } from './conv';
 
-/** The pooling geometry, with auto_pad resolved to explicit pads. */
-function geometry(g: RuleContext) {
+/** The pooling geometry of a MaxPool node, with auto_pad resolved to explicit pads. */
+export function poolGeometry(g: RuleContext) {
   const xs = g.shape(g.input(0)), ys = g.shape(g.output(0));
   const kernel = attrInts(g.node, 'kernel_shape', []);
   const strides = attrInts(g.node, 'strides', kernel.map(() => 1));
@@ -34,10 +34,43 @@ function geometry(g: RuleContext) {
 }
 
 /** Whether the windows tile x: kernel = stride on every axis, no pads, no dilation, sizes divisible. */
-function tiles(geo: ReturnType<typeof geometry>): boolean {
+export function windowsTile(geo: ReturnType<typeof poolGeometry>): boolean {
   const { xs, kernel, strides, dilations, pads } = geo;
   // auto_pad SAME_* on divisible sizes resolves to zero pads, like VALID; ceil_mode changes nothing then.
   return kernel.every((k, i) => strides[i] === k && dilations[i] === 1 && xs[2 + i] % k === 0) && pads.every((p) => p === 0);
+}
+
+/**
+ * For windows tiling input 0 (kernel = stride, no pads): each window's first maximum as its row-major
+ * position a = Σ pᵢ·Kᵢ inside the window (Kᵢ = kᵢ₊₁·…·kₙ), shaped [N, C, o₁, o₂, …] (int64).
+ */
+export function windowArgMax(g: RuleContext, kernel: number[]): string {
+  const x = g.input(0);
+  const [, c, ...size] = g.shape(x);
+  const out = size.map((v, i) => v / kernel[i]);
+  const window = kernel.reduce((a, b) => a * b, 1);
+  // [N, C, o₁, k₁, o₂, k₂, …] → [N, C, o₁, o₂, …, k₁, k₂, …]: each window's elements in row-major order on the last axis.
+  const split = g.op('Reshape', [x, g.ints([0, c, ...out.flatMap((o, i) => [o, kernel[i]])])]);
+  const perm = [0, 1, ...out.map((_, i) => 2 + 2 * i), ...out.map((_, i) => 3 + 2 * i)];
+  const moved = kernel.length === 1 ? split : g.op('Transpose', [split], { perm });
+  const windows = g.op('Reshape', [moved, g.ints([0, c, ...out, window])]);
+  return g.op('ArgMax', [windows], { axis: -1, keepdims: 0, select_last_index: 0 });
+}
+
+/** A 0-D int64 constant. */
+export function int64Scalar(g: RuleContext, v: number): string {
+  return g.op('Reshape', [g.ints([v]), g.ints([])]);
+}
+
+/**
+ * Per-sample start offsets n·sample as [N, 1, …, 1] (rank `rank`) for a flat index over a whole
+ * batch, N read from value `like` at run time (the batch is symbolic).
+ */
+export function batchStarts(g: RuleContext, like: string, sample: number, rank: number): string {
+  const batch = g.op('Squeeze', [g.op('Slice', [g.shapeOf(like), g.ints([0]), g.ints([1])])]);
+  const step = int64Scalar(g, sample);
+  const range = g.op('Range', [int64Scalar(g, 0), g.op('Mul', [batch, step]), step]);
+  return g.op('Reshape', [range, g.ints([-1, ...Array(rank - 1).fill(1)])]);
 }
 
 /** For windows tiling x: the flat index of each window's first maximum, like MaxPool's Indices. */
@@ -46,14 +79,8 @@ function tiledIndices(g: RuleContext, kernel: number[]): string {
   const [, c, ...size] = g.shape(x);
   const n = kernel.length;
   const out = size.map((v, i) => v / kernel[i]);
-  const window = kernel.reduce((a, b) => a * b, 1);
-  // [N, C, o₁, k₁, o₂, k₂, …] → [N, C, o₁, o₂, …, k₁, k₂, …]: each window's elements in row-major order on the last axis.
-  const split = g.op('Reshape', [x, g.ints([0, c, ...out.flatMap((o, i) => [o, kernel[i]])])]);
-  const perm = [0, 1, ...out.map((_, i) => 2 + 2 * i), ...out.map((_, i) => 3 + 2 * i)];
-  const moved = n === 1 ? split : g.op('Transpose', [split], { perm });
-  const windows = g.op('Reshape', [moved, g.ints([0, c, ...out, window])]);
-  const a = g.op('ArgMax', [windows], { axis: -1, keepdims: 0, select_last_index: 0 }); // [N, C, o₁, o₂, …]
-  const scalar = (v: number) => g.op('Reshape', [g.ints([v]), g.ints([])]);
+  const a = windowArgMax(g, kernel); // [N, C, o₁, o₂, …]
+  const scalar = (v: number) => int64Scalar(g, v);
   // a = Σ pᵢ·Kᵢ with Kᵢ = kᵢ₊₁·…·kₙ (the window's row-major strides); the element's offset from the window's
   // corner in x is Σ pᵢ·Sᵢ (Sᵢ: x's spatial strides), i.e. a + Σ_{i<n} pᵢ·(Sᵢ − Kᵢ).
   let offset = a;
@@ -77,9 +104,7 @@ function tiledIndices(g: RuleContext, kernel: number[]): string {
     corner.push(rest * volume + at);
   }
   const corners = g.op('Reshape', [g.ints(corner), g.ints([c, ...out])]);
-  const sample = scalar(c * volume);
-  const batch = g.op('Squeeze', [g.op('Slice', [g.shapeOf(x), g.ints([0]), g.ints([1])])]);
-  const starts = g.op('Reshape', [g.op('Range', [scalar(0), g.op('Mul', [batch, sample]), sample]), g.ints([-1, ...out.map(() => 1), 1])]);
+  const starts = batchStarts(g, x, c * volume, n + 2);
   return g.op('Add', [offset, g.op('Add', [starts, corners])]);
 }
 
@@ -99,12 +124,12 @@ export const maxPool: GradientRule = {
   differentiable: [0],
   build: (g) => {
     const x = g.input(0);
-    const geo = geometry(g);
+    const geo = poolGeometry(g);
     const disjoint = geo.kernel.every((k, i) => (k - 1) * geo.dilations[i] + 1 <= geo.strides[i] && geo.ys[2 + i] <= geo.xs[2 + i]);
     // MaxUnpool: float32 only, at most 3 spatial axes.
     const fast = disjoint && g.dtype(x) === 'float32' && geo.kernel.length <= 3;
     let indices = attrInt(g.node, 'storage_order', 0) === 0 ? g.node.outputs[1] : undefined;
-    if (fast && !indices && tiles(geo)) indices = tiledIndices(g, geo.kernel);
+    if (fast && !indices && windowsTile(geo)) indices = tiledIndices(g, geo.kernel);
     if (!indices) {
       const attrs = copyAttrs(g, ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'strides']);
       indices = g.opN('MaxPool', [x], 2, attrs)[1];
