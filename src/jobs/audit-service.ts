@@ -48,6 +48,8 @@ export interface AuditServiceOptions {
   shards: number;
   /** Inspection timeout (default 120 s). */
   inspectTimeoutMs?: number;
+  /** Inspections run at once; further uploads wait their turn (default 2). */
+  maxInspections?: number;
 }
 
 /** Files of a finished audit the API serves, by public name. */
@@ -63,8 +65,11 @@ export type ArtifactName = keyof typeof ARTIFACTS;
 export class AuditService {
   /** Blobs of uploads still being turned into jobs (not to be garbage-collected meanwhile). */
   private readonly inFlight = new Map<string, number>();
+  private readonly inspections: Semaphore;
 
-  constructor(private readonly o: AuditServiceOptions) {}
+  constructor(private readonly o: AuditServiceOptions) {
+    this.inspections = new Semaphore(o.maxInspections ?? 2);
+  }
 
   /**
    * Holds the blobs a request stores while it is in progress (they are not garbage-collected
@@ -107,6 +112,7 @@ export class AuditService {
       policy = { sha256: up.sha256, name, size: up.size };
     }
     let inspected: InspectResult;
+    const done = await this.inspections.acquire();
     try {
       inspected = await inspectUploads({
         modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null,
@@ -115,6 +121,8 @@ export class AuditService {
     } catch (e) {
       if (e instanceof UploadRejected) throw hidePaths(e, r);
       throw e;
+    } finally {
+      done();
     }
     const n = inspected.data?.n ?? inspected.reference?.n ?? 0;
     if (config.n !== undefined && config.n > n) throw new UsageError(`config.n = ${config.n} but the evaluation set has ${n} points`, { field: 'config' });
@@ -181,6 +189,26 @@ export class AuditService {
 export class PolicyRejected extends GauntletError {
   constructor(message: string) {
     super(message, 'invalid_policy', 422, true, { field: 'policy' });
+  }
+}
+
+/** At most `n` holders at once; acquire() resolves to the release function. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly n: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.n) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next(); else this.active--;
+    };
   }
 }
 

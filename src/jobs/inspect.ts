@@ -14,6 +14,7 @@ import { GauntletError, ModelError, UsageError } from '../errors';
 import { DEFAULT_MAX_UNCOMPRESSED_BYTES } from '../data';
 import { WireError, fromWire } from '../runtime/wire';
 import { moduleEntry } from '../util/entry';
+import { lowerPriority } from '../util/priority';
 
 /** What the inspection learned about the model. */
 export interface ModelSummary {
@@ -184,6 +185,7 @@ function runChild(job: InspectJob): Promise<InspectReply> {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   });
+  lowerPriority(child.pid);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-STDERR_TAIL_CHARS); });
   return new Promise<InspectReply>((resolvePromise) => {

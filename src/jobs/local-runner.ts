@@ -13,6 +13,7 @@ import { filesSpec } from './files-spec';
 import type { JobProcessCommand, JobProcessMessage } from './job-process';
 import type { JobRunner } from './runner';
 import type { JobRecord, JobStore } from './store';
+import { lowerPriority } from '../util/priority';
 
 export interface LocalRunnerOptions {
   store: JobStore;
@@ -93,6 +94,7 @@ export class LocalRunner implements JobRunner {
     const log = this.o.logger.child({ jobId: job.id, tenant: job.tenant });
     const entry = moduleEntry(__dirname, 'job-process', __filename.endsWith('.ts'));
     const child = fork(entry.filename, [], { execArgv: entry.execArgv, env: this.o.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    lowerPriority(child.pid);
     let stderr = '';
     child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
     let outcome: JobProcessMessage | null = null;

@@ -20,6 +20,7 @@ import {
   AUDIT_QUEUE, CANCEL_EVENT, CancelListener, FinishJobData, ShardJobData, finishJobId, parseQueueJobId, redisConnection, requireRedisDriver,
 } from './redis-queue';
 import type { JobProgress, JobResult } from './spec';
+import { lowerPriority } from '../util/priority';
 
 export interface RedisWorkerOptions {
   /** redis:// URL of the queue. */
@@ -99,6 +100,7 @@ export async function startRedisWorker(o: RedisWorkerOptions): Promise<RedisWork
   function runChild(job: Job, cmd: JobProcessCommand, signal: AbortSignal | undefined, jlog: Logger): Promise<Extract<JobProcessMessage, { type: 'done' | 'shard-done' }>> {
     const entry = moduleEntry(__dirname, 'job-process', __filename.endsWith('.ts'));
     const child = fork(entry.filename, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    lowerPriority(child.pid);
     let stderr = '';
     child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
     let outcome: JobProcessMessage | null = null;

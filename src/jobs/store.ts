@@ -77,6 +77,9 @@ const now = () => new Date().toISOString();
 export class JobStore {
   private readonly db: Database.Database;
 
+  /** Prepared statements by SQL text (compiled once). */
+  private readonly statements = new Map<string, Database.Statement>();
+
   /** Opens (creating) the database at `path`; ':memory:' for tests. */
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -87,26 +90,33 @@ export class JobStore {
     this.db.exec(SCHEMA);
   }
 
+  private q(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, st = this.db.prepare(sql));
+    return st;
+  }
+
   close(): void {
     this.db.close();
   }
 
   /** Whether the database answers (for /readyz). */
   ping(): boolean {
-    return this.db.prepare('SELECT 1 AS one').get() !== undefined;
+    return this.q('SELECT 1 AS one').get() !== undefined;
   }
 
   /** Creates a queued job; returns its record. */
   createJob(tenant: string, spec: JobSpec): JobRecord {
+    JobSpecSchema.parse(spec); // validated on the way in; reads trust the rows
     const id = `aud_${randomBytes(10).toString('hex')}`;
-    this.db.prepare(`INSERT INTO audits (id, tenant, state, spec, model_sha, data_sha, policy_sha, created_at)
+    this.q(`INSERT INTO audits (id, tenant, state, spec, model_sha, data_sha, policy_sha, created_at)
       VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`).run(id, tenant, JSON.stringify(spec), spec.model.sha256, spec.data?.sha256 ?? null, spec.policy?.sha256 ?? null, now());
     return this.getJob(id)!;
   }
 
   /** The job, or undefined. `tenant` (unless null: admin) must own it. */
   getJob(id: string, tenant: string | null = null): JobRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM audits WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.q('SELECT * FROM audits WHERE id = ?').get(id) as JobRow | undefined;
     if (!row || (tenant !== null && row.tenant !== tenant)) return undefined;
     return toRecord(row);
   }
@@ -121,7 +131,7 @@ export class JobStore {
     if (tenant !== null) { where.push('tenant = ?'); args.push(tenant); }
     if (after !== undefined) { where.push('seq < ?'); args.push(after); }
     if (state) { where.push('state = ?'); args.push(state); }
-    const rows = this.db.prepare(`SELECT * FROM audits ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`)
+    const rows = this.q(`SELECT * FROM audits ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`)
       .all(...args, limit + 1) as (JobRow & { seq: number })[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -130,68 +140,68 @@ export class JobStore {
 
   /** Number of jobs per state (for /metrics). */
   countByState(): Record<string, number> {
-    const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM audits GROUP BY state').all() as { state: string; n: number }[];
+    const rows = this.q('SELECT state, COUNT(*) AS n FROM audits GROUP BY state').all() as { state: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
 
   /** Queued jobs, oldest first. */
   queued(limit = 100): JobRecord[] {
-    return (this.db.prepare("SELECT * FROM audits WHERE state = 'queued' ORDER BY seq LIMIT ?").all(limit) as JobRow[]).map(toRecord);
+    return (this.q("SELECT * FROM audits WHERE state = 'queued' ORDER BY seq LIMIT ?").all(limit) as JobRow[]).map(toRecord);
   }
 
   /** Atomically moves a queued job to running; false when it is no longer queued. */
   markRunning(id: string): boolean {
-    const r = this.db.prepare("UPDATE audits SET state = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1 WHERE id = ? AND state = 'queued'").run(now(), id);
+    const r = this.q("UPDATE audits SET state = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1 WHERE id = ? AND state = 'queued'").run(now(), id);
     return r.changes === 1;
   }
 
   /** Puts every running job back in the queue (after a restart: they resume from their checkpoints). Returns their ids. */
   requeueRunning(): string[] {
-    const ids = (this.db.prepare("SELECT id FROM audits WHERE state = 'running' ORDER BY seq").all() as { id: string }[]).map((r) => r.id);
-    this.db.prepare("UPDATE audits SET state = 'queued' WHERE state = 'running'").run();
+    const ids = (this.q("SELECT id FROM audits WHERE state = 'running' ORDER BY seq").all() as { id: string }[]).map((r) => r.id);
+    this.q("UPDATE audits SET state = 'queued' WHERE state = 'running'").run();
     return ids;
   }
 
   setProgress(id: string, progress: JobProgress): void {
-    this.db.prepare("UPDATE audits SET progress = ? WHERE id = ? AND state = 'running'").run(JSON.stringify(progress), id);
+    this.q("UPDATE audits SET progress = ? WHERE id = ? AND state = 'running'").run(JSON.stringify(progress), id);
   }
 
   /** Records the end of a running (or queued) job; false when it had already ended (e.g. cancelled). */
   finish(id: string, state: Exclude<JobState, 'queued' | 'running'>, outcome: { result?: JobResult; error?: { title: string; detail: string } }): boolean {
-    const r = this.db.prepare(`UPDATE audits SET state = ?, finished_at = ?, result = ?, error = ? WHERE id = ? AND state IN ('queued', 'running')`)
+    const r = this.q(`UPDATE audits SET state = ?, finished_at = ?, result = ?, error = ? WHERE id = ? AND state IN ('queued', 'running')`)
       .run(state, now(), outcome.result ? JSON.stringify(outcome.result) : null, outcome.error ? JSON.stringify(outcome.error) : null, id);
     return r.changes === 1;
   }
 
   /** Removes the job record. */
   deleteJob(id: string): void {
-    this.db.prepare('DELETE FROM audits WHERE id = ?').run(id);
+    this.q('DELETE FROM audits WHERE id = ?').run(id);
   }
 
   /** Whether any job still refers to the blob. */
   blobInUse(sha256: string): boolean {
-    return this.db.prepare('SELECT 1 FROM audits WHERE model_sha = ? OR data_sha = ? OR policy_sha = ? LIMIT 1').get(sha256, sha256, sha256) !== undefined;
+    return this.q('SELECT 1 FROM audits WHERE model_sha = ? OR data_sha = ? OR policy_sha = ? LIMIT 1').get(sha256, sha256, sha256) !== undefined;
   }
 
   // API keys ------------------------------------------------------------------------------------
 
   addApiKey(k: Omit<ApiKeyRecord, 'createdAt' | 'revokedAt'>): ApiKeyRecord {
-    this.db.prepare('INSERT INTO api_keys (id, tenant, role, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(k.id, k.tenant, k.role, k.hash, now());
+    this.q('INSERT INTO api_keys (id, tenant, role, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(k.id, k.tenant, k.role, k.hash, now());
     return this.getApiKey(k.id)!;
   }
 
   getApiKey(id: string): ApiKeyRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as { id: string; tenant: string; role: 'tenant' | 'admin'; hash: string; created_at: string; revoked_at: string | null } | undefined;
+    const r = this.q('SELECT * FROM api_keys WHERE id = ?').get(id) as { id: string; tenant: string; role: 'tenant' | 'admin'; hash: string; created_at: string; revoked_at: string | null } | undefined;
     return r && { id: r.id, tenant: r.tenant, role: r.role, hash: r.hash, createdAt: r.created_at, revokedAt: r.revoked_at };
   }
 
   listApiKeys(): ApiKeyRecord[] {
-    return (this.db.prepare('SELECT id FROM api_keys ORDER BY created_at').all() as { id: string }[]).map((r) => this.getApiKey(r.id)!);
+    return (this.q('SELECT id FROM api_keys ORDER BY created_at').all() as { id: string }[]).map((r) => this.getApiKey(r.id)!);
   }
 
   /** Revokes a key; false when there is no such key. */
   revokeApiKey(id: string): boolean {
-    return this.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(now(), id).changes === 1;
+    return this.q('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(now(), id).changes === 1;
   }
 }
 
@@ -202,7 +212,7 @@ export function isFinal(state: JobState): boolean {
 
 function toRecord(r: JobRow): JobRecord {
   return {
-    id: r.id, tenant: r.tenant, state: r.state, spec: JobSpecSchema.parse(JSON.parse(r.spec)), createdAt: r.created_at,
+    id: r.id, tenant: r.tenant, state: r.state, spec: JSON.parse(r.spec) as JobSpec, createdAt: r.created_at,
     startedAt: r.started_at, finishedAt: r.finished_at, progress: r.progress ? JSON.parse(r.progress) : null,
     result: r.result ? JSON.parse(r.result) : null, error: r.error ? JSON.parse(r.error) : null, attempts: r.attempts,
   };

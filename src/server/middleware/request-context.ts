@@ -20,7 +20,7 @@ export function requestContext(logger: Logger, onDone?: (route: string, method: 
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
       onDone?.(route, req.method, res.statusCode, seconds);
-      log.http('request', { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, tenant: res.locals.principal?.tenant });
+      if (log.isLevelEnabled('http')) log.http('request', { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, tenant: res.locals.principal?.tenant });
     });
     next();
   };
