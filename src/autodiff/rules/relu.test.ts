@@ -17,4 +17,15 @@ describe('Relu rule', () => {
       [0, 0, dy[2], dy[3]].forEach((v, i) => expect(runs[0].grad[i]).toBeCloseTo(v, 6));
     }
   });
+
+  it('when y is a denormal or the smallest float32, then the float32 mask is still exactly 0 or 1 (by hand)', async () => {
+    // 2⁻¹⁴⁹ (the smallest denormal), 3·10⁻³⁹ (denormal) and 2⁻¹²⁶ (the smallest normal) get dy; −1e-45, −0 and 0 get 0.
+    const x = [-1e-45, -0, 0, 2 ** -149, 3e-39, 2 ** -126, 0.5, 2];
+    const model = smallModel({ xShape: [1, 8], dtype: 'float32', nodes: [{ op: 'Relu', inputs: ['data'] }] });
+    const { runs } = await gradientOf(model, x);
+    const dy = ceGradient(x.map((v) => Math.max(Math.fround(v), 0)));
+    expect(runs[0].grad.slice(0, 3).map(Math.abs)).toEqual([0, 0, 0]);
+    // A fractional mask (e.g. clip(α·y) with a too small α) would scale these by α·y < 1.
+    for (let i = 3; i < 8; i++) expect(runs[0].grad[i]).toBeCloseTo(dy[i], 7);
+  });
 });
