@@ -8,7 +8,7 @@
  * k·2⁻²² after the first (powers of two scale exactly), which the second lifts to ≥ 1; 0 stays 0.
  * Unlike Greater + Cast, HardSigmoid and Mul are ops ORT keeps in its blocked NCHWc layout, so between
  * two convolutions (forward Conv + Relu, backward Conv) no layout reorders are needed at all.
- * float64 (no ORT HardSigmoid kernel): Greater + Cast + Mul.
+ * float64 (no ORT HardSigmoid kernel): Greater + Cast + Mul. (A NaN y gives a NaN mask where Greater gave 0.)
  */
 import { GradientRule } from '../types';
 import { maskGrad } from './common';
