@@ -82,7 +82,7 @@ export function convPoolGradient(pool: RuleContext, conv: RuleContext, batchNorm
   }
 
   // h[n, c·window + r, o…] = dp[n, c, o…]·[argmax(n, c, o…) = r]: a broadcast one-hot (Equal, Cast, Mul), ~20% faster
-  // than MaxUnpool into the same layout with its index arithmetic (bench/grad_ops.ts).
+  // than MaxUnpool into the same layout with its index arithmetic (docs/performance.md).
   const argmax = pool.op('Unsqueeze', [windowArgMax(pool, k), pool.ints([2])]);
   const positions = Array.from({ length: window }, (_, r) => r);
   const iota = pool.op('Reshape', [pool.ints(positions), pool.ints([window, ...out.map(() => 1)])]); // [window, 1, …]

@@ -5,7 +5,7 @@
  * scatter Σ_{o ∋ i} is separable: per spatial axis a 0/1 window matrix [out, in], applied by MatMul.
  * Windows that tile x (kernel = stride, no pads, no dilation, sizes divisible: every D = Πk) take
  * dx = upsample_nearest(dy / Πk): ORT's integer-scale nearest Resize is 5–8× faster than the MatMuls
- * (bench/grad_ops.ts). ORT's Resize has no float64 kernel, so float64 graphs keep the MatMul form.
+ * (docs/performance.md). ORT's Resize has no float64 kernel, so float64 graphs keep the MatMul form.
  */
 import { attrInts } from '../../onnx/ir';
 import { GradientRule } from '../types';
