@@ -8,6 +8,7 @@ import { CancelledError, UsageError } from '../errors';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, AttackResult, ThreatModel } from './types';
 import { project, rowNorms } from './project';
 import { argmaxRows, scatterRows, selectBatch } from './tensor';
+import { describeIssues } from '../util/zod';
 
 /** Default draws for the majority vote on randomized models. */
 export const DEFAULT_SUCCESS_DRAWS = 9;
@@ -16,7 +17,7 @@ export const DEFAULT_SUCCESS_DRAWS = 9;
 export function parseParams<P>(def: AttackDefinition<P>, params: unknown): P {
   const r = def.params.safeParse(params ?? {});
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
+    const issues = describeIssues(r.error, '(params)');
     throw new UsageError(`invalid parameters for ${def.name}: ${issues}`);
   }
   return r.data;

@@ -30,6 +30,7 @@ import { gradientStep, randomStart } from '../attacks/steps';
 import { argmaxRows, batchIds, keepRows, selectBatch, selectRows } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import { sampleRng } from '../util/random';
+import { describeIssues } from '../util/zod';
 
 /** Name of the search recorded in the report. */
 export const HYPOCRITICAL_ATTACK = 'pgd-toward-label';
@@ -90,7 +91,7 @@ export async function findFixable(
   const { cleanPred, ...rest } = opts;
   const parsed = hypocriticalParamsSchema.safeParse(rest);
   if (!parsed.success) {
-    throw new UsageError(`invalid hypocritical-risk options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+    throw new UsageError(`invalid hypocritical-risk options: ${describeIssues(parsed.error, '(options)')}`);
   }
   const p = parsed.data;
   if (batch.n < 1) throw new UsageError('hypocritical risk needs at least one point');

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors';
 import { gauntletHome } from './home';
+import { describeIssues } from '../util/zod';
 
 const MB = 1024 * 1024;
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -55,7 +56,7 @@ export interface ServiceConfig {
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const r = ServiceEnvSchema.safeParse(env);
   if (!r.success) {
-    const why = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const why = describeIssues(r.error);
     throw new UsageError(`invalid environment: ${why}`);
   }
   const e = r.data;

@@ -18,6 +18,7 @@ import { parsePolicy } from '../audit/policy';
 import { GauntletError, UsageError } from '../errors';
 import { ConflictError, NotFoundError } from '../errors/http';
 import type { Logger } from '../logging/logger';
+import { describeIssues } from '../util/zod';
 
 /** A file the client uploaded, already in the blob store. */
 export interface Upload {
@@ -225,7 +226,7 @@ export function parseConfig(text: string | undefined): AuditConfig {
     return AuditConfigSchema.parse(value);
   } catch (e) {
     if (e instanceof ZodError) {
-      throw new UsageError(`config: ${e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, { field: 'config' });
+      throw new UsageError(`config: ${describeIssues(e, '(root)')}`, { field: 'config' });
     }
     throw e;
   }

@@ -15,6 +15,7 @@ import { DEFAULT_MAX_UNCOMPRESSED_BYTES } from '../data';
 import { WireError, fromWire } from '../runtime/wire';
 import { moduleEntry } from '../util/entry';
 import { lowerPriority } from '../util/priority';
+import { describeIssues } from '../util/zod';
 
 /** What the inspection learned about the model. */
 export interface ModelSummary {
@@ -155,7 +156,7 @@ export function inspectJob(r: InspectRequest): InspectJob {
     maxUncompressedBytes: r.maxUncompressedBytes ?? Math.min(4 * maxDataBytes, DEFAULT_MAX_UNCOMPRESSED_BYTES),
   });
   if (!parsed.success) {
-    throw new UsageError(`invalid inspection request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new UsageError(`invalid inspection request: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

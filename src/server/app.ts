@@ -17,7 +17,7 @@ import { perKeyRateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { Metrics } from './metrics';
 import { openApiDocument } from './openapi';
-import { errorHandler, sendProblem, toProblem } from './problem';
+import { errorHandler } from './problem';
 import { auditRoutes } from './routes/audits';
 import { keyRoutes } from './routes/keys';
 import { verifyRoutes } from './routes/verify';
@@ -72,4 +72,3 @@ export function createApp(d: AppDeps): Express {
   return app;
 }
 
-export { sendProblem, toProblem };

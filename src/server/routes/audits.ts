@@ -12,6 +12,7 @@ import { NotFoundError } from '../../errors/http';
 import { principalOf } from '../middleware/auth';
 import { parseMultipart } from '../upload';
 import { AuditView, ListQuerySchema } from '../schemas';
+import { describeIssues } from '../../util/zod';
 
 export interface AuditRouteOptions {
   service: AuditService;
@@ -67,7 +68,7 @@ export function auditRoutes(o: AuditRouteOptions): Router {
     try {
       q = ListQuerySchema.parse(req.query);
     } catch (e) {
-      if (e instanceof ZodError) throw new UsageError(`query: ${e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (e instanceof ZodError) throw new UsageError(`query: ${describeIssues(e)}`);
       throw e;
     }
     const page = service.list(principalOf(res.locals), q.limit, q.cursor === undefined ? undefined : Number(q.cursor), q.state);
