@@ -311,12 +311,18 @@ def ints(s):
     return [int(v) for v in s.split(",") if v]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def reference_parser(doc):
+    """Argument parser with the options every reference script shares: points, threads, PGD steps, seeds."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--seeds", default="0,1,2")
+    return ap
+
+
+def main():
+    ap = reference_parser(__doc__)
     ap.add_argument("--probe-eps", default="0.05,0.08,0.1,0.12,0.15", help="L-inf eps probed with PGD, seed 0")
     ap.add_argument("--eps", default="0.08,0.12", help="the two L-inf eps of the agreement runs")
     ap.add_argument("--probe-eps-l2", default="1.0,1.5,2.0", help="L2 eps probed with PGD-L2, seed 0")

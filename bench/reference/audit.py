@@ -65,7 +65,6 @@ hypocritical_risk), n, the per-point 0/1 array (robust / fixable), first_broken_
 was misclassified, or for (e) first_fixed_iter; -1 = never) and seconds.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -300,11 +299,7 @@ def eot_pgd(model, x, y, eps, steps, seed, draws, judge_all):
 # --------------------------------------------------------------------------
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=500)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=100)
-    ap.add_argument("--seeds", default="0,1,2")
+    ap = A.reference_parser(__doc__)
     ap.add_argument("--eps", type=float, default=0.1, help="main L-inf eps (all seeds, all runs)")
     ap.add_argument("--extra-eps", default="0.08,0.12", help="extra eps: seed 0 only ('' to skip)")
     ap.add_argument("--extra-eot", action="store_true", help="also run EOT at the extra eps (slow)")
