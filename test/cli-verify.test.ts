@@ -35,7 +35,7 @@ writeFileSync(dataFile, 'data bytes');
 const report = sampleReport({
   model: { ...sampleReport().model, name: 'cnn.onnx', sha256: sha('model bytes') },
   data: { name: 'mnist-eval.npz', sha256: sha('data bytes'), n: 10 },
-  gate: { policy: { name: 'default', sha256: null }, verdict: 'PASS', rules: [] },
+  gate: { policy: { name: 'default', sha256: null }, verdict: 'PASS', confidence: null, note: null, rules: [] },
 });
 const jsonlFile = join(dir, 'report.intoto.jsonl');
 const pdfFile = join(dir, 'report.pdf');

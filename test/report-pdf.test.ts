@@ -66,9 +66,11 @@ const failing = (): Report => sampleReport({
   gate: {
     policy: { name: 'strict.yaml', sha256: 'c'.repeat(64) },
     verdict: 'FAIL',
+    confidence: null,
+    note: null,
     rules: [
-      { rule: 'minRobustAccuracy[linf,0.1]', passed: false, message: 'robust accuracy 50.0% < required 80.0% at linf ε=0.1', measured: 0.5, threshold: 0.8 },
-      { rule: 'minCleanAccuracy', passed: true, message: 'clean accuracy 90.0% ≥ 85.0%', measured: 0.9, threshold: 0.85 },
+      { rule: 'minRobustAccuracy[linf,0.1]', passed: false, message: 'robust accuracy 50.0% < required 80.0% at linf ε=0.1', measured: 0.5, threshold: 0.8, interval: null, compared: 'estimate' },
+      { rule: 'minCleanAccuracy', passed: true, message: 'clean accuracy 90.0% ≥ 85.0%', measured: 0.9, threshold: 0.85, interval: null, compared: 'estimate' },
     ],
   },
   adaptations: [
@@ -198,7 +200,7 @@ maybe('the PDF read back with poppler', () => {
     const r = sampleReport({
       model: { ...base.model, name: long('model', 300) },
       data: { ...base.data, name: long('data/with/a/very/long/path', 250) },
-      gate: { ...base.gate!, rules: Array.from({ length: 100 }, (_, i) => ({ rule: long(`rule${i}`, 80), passed: i % 3 !== 0, message: long('message', 400), measured: i, threshold: long('t', 90) })) },
+      gate: { ...base.gate!, rules: Array.from({ length: 100 }, (_, i) => ({ rule: long(`rule${i}`, 80), passed: i % 3 !== 0, message: long('message', 400), measured: i, threshold: long('t', 90), interval: null, compared: null })) },
       stages: Array.from({ length: 60 }, (_, i) => ({ ...base.stages[i % 2], attack: long(`attack${i}`, 60), origin: long('origin', 40), params: { big: Array.from({ length: 500 }, (_, k) => k) } })),
       checks: [...base.checks, { id: long('new-check', 50), title: long('A new check', 200), status: 'flag', message: long('msg', 1500), evidence: Object.fromEntries(Array.from({ length: 80 }, (_, k) => [`key${k}`, long('v', 30)])) }],
       adaptations: [{ id: long('adapt', 40), trigger: long('trigger', 900), reason: long('reason', 600), effect: long('effect', 600) }],

@@ -25,7 +25,8 @@ import { UsageError } from '../errors';
 import type { EvalSet } from '../data';
 import { ortVersion } from '../runtime';
 import type { Model } from '../runtime/model';
-import { Adaptation, Check, Report, ReportStage, validateReport } from '../report/schema';
+import { Adaptation, Check, Interval, Report, ReportStage, validateReport } from '../report/schema';
+import { clopperPearson, REPORT_CONFIDENCE } from '../util/clopper-pearson';
 import { REPORT_SCHEMA } from '../report/schema';
 import { GAUNTLET_VERSION } from '../version';
 import { adapt } from './adaptations';
@@ -176,7 +177,7 @@ export interface ChunkedPhases {
   convergence: ReportStage;
   state: PointState;
   epsOutcomes: { eps: number; broken: Uint8Array }[];
-  sweepRA: { eps: number; robustAccuracy: number; attacks: string[] }[];
+  sweepRA: { eps: number; robustAccuracy: number; robustAccuracyInterval: Interval; attacks: string[] }[];
   /** Verified minimal norm per point (∞: none found or not attacked). */
   minimal: Float64Array;
 }
@@ -239,7 +240,7 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
 
   // 4. ε sweep and minimal norms.
   const epsOutcomes = [{ eps: threat.eps, broken: state.success }];
-  const sweepRA: { eps: number; robustAccuracy: number; attacks: string[] }[] = [];
+  const sweepRA: ChunkedPhases['sweepRA'] = [];
   for (const f of b.sweep.fractions) {
     const eps = roundEps(threat.eps * f);
     const r = await runStagedCascade({
@@ -247,9 +248,10 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
     });
     timings.sweep = (timings.sweep ?? 0) + sumSeconds(r.stages);
     epsOutcomes.push({ eps, broken: r.state.success });
-    sweepRA.push({ eps, robustAccuracy: countRobust(r.state, cleanCorrect) / n, attacks: b.sweep.stages.map((st) => st.attack) });
+    const k = countRobust(r.state, cleanCorrect);
+    sweepRA.push({ eps, robustAccuracy: k / n, robustAccuracyInterval: clopperPearson(k, n), attacks: b.sweep.stages.map((st) => st.attack) });
   }
-  sweepRA.push({ eps: threat.eps, robustAccuracy, attacks: stages.map((st) => st.attack) });
+  sweepRA.push({ eps: threat.eps, robustAccuracy, robustAccuracyInterval: clopperPearson(countRobust(state, cleanCorrect), n), attacks: stages.map((st) => st.attack) });
 
   const straightThrough = info.nonDifferentiable.length > 0;
   const minimal = new Float64Array(n).fill(Infinity);
@@ -285,7 +287,8 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   const { cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergence, state, epsOutcomes, sweepRA, minimal } =
     await runChunkedPhases(o, s, ckpt, t);
   const robust = Uint8Array.from(cleanCorrect, (c, i) => (c && !state.success[i] ? 1 : 0));
-  const robustAccuracy = robust.reduce((acc, v) => acc + v, 0) / n;
+  const nRobust = robust.reduce((acc, v) => acc + v, 0);
+  const robustAccuracy = nRobust / n;
   const straightThrough = info.nonDifferentiable.length > 0;
   const fabParams = parseParams(getAttack('fab-t'), b.minimalNorms);
   const correctNorms = [...minimal].filter((_, i) => cleanCorrect[i]).sort((a, b2) => a - b2);
@@ -313,7 +316,11 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   }, ctx));
   // The policy's threshold is applied here, not inside the checkpointed unit: resuming under another policy re-gates without re-attacking.
   const substandard = nCorrect / n < substandardBelow;
-  const hypocritical = { ...measured, substandardBelow, substandard, fakeable: substandard && measured.fakedAccuracy >= substandardBelow };
+  const hypocritical = {
+    ...measured, substandardBelow, substandard, fakeable: substandard && measured.fakedAccuracy >= substandardBelow,
+    // From the counts, so a checkpoint saved before intervals existed still gives them.
+    riskInterval: clopperPearson(measured.fixable, n), fakedAccuracyInterval: clopperPearson(n - measured.misclassified + measured.fixable, n),
+  };
 
   // 7. Data integrity.
   let integrity: Report['integrity'] = null;
@@ -353,12 +360,16 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
       stages: [...b.stages, b.convergence].map((s) => ({ attack: s.attack, params: s.surrogate ? { ...s.params, surrogate: s.surrogate } : s.params, origin: s.origin })),
     },
     adaptations,
+    intervals: { method: 'clopper-pearson', level: REPORT_CONFIDENCE },
     cleanAccuracy: nCorrect / n,
+    cleanAccuracyInterval: clopperPearson(nCorrect, n),
     robustAccuracy,
+    robustAccuracyInterval: clopperPearson(nRobust, n),
     stages,
     points: {
       label: [...data.y], cleanPred: [...cleanPred], robust: [...robust].map((v) => (v ? 1 : 0) as 0 | 1),
       brokenBy: [...state.brokenBy], advPred: [...state.advPred], perturbationNorm: [...state.norms],
+      minimalNorm: [...minimal].map((v, i) => (cleanCorrect[i] && Number.isFinite(v) ? v : null)),
     },
     sweep: {
       points: sweepRA.sort((a, c) => a.eps - c.eps).map((p) => ({ ...p, minimalNormBound: nCorrect ? bound(p.eps) : null })),

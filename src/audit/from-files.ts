@@ -13,7 +13,7 @@ import { Artifacts, writeArtifacts } from '../report/artifacts';
 import type { Preset } from './battery';
 import { BUNDLED_REFERENCES } from './integrity';
 import { smoothSurrogate } from './smooth-surrogate';
-import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, loadPolicy, Policy, PolicySource } from './policy';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, applyShortcuts, hasShortcuts, loadPolicy, Policy, PolicyShortcuts, PolicySource } from './policy';
 import { loadModel, Model } from '../runtime/model';
 import type { Provider } from '../runtime/session';
 import type { Report } from '../report/schema';
@@ -39,6 +39,8 @@ export interface AuditFilesSpec {
   policyPath?: string | null;
   /** Display name of the policy (default: its file name). */
   policyName?: string;
+  /** Policy shortcuts (--min-robust-accuracy …, the API config's), applied over the policy file or the default; `origin` names where they came from in the gate's policy name. */
+  policyShortcuts?: { values: PolicyShortcuts; origin: string };
   /** Output folder (report files and checkpoint.json). */
   out: string;
   resume?: boolean;
@@ -86,9 +88,13 @@ export interface AuditInputs {
 
 /** Loads the policy, reference set, data and model of spec, and checks that the data fits the model. */
 export async function openAuditInputs(spec: AuditFilesSpec, o: AuditFilesOptions = {}): Promise<AuditInputs> {
-  const policy = spec.policyPath
+  const file = spec.policyPath
     ? (() => { const p = loadPolicy(spec.policyPath); return { policy: p.policy, source: { name: spec.policyName ?? p.name, sha256: p.sha256 } }; })()
-    : { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
+    : null;
+  const shortcuts = spec.policyShortcuts;
+  const policy = shortcuts && hasShortcuts(shortcuts.values)
+    ? applyShortcuts(file, shortcuts.values, shortcuts.origin)
+    : file ?? { policy: DEFAULT_POLICY, source: DEFAULT_POLICY_SOURCE };
   const ref = spec.reference ? loadReference(spec.reference) : null;
   let data: EvalSet;
   let dataName: string;

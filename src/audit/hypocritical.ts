@@ -22,6 +22,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors';
 import type { Hypocritical } from '../report/schema';
+import { clopperPearson } from '../util/clopper-pearson';
 import { eotLossAndGrad, eotParam } from '../attacks/eot';
 import { throwIfCancelled } from '../attacks/fgsm';
 import { project, rowNorms } from '../attacks/project';
@@ -173,7 +174,9 @@ export async function hypocriticalRisk(
     misclassified,
     fixable: fixed,
     risk: fixed / n,
+    riskInterval: clopperPearson(fixed, n),
     fakedAccuracy,
+    fakedAccuracyInterval: clopperPearson(n - misclassified + fixed, n),
     perClass,
     substandardBelow: p.substandardBelow,
     substandard,

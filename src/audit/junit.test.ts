@@ -1,3 +1,4 @@
+import { clopperPearson } from '../util/clopper-pearson';
 import { Gate, Report } from '../report/schema';
 import { gateToJUnit, xmlAttr, xmlText } from './junit';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, evaluatePolicy, policySchema } from './policy';
@@ -145,7 +146,8 @@ describe('gateToJUnit', () => {
     expect(props).toMatchObject({
       'model.sha256': report.model.sha256, 'data.sha256': report.data.sha256,
       'battery.id': 'standard-linf', 'battery.preset': 'standard',
-      'threat.norm': 'linf', 'threat.eps': '0.1', seed: '7', verdict: 'PASS', 'policy.name': 'default',
+      'threat.norm': 'linf', 'threat.eps': '0.1', seed: '7', verdict: 'UNGATED', 'policy.name': 'default',
+      robustAccuracy: '0.5', 'robustAccuracy.lower': String(clopperPearson(5, 10).lower), 'robustAccuracy.level': '0.95',
     });
     expect(props['policy.sha256']).toBeUndefined();
 
@@ -173,7 +175,7 @@ describe('gateToJUnit', () => {
     expect(ruleFailure.attrs).toEqual({ message: gate.rules[1].message, type: 'policy' });
     const passing = cases.find((c) => c.attrs.name === 'minCleanAccuracy')!;
     expect(child(passing, 'failure')).toBeUndefined();
-    expect(child(passing, 'system-out')?.text).toBe('clean accuracy 90.0% meets the required 80.0%');
+    expect(child(passing, 'system-out')?.text).toBe('clean accuracy 90.0% meets the required 80.0% (95% CI 55.5%–99.7%, 9 of 10 points)');
   });
 
   it('when a threshold fails, then its testcase carries the message, measured and threshold', () => {
@@ -181,8 +183,10 @@ describe('gateToJUnit', () => {
     const gate = evaluatePolicy(report, policySchema.parse({ minRobustAccuracy: [{ norm: 'linf', eps: 0.1, min: 0.5 }] }), { name: 'p.json', sha256: null });
     const { cases } = render(report, gate);
     const f = child(cases[0], 'failure')!;
-    expect(f.attrs.message).toBe('robust accuracy 41.2% at linf ε=0.1 is below the required 50.0%');
-    expect(f.text).toBe('robust accuracy 41.2% at linf ε=0.1 is below the required 50.0%\nmeasured: 0.412\nthreshold: 0.5');
+    const message = 'robust accuracy 41.2% at linf ε=0.1 is below the required 50.0% (95% CI 12.2%–73.8%, 4 of 10 points)';
+    expect(f.attrs.message).toBe(message);
+    const ci = clopperPearson(4, 10);
+    expect(f.text).toBe(`${message}\nmeasured: 0.412\nthreshold: 0.5\ninterval: ${ci.lower} – ${ci.upper} (4 of 10 points)`);
   });
 
   it('escapes quotes, <, & and line breaks, keeps non-ASCII (ε) as UTF-8, and replaces characters XML cannot carry', () => {

@@ -2,11 +2,13 @@
  * The audit as JUnit XML, for CI systems that show test results: one testsuite
  * "gauntlet-audit" with a testcase per policy-gate rule (classname "gauntlet.policy") and per
  * evaluation-reliability check (classname "gauntlet.checks"). A raised flag is a failure only
- * when the policy fails on it; otherwise it is reported in <system-out>.
+ * when the policy fails on it; otherwise it is reported in <system-out>. Rule messages carry the
+ * figure's interval; the suite's properties carry the verdict and the clean and robust accuracy with
+ * their interval bounds.
  *
  * Format: the de-facto JUnit/Ant schema (https://github.com/testmoapp/junitxml).
  */
-import type { Check, Gate, GateRule, Report } from '../report/schema';
+import type { Check, Gate, GateRule, Interval, Report } from '../report/schema';
 
 interface Case {
   classname: string;
@@ -42,6 +44,9 @@ export function gateToJUnit(report: Report, gate: Gate): string {
     ['policy.name', gate.policy.name],
     ...(gate.policy.sha256 ? [['policy.sha256', gate.policy.sha256] as [string, string]] : []),
     ['verdict', gate.verdict],
+    ...(gate.confidence !== null ? [['policy.confidence', gate.confidence] as [string, number]] : []),
+    ...figure('cleanAccuracy', report.cleanAccuracy, report.cleanAccuracyInterval, report.intervals.level),
+    ...figure('robustAccuracy', report.robustAccuracy, report.robustAccuracyInterval, report.intervals.level),
   ];
 
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
@@ -56,10 +61,19 @@ export function gateToJUnit(report: Report, gate: Gate): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A figure and its interval as properties: name, name.lower, name.upper, name.level. */
+function figure(name: string, value: number, i: Interval, level: number): [string, number][] {
+  return [[name, value], [`${name}.lower`, i.lower], [`${name}.upper`, i.upper], [`${name}.level`, level]];
+}
+
 function ruleCase(r: GateRule): Case {
   const c: Case = { classname: 'gauntlet.policy', name: r.rule };
   if (r.passed) c.out = r.message;
-  else c.failure = { message: r.message, type: 'policy', text: `${r.message}\nmeasured: ${String(r.measured)}\nthreshold: ${String(r.threshold)}` };
+  else {
+    const interval = r.interval ? `\ninterval: ${r.interval.lower} – ${r.interval.upper} (${r.interval.k} of ${r.interval.n} points)` : '';
+    const compared = r.compared && r.compared !== 'estimate' ? `\ncompared: the interval's ${r.compared} bound` : '';
+    c.failure = { message: r.message, type: 'policy', text: `${r.message}\nmeasured: ${String(r.measured)}\nthreshold: ${String(r.threshold)}${interval}${compared}` };
+  }
   return c;
 }
 

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors';
 import { perClassSchema } from '../report/schema';
+import { clopperPearson } from '../util/clopper-pearson';
 import { perClassAnalysis, PerClassInput } from './per-class';
 
 const input = (labels: number[], cleanPred: number[], robust: number[], advPred: number[], numClasses: number, topPairs?: number): PerClassInput => ({
@@ -19,9 +20,9 @@ describe('perClassAnalysis (hand-computed)', () => {
     const r = perClassAnalysis(small);
     expect(perClassSchema.parse(r)).toEqual(r);
     expect(r.classes).toEqual([
-      { label: 0, n: 3, cleanAccuracy: 2 / 3, robustAccuracy: 1 / 3 },
-      { label: 1, n: 3, cleanAccuracy: 2 / 3, robustAccuracy: 1 / 3 },
-      { label: 2, n: 2, cleanAccuracy: 1, robustAccuracy: 1 },
+      { label: 0, n: 3, cleanAccuracy: 2 / 3, cleanAccuracyInterval: clopperPearson(2, 3), robustAccuracy: 1 / 3, robustAccuracyInterval: clopperPearson(1, 3), smallSample: true },
+      { label: 1, n: 3, cleanAccuracy: 2 / 3, cleanAccuracyInterval: clopperPearson(2, 3), robustAccuracy: 1 / 3, robustAccuracyInterval: clopperPearson(1, 3), smallSample: true },
+      { label: 2, n: 2, cleanAccuracy: 1, cleanAccuracyInterval: clopperPearson(2, 2), robustAccuracy: 1, robustAccuracyInterval: clopperPearson(2, 2), smallSample: true },
     ]);
     expect(r.robustAccuracyGap).toBeCloseTo(2 / 3, 12);
     expect(r.adversarialConfusion).toEqual([[0, 1, 1], [1, 0, 1], [0, 0, 0]]);
@@ -59,12 +60,22 @@ describe('perClassAnalysis (hand-computed)', () => {
     expect(r.classes.map((c) => c.robustAccuracy)).toEqual([0.5, null, 1, null]);
     expect(r.classes.map((c) => c.n)).toEqual([2, 0, 2, 0]);
     expect(r.robustAccuracyGap).toBe(0.5);
+    expect(r.classes.map((c) => c.robustAccuracyInterval)).toEqual([clopperPearson(1, 2), null, clopperPearson(2, 2), null]);
+  });
+
+  it('marks classes under SMALL_CLASS (30) points as small samples', () => {
+    const labels = [...Array(30).fill(0), ...Array(29).fill(1)];
+    const r = perClassAnalysis(input(labels, labels, labels.map(() => 1), labels, 2));
+    expect(r.classes.map((c) => [c.n, c.smallSample])).toEqual([[30, false], [29, true]]);
   });
 
   it('when every point is robust, then the gap is 0, the confusion is empty and there are no pairs', () => {
     const r = perClassAnalysis(input([0, 1, 1], [0, 1, 1], [1, 1, 1], [0, 1, 1], 2));
     expect(r).toEqual({
-      classes: [{ label: 0, n: 1, cleanAccuracy: 1, robustAccuracy: 1 }, { label: 1, n: 2, cleanAccuracy: 1, robustAccuracy: 1 }],
+      classes: [
+        { label: 0, n: 1, cleanAccuracy: 1, cleanAccuracyInterval: clopperPearson(1, 1), robustAccuracy: 1, robustAccuracyInterval: clopperPearson(1, 1), smallSample: true },
+        { label: 1, n: 2, cleanAccuracy: 1, cleanAccuracyInterval: clopperPearson(2, 2), robustAccuracy: 1, robustAccuracyInterval: clopperPearson(2, 2), smallSample: true },
+      ],
       robustAccuracyGap: 0, adversarialConfusion: [[0, 0], [0, 0]], hardPairs: [],
     });
   });

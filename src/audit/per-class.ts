@@ -10,6 +10,10 @@
  */
 import { UsageError } from '../errors';
 import type { PerClass } from '../report/schema';
+import { clopperPearson } from '../util/clopper-pearson';
+
+/** Classes with fewer points than this are marked `smallSample`: their figures are too uncertain to compare. */
+export const SMALL_CLASS = 30;
 
 /** Default number of hard (true → adversarial class) pairs reported. */
 export const DEFAULT_TOP_PAIRS = 5;
@@ -30,7 +34,7 @@ export interface PerClassInput {
 }
 
 /**
- * Per-class clean/robust accuracy, the robust-accuracy gap, the adversarial confusion matrix and
+ * Per-class clean/robust accuracy with their intervals (classes under SMALL_CLASS points marked), the robust-accuracy gap, the adversarial confusion matrix and
  * the `topPairs` heaviest off-diagonal cells (count descending; ties by `from`, then `to`).
  * @throws UsageError when the arrays differ in length, a label or prediction is out of range, a
  *   point is marked robust although its clean prediction is wrong, or topPairs is not an integer ≥ 0.
@@ -59,7 +63,10 @@ export function perClassAnalysis(input: PerClassInput): PerClass {
     label: t,
     n: k,
     cleanAccuracy: k > 0 ? clean[t] / k : null,
+    cleanAccuracyInterval: k > 0 ? clopperPearson(clean[t], k) : null,
     robustAccuracy: k > 0 ? rob[t] / k : null,
+    robustAccuracyInterval: k > 0 ? clopperPearson(rob[t], k) : null,
+    smallSample: k < SMALL_CLASS,
   }));
   const present = classes.filter((c) => c.n > 0).map((c) => c.robustAccuracy!);
   const robustAccuracyGap = present.length > 0 ? Math.max(...present) - Math.min(...present) : 0;

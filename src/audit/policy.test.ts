@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { UsageError } from '../errors';
 import { Report, validateReport } from '../report/schema';
 import {
-  DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, DEFAULT_SUBSTANDARD_BELOW, Policy, evaluatePolicy, loadPolicy, parsePolicy,
+  DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, DEFAULT_SUBSTANDARD_BELOW, Policy, UNGATED_NOTE, applyShortcuts, evaluatePolicy, loadPolicy, parsePolicy,
   policySchema, substandardThreshold,
 } from './policy';
-import { sampleReport, withHypocritical } from './testing/sample-report';
+import { clopperPearson } from '../util/clopper-pearson';
+import { sampleReport, sweepPoint, withHypocritical } from './testing/sample-report';
 
 const POLICIES = join(__dirname, '..', '..', 'fixtures', 'policies');
 const SRC = { name: 'test', sha256: null };
@@ -54,13 +55,14 @@ describe('evaluatePolicy: each threshold on its own', () => {
     if (measured !== null) expect(bad.rules[0].measured).toBeCloseTo(measured, 12);
 
     const good = gate(r, policy(passing));
-    expect(good.verdict).toBe('PASS');
+    expect(good.verdict).toBe(rule.startsWith('failOnFlags') ? 'UNGATED' : 'PASS'); // flags alone state no requirement on a figure
     expect(good.rules.length).toBeGreaterThan(0);
     expect(good.rules.every((x) => x.passed)).toBe(true);
   });
 
-  it('when no threshold is given, then there are no rules and the verdict is PASS', () => {
-    expect(gate(sampleReport(), policy({}))).toEqual({ policy: SRC, verdict: 'PASS', rules: [] });
+  it('when no threshold is given, then there are no rules and the verdict is UNGATED, with how to state one', () => {
+    expect(gate(sampleReport(), policy({}))).toEqual({ policy: SRC, verdict: 'UNGATED', confidence: null, note: UNGATED_NOTE, rules: [] });
+    expect(UNGATED_NOTE).toMatch(/--min-robust-accuracy/);
   });
 
   it('when one of several thresholds fails, then the verdict is FAIL and the others still pass', () => {
@@ -76,21 +78,22 @@ describe('evaluatePolicy: each threshold on its own', () => {
     const [rule] = gate(r, policy({ minRobustAccuracy: [{ norm: 'linf', eps: 0.1, min: 0.5 }] })).rules;
     expect(rule).toEqual({
       rule: 'minRobustAccuracy[linf,0.1]', passed: false, measured: 0.412, threshold: 0.5,
-      message: 'robust accuracy 41.2% at linf ε=0.1 is below the required 50.0%',
+      message: 'robust accuracy 41.2% at linf ε=0.1 is below the required 50.0% (95% CI 12.2%–73.8%, 4 of 10 points)',
+      interval: clopperPearson(4, 10), compared: 'estimate',
     });
     const [clean] = gate(r, policy({ minCleanAccuracy: 0.95 })).rules;
-    expect(clean.message).toBe('clean accuracy 90.0% is below the required 95.0%');
+    expect(clean.message).toBe('clean accuracy 90.0% is below the required 95.0% (95% CI 55.5%–99.7%, 9 of 10 points)');
     const [sweep] = gate(r, policy({ minRobustAccuracy: [{ norm: 'linf', eps: 0.05, min: 0.75 }] })).rules;
-    expect(sweep.message).toBe('robust accuracy 70.0% at linf ε=0.05 (sweep battery) is below the required 75.0%');
+    expect(sweep.message).toBe('robust accuracy 70.0% at linf ε=0.05 (sweep battery) is below the required 75.0% (95% CI 34.8%–93.3%, 7 of 10 points)');
     const [h] = gate(r, policy({ maxHypocriticalRisk: 0.02 })).rules;
-    expect(h.message).toBe('hypocritical risk 10.0% at ε=0.1 exceeds the allowed 2.0%');
+    expect(h.message).toBe('hypocritical risk 10.0% at ε=0.1 exceeds the allowed 2.0% (95% CI 0.3%–44.5%, 1 of 10 points)');
     for (const x of [rule, clean, sweep, h]) expect(x.message).not.toContain('\n');
   });
 
   it('when measured and threshold differ by less than 0.05%, then the message shows enough decimals to tell them apart', () => {
     const [rule] = gate(sampleReport({ cleanAccuracy: 0.8996 }), policy({ minCleanAccuracy: 0.9 })).rules;
     expect(rule.passed).toBe(false);
-    expect(rule.message).toBe('clean accuracy 89.96% is below the required 90.00%');
+    expect(rule.message).toMatch(/^clean accuracy 89.96% is below the required 90.00% \(95% CI/);
   });
 
   it('when the measured figure equals the threshold up to rounding (7/10 vs 0.7), then the rule passes', () => {
@@ -112,7 +115,7 @@ describe('evaluatePolicy: robust accuracy lookup', () => {
   it('when the sweep holds the required ε, then its figure is used, and the audit figure wins at the audit ε', () => {
     const r = sampleReport({
       robustAccuracy: 0.45,
-      sweep: { ...sampleReport().sweep, points: [{ eps: 0.1, robustAccuracy: 0.6, minimalNormBound: null, attacks: ['apgd'] }, { eps: 0.3, robustAccuracy: 0.15, minimalNormBound: null, attacks: ['apgd'] }] },
+      sweep: { ...sampleReport().sweep, points: [sweepPoint(0.1, 0.6), sweepPoint(0.3, 0.15)] },
     });
     const g = gate(r, policy({ minRobustAccuracy: [{ norm: 'linf', eps: 0.1, min: 0.5 }, { norm: 'linf', eps: 0.3, min: 0.1 }] }));
     expect(g.rules.map((x) => [x.rule, x.measured, x.passed])).toEqual([
@@ -157,7 +160,7 @@ describe('evaluatePolicy: failOnFlags', () => {
 
   it("when failOnFlags is 'any' and no flag is raised, then a single passing summary rule", () => {
     const g = gate(flagged([]), policy({ failOnFlags: 'any' }));
-    expect(g).toMatchObject({ verdict: 'PASS', rules: [{ rule: 'failOnFlags', passed: true }] });
+    expect(g).toMatchObject({ verdict: 'UNGATED', rules: [{ rule: 'failOnFlags', passed: true }] });
   });
 
   it('when a list is given, then raised listed flags fail, unlisted raised flags do not, and absent ones are summarised', () => {
@@ -169,7 +172,7 @@ describe('evaluatePolicy: failOnFlags', () => {
 
   it('when every listed flag is raised, then there is no summary rule; an empty list adds no rule', () => {
     expect(gate(flagged(['zero-gradients']), policy({ failOnFlags: ['zero-gradients'] })).rules.map((x) => x.rule)).toEqual(['failOnFlags:zero-gradients']);
-    expect(gate(flagged(['zero-gradients']), policy({ failOnFlags: [] }))).toMatchObject({ verdict: 'PASS', rules: [] });
+    expect(gate(flagged(['zero-gradients']), policy({ failOnFlags: [] }))).toMatchObject({ verdict: 'UNGATED', rules: [] });
   });
 });
 
@@ -182,9 +185,9 @@ describe('DEFAULT_POLICY', () => {
     expect(DEFAULT_POLICY_SOURCE).toEqual({ name: 'default', sha256: null });
   });
 
-  it('passes a report whose only flag is not in its list, and fails each listed flag', () => {
+  it('is UNGATED (never PASS) on a report whose only flag is not in its list, and fails each listed flag', () => {
     const ok = evaluatePolicy(sampleReport(), DEFAULT_POLICY, DEFAULT_POLICY_SOURCE);
-    expect(ok.verdict).toBe('PASS');
+    expect(ok.verdict).toBe('UNGATED');
     expect(ok.policy).toEqual({ name: 'default', sha256: null });
     for (const flag of DEFAULT_POLICY.failOnFlags as string[]) {
       const g = evaluatePolicy(sampleReport({ flags: ['zero-gradients', flag] }), DEFAULT_POLICY, DEFAULT_POLICY_SOURCE);
@@ -359,5 +362,64 @@ describe('failOnFlags ids', () => {
     expect(() => parsePolicy('failOnFlags: [not-convergd]\n', 'typo.yaml')).toThrow(UsageError);
     expect(() => parsePolicy('failOnFlags: [not-convergd]\n', 'typo.yaml')).toThrow(/unknown flag 'not-convergd'; flags: probability-outputs, .*not-converged/);
     expect(parsePolicy('failOnFlags: [not-converged, zero-gradients]\n', 'ok.yaml').failOnFlags).toEqual(['not-converged', 'zero-gradients']);
+  });
+});
+
+describe('shortcuts and confidence', () => {
+  // 281 of 500 = 56.2 % (95 % CI 51.7–60.6 %): above 0.55, with a lower bound below it.
+  const big = (robust = 281) => sampleReport({
+    data: { ...sampleReport().data, n: 500 }, robustAccuracy: robust / 500, robustAccuracyInterval: clopperPearson(robust, 500),
+    cleanAccuracy: 0.98, cleanAccuracyInterval: clopperPearson(490, 500),
+  });
+
+  it('a bare minRobustAccuracy fraction is the requirement at the audit threat', () => {
+    const g = gate(big(), policy({ minRobustAccuracy: 0.5 }));
+    expect(g.verdict).toBe('PASS');
+    expect(g.rules[0]).toMatchObject({ rule: 'minRobustAccuracy[linf,0.1]', passed: true, measured: 0.562, compared: 'estimate' });
+  });
+
+  it('confidence: a figure above the threshold whose lower bound is below it fails, and the message names the bound and the interval', () => {
+    expect(gate(big(), policy({ minRobustAccuracy: 0.55 })).verdict).toBe('PASS');
+    const g = gate(big(), policy({ minRobustAccuracy: 0.55, confidence: 0.95 }));
+    expect(g.verdict).toBe('FAIL');
+    expect(g.confidence).toBe(0.95);
+    const [rule] = g.rules;
+    expect(rule).toMatchObject({ passed: false, measured: 0.562, compared: 'lower', interval: clopperPearson(281, 500) });
+    expect(rule.message).toBe('robust accuracy 56.2% at linf ε=0.1: the lower bound of its 95% CI, 51.7% (281 of 500 points), is below the required 55.0%');
+    // A lower threshold than the bound passes; a 99 % level is stricter than 95 %.
+    expect(gate(big(), policy({ minRobustAccuracy: 0.51, confidence: 0.95 })).verdict).toBe('PASS');
+    expect(gate(big(), policy({ minRobustAccuracy: 0.51, confidence: 0.99 })).verdict).toBe('FAIL');
+  });
+
+  it('confidence: a maximum applies to the upper bound (hypocritical risk 1 of 10 ≤ 0.2 as measured, not at 95 %)', () => {
+    expect(gate(sampleReport(), policy({ maxHypocriticalRisk: 0.2 })).verdict).toBe('PASS');
+    const g = gate(sampleReport(), policy({ maxHypocriticalRisk: 0.2, confidence: 0.95 }));
+    expect(g.verdict).toBe('FAIL');
+    expect(g.rules[0]).toMatchObject({ compared: 'upper', measured: 0.1 });
+    expect(g.rules[0].message).toMatch(/upper bound of its 95% CI, 44\.5% \(1 of 10 points\), exceeds the allowed 20\.0%/);
+  });
+
+  it('confidence must be in (0, 1)', () => {
+    expect(() => parsePolicy('{"confidence": 1}', 'p.json')).toThrow(/confidence: must be in \(0, 1\)/);
+    expect(() => parsePolicy('confidence: 0', 'p.yaml')).toThrow(/confidence/);
+  });
+
+  it('applyShortcuts over no policy keeps the default flags and adds each shortcut', () => {
+    const { policy: p, source } = applyShortcuts(null, { minRobustAccuracy: 0.5, minCleanAccuracy: 0.9, maxHypocriticalRisk: 0.05, confidence: 0.9 }, 'command line');
+    expect(p).toMatchObject({ failOnFlags: DEFAULT_POLICY.failOnFlags, minRobustAccuracy: [{ min: 0.5 }], minCleanAccuracy: 0.9, maxHypocriticalRisk: 0.05, confidence: 0.9 });
+    expect(source.name).toBe('command line');
+    expect(source.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const g = evaluatePolicy(big(), p, source);
+    expect(g.rules.map((r) => r.rule)).toEqual(['minCleanAccuracy', 'minRobustAccuracy[linf,0.1]', 'maxHypocriticalRisk', 'failOnFlags']);
+  });
+
+  it('applyShortcuts over a file: a shortcut replaces the audit-threat requirement and keeps the others', () => {
+    const base = { policy: policy({ minRobustAccuracy: [{ min: 0.2 }, { norm: 'linf', eps: 0.05, min: 0.6 }], minCleanAccuracy: 0.5 }), source: { name: 'p.yaml', sha256: 'c'.repeat(64) } };
+    const { policy: p, source } = applyShortcuts(base, { minRobustAccuracy: 0.4 }, 'command line');
+    expect(p.minRobustAccuracy).toEqual([{ norm: 'linf', eps: 0.05, min: 0.6 }, { min: 0.4 }]);
+    expect(p.minCleanAccuracy).toBe(0.5);
+    expect(source.name).toBe('p.yaml + command line');
+    expect(applyShortcuts(base, { minRobustAccuracy: 0.4 }, 'command line').source.sha256).toBe(source.sha256);
+    expect(applyShortcuts(base, { minRobustAccuracy: 0.41 }, 'command line').source.sha256).not.toBe(source.sha256);
   });
 });

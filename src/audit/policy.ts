@@ -1,13 +1,20 @@
 /**
- * The policy gate: thresholds an audit report must meet, read from a JSON or YAML file, and
- * their evaluation into the report's `gate` (one rule per threshold, verdict FAIL iff a rule
- * fails). A requirement the audit did not measure fails: an unmeasured figure never passes
- * silently.
+ * The policy gate: thresholds an audit report must meet, read from a JSON or YAML file (or given
+ * as shortcuts: --min-robust-accuracy and friends, the API config), and their evaluation into the
+ * report's `gate`, one rule per threshold. Verdicts: FAIL when a rule fails; PASS when none fails
+ * and the policy states at least one requirement on a measured figure; UNGATED otherwise (no
+ * policy, or flags only: nothing was required of the model, so nothing passes). A requirement the
+ * audit did not measure fails: an unmeasured figure never passes silently.
+ *
+ * With `confidence: c`, a minimum applies to the lower bound of the figure's exact c-level
+ * Clopper–Pearson interval and a maximum to its upper bound, so a figure measured on too few
+ * points to be sure of the requirement fails.
  *
  * Example (YAML):
  *   minCleanAccuracy: 0.95
- *   minRobustAccuracy: [{ norm: linf, eps: 0.1, min: 0.5 }]
- *   maxHypocriticalRisk: 0.02      # Tao et al. 2022, https://arxiv.org/abs/2107.07759
+ *   minRobustAccuracy: 0.5          # at the audit's threat; or a list [{ norm: linf, eps: 0.1, min: 0.5 }]
+ *   maxHypocriticalRisk: 0.02       # Tao et al. 2022, https://arxiv.org/abs/2107.07759
+ *   confidence: 0.95
  *   failOnFlags: any
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +23,8 @@ import { basename, extname } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors';
-import type { Gate, GateRule, Report } from '../report/schema';
+import type { Gate, GateRule, Interval, Report } from '../report/schema';
+import { clopperPearson } from '../util/clopper-pearson';
 import { CHECK_IDS } from './checks';
 
 /** Clean accuracy under which a model is "substandard" for the hypocritical-risk check, when the policy does not say. */
@@ -34,16 +42,20 @@ const FRACTION_HINT = 'must be a fraction in [0, 1] (write 0.5 for 50%)';
 const fraction = z.number().min(0, FRACTION_HINT).max(1, FRACTION_HINT);
 
 const robustRequirementShape = {
-  norm: z.enum(['linf', 'l2']).describe('threat norm'),
-  eps: z.number().gt(0, 'must be > 0').finite().describe('perturbation budget in input units of the norm'),
+  norm: z.enum(['linf', 'l2']).optional().describe("threat norm (default: the audit's)"),
+  eps: z.number().gt(0, 'must be > 0').finite().optional().describe("perturbation budget in input units of the norm (default: the audit's ε)"),
   min: fraction.describe('least robust accuracy allowed at this (norm, ε)'),
 };
+const robustRequirement = z.strictObject(robustRequirementShape, { error: unknownKeys(Object.keys(robustRequirementShape)) });
+/** One robust-accuracy requirement; norm and ε default to the audit's threat. */
+export type RobustRequirement = z.infer<typeof robustRequirement>;
 
 const policyShape = {
   minCleanAccuracy: fraction.optional().describe('least clean accuracy allowed'),
-  minRobustAccuracy: z.array(z.strictObject(robustRequirementShape, { error: unknownKeys(Object.keys(robustRequirementShape)) }))
+  // A bare fraction is the requirement at the audit's threat (errors then point at minRobustAccuracy[0].min).
+  minRobustAccuracy: z.preprocess((v) => (typeof v === 'number' ? [{ min: v }] : v), z.array(robustRequirement))
     .optional()
-    .describe('least robust accuracy per (norm, ε); each must have been measured (the audit threat or a sweep point)'),
+    .describe("least robust accuracy: a fraction (at the audit's threat) or a list of { norm, eps, min }; each must have been measured (the audit threat or a sweep point)"),
   maxHypocriticalRisk: fraction.optional()
     .describe('largest hypocritical risk allowed (Tao et al. 2022, arXiv:2107.07759); fails when it was not measured'),
   maxPerClassRobustGap: fraction.optional()
@@ -51,6 +63,8 @@ const policyShape = {
   failOnFlags: z.union([z.literal('any'), z.array(z.string().min(1))], { error: "must be 'any' or a list of flag ids" })
     .optional()
     .describe("flag ids that fail the gate when the report raises them, or 'any'"),
+  confidence: z.number().gt(0, 'must be in (0, 1), e.g. 0.95').lt(1, 'must be in (0, 1), e.g. 0.95').optional()
+    .describe('apply minima to the lower and maxima to the upper bound of the exact (Clopper–Pearson) interval at this level'),
   substandardBelow: fraction.optional()
     .describe(`clean accuracy under which the model is "substandard" for the hypocritical-risk check (default ${DEFAULT_SUBSTANDARD_BELOW})`),
 };
@@ -60,10 +74,10 @@ export const policySchema = z.strictObject(policyShape, { error: unknownKeys(Obj
   .superRefine((p, ctx) => {
     const seen = new Map<string, number>();
     (p.minRobustAccuracy ?? []).forEach((r, i) => {
-      const key = `${r.norm} ${r.eps}`;
+      const key = `${r.norm ?? 'audit norm'} ${r.eps ?? 'audit ε'}`;
       const first = seen.get(key);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['minRobustAccuracy', i], message: `duplicate requirement for ${r.norm} ε=${r.eps} (also entry ${first})` });
+        ctx.addIssue({ code: 'custom', path: ['minRobustAccuracy', i], message: `duplicate requirement for ${r.norm ?? "the audit's norm"} ε=${r.eps ?? "the audit's"} (also entry ${first})` });
       } else seen.set(key, i);
     });
     if (Array.isArray(p.failOnFlags)) {
@@ -77,6 +91,53 @@ export const policySchema = z.strictObject(policyShape, { error: unknownKeys(Obj
 
 /** A validated policy. */
 export type Policy = z.infer<typeof policySchema>;
+
+/** The policy shortcuts of the CLI (--min-robust-accuracy …) and the API config (minRobustAccuracy …). */
+export interface PolicyShortcuts {
+  /** Least robust accuracy at the audit's threat. */
+  minRobustAccuracy?: number;
+  minCleanAccuracy?: number;
+  maxHypocriticalRisk?: number;
+  confidence?: number;
+}
+
+/** The shortcuts' zod shape (API config and CLI share it). */
+export const policyShortcutsShape = {
+  minRobustAccuracy: fraction.optional().describe("least robust accuracy at the audit's threat (a policy shortcut)"),
+  minCleanAccuracy: fraction.optional().describe('least clean accuracy (a policy shortcut)'),
+  maxHypocriticalRisk: fraction.optional().describe('largest hypocritical risk (a policy shortcut)'),
+  confidence: z.number().gt(0).lt(1).optional().describe("gate on the exact interval's bounds at this level, e.g. 0.95 (a policy shortcut)"),
+};
+
+/** Whether any shortcut is set. */
+export function hasShortcuts(s: PolicyShortcuts | undefined): s is PolicyShortcuts {
+  return !!s && Object.values(s).some((v) => v !== undefined);
+}
+
+/**
+ * A policy with shortcuts applied over `base` (a policy file's, else the built-in default's flags):
+ * each shortcut replaces the field it names (minRobustAccuracy replaces the requirement at the
+ * audit's threat and keeps those at other ε). The source names both and hashes the effective
+ * policy's canonical JSON.
+ */
+export function applyShortcuts(base: { policy: Policy; source: PolicySource } | null, s: PolicyShortcuts, origin: string): { policy: Policy; source: PolicySource } {
+  const p: Policy = structuredClone(base?.policy ?? { failOnFlags: [...DEFAULT_POLICY.failOnFlags as string[]] });
+  if (s.minRobustAccuracy !== undefined) {
+    p.minRobustAccuracy = [...(p.minRobustAccuracy ?? []).filter((r) => r.eps !== undefined), { min: s.minRobustAccuracy }];
+  }
+  if (s.minCleanAccuracy !== undefined) p.minCleanAccuracy = s.minCleanAccuracy;
+  if (s.maxHypocriticalRisk !== undefined) p.maxHypocriticalRisk = s.maxHypocriticalRisk;
+  if (s.confidence !== undefined) p.confidence = s.confidence;
+  const policy = policySchema.parse(p);
+  const name = base ? `${base.source.name} + ${origin}` : origin;
+  return { policy, source: { name, sha256: createHash('sha256').update(canonical(policy)).digest('hex') } };
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
 
 /**
  * The built-in policy when no --policy is given: no thresholds, but the flags meaning the
@@ -285,59 +346,68 @@ function unknownKeys(accepted: string[]) {
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
+/** What UNGATED tells the user to do. */
+export const UNGATED_NOTE = 'no requirement on a measured figure was stated, so nothing was certified; state one with --min-robust-accuracy X (or minRobustAccuracy in a policy file or the API config)';
+
 /**
  * Evaluates a policy against a report. One rule per threshold given; for `failOnFlags`, one
  * failing rule `failOnFlags:<id>` per listed flag present in `report.flags`, plus a passing
  * summary rule `failOnFlags` naming the listed flags that were not raised (for 'any': present
- * only when no flag was raised). The verdict is FAIL iff any rule fails.
+ * only when no flag was raised). The verdict is FAIL iff any rule fails, else PASS when a
+ * threshold on a figure was evaluated, else UNGATED. With `policy.confidence`, minima are compared
+ * with the interval's lower bound and maxima with its upper bound at that level.
  */
 export function evaluatePolicy(report: Report, policy: Policy, source: PolicySource): Gate {
   const rules: GateRule[] = [];
+  const level = policy.confidence ?? report.intervals.level;
+  const bounded = policy.confidence !== undefined;
+  const noInterval = { interval: null, compared: null };
+
+  /** A rule comparing a k-of-n figure with a minimum or a maximum. */
+  const figureRule = (rule: string, what: string, where: string, estimate: number, of: Interval, threshold: number, kind: 'min' | 'max'): GateRule => {
+    const { k, n } = of;
+    const interval = clopperPearson(k, n, level);
+    const compared = bounded ? (kind === 'min' ? 'lower' : 'upper') : 'estimate';
+    const value = compared === 'lower' ? interval.lower : compared === 'upper' ? interval.upper : estimate;
+    const passed = kind === 'min' ? atLeast(value, threshold) : atMost(value, threshold);
+    const [v, t] = pcts(value, threshold);
+    const verb = kind === 'min' ? (passed ? 'meets the required' : 'is below the required') : (passed ? 'is within the allowed' : 'exceeds the allowed');
+    const message = compared === 'estimate'
+      ? `${what} ${v}${where} ${verb} ${t} (${fmtLevel(level)} CI ${pct(interval.lower)}–${pct(interval.upper)}, ${k} of ${n} points)`
+      : `${what} ${pct(estimate)}${where}: the ${compared} bound of its ${fmtLevel(level)} CI, ${v} (${k} of ${n} points), ${verb} ${t}`;
+    return { rule, passed, measured: estimate, threshold, message, interval, compared };
+  };
 
   if (policy.minCleanAccuracy !== undefined) {
-    const min = policy.minCleanAccuracy, measured = report.cleanAccuracy;
-    const passed = atLeast(measured, min);
-    const [m, t] = pcts(measured, min);
-    rules.push({
-      rule: 'minCleanAccuracy', passed, measured, threshold: min,
-      message: passed ? `clean accuracy ${m} meets the required ${t}` : `clean accuracy ${m} is below the required ${t}`,
-    });
+    const c = report.cleanAccuracyInterval;
+    rules.push(figureRule('minCleanAccuracy', 'clean accuracy', '', report.cleanAccuracy, c, policy.minCleanAccuracy, 'min'));
   }
 
   for (const req of policy.minRobustAccuracy ?? []) {
-    const rule = `minRobustAccuracy[${req.norm},${req.eps}]`;
-    const where = `${req.norm} ε=${fmtEps(req.eps)}`;
-    const found = robustAccuracyAt(report, req.norm, req.eps);
+    const norm = req.norm ?? report.threat.norm, eps = req.eps ?? report.threat.eps;
+    const rule = `minRobustAccuracy[${norm},${eps}]`;
+    const where = `${norm} ε=${fmtEps(eps)}`;
+    const found = robustAccuracyAt(report, norm, eps);
     if (!found) {
       rules.push({
-        rule, passed: false, measured: null, threshold: req.min,
+        rule, passed: false, measured: null, threshold: req.min, ...noInterval,
         message: `robust accuracy at ${where} was not measured (required ${pct(req.min)}); the audit measured ${measuredThreats(report)}`,
       });
       continue;
     }
-    const passed = atLeast(found.value, req.min);
-    const [m, t] = pcts(found.value, req.min);
     const from = found.from === 'sweep' ? ' (sweep battery)' : '';
-    rules.push({
-      rule, passed, measured: found.value, threshold: req.min,
-      message: passed ? `robust accuracy ${m} at ${where}${from} meets the required ${t}` : `robust accuracy ${m} at ${where}${from} is below the required ${t}`,
-    });
+    rules.push(figureRule(rule, 'robust accuracy', ` at ${where}${from}`, found.value, found.interval, req.min, 'min'));
   }
 
   if (policy.maxHypocriticalRisk !== undefined) {
     const max = policy.maxHypocriticalRisk, h = report.hypocritical;
     if (!h) {
       rules.push({
-        rule: 'maxHypocriticalRisk', passed: false, measured: null, threshold: max,
+        rule: 'maxHypocriticalRisk', passed: false, measured: null, threshold: max, ...noInterval,
         message: `hypocritical risk was not measured (allowed at most ${pct(max)})`,
       });
     } else {
-      const passed = atMost(h.risk, max);
-      const [m, t] = pcts(h.risk, max);
-      rules.push({
-        rule: 'maxHypocriticalRisk', passed, measured: h.risk, threshold: max,
-        message: passed ? `hypocritical risk ${m} at ε=${fmtEps(h.eps)} is within the allowed ${t}` : `hypocritical risk ${m} at ε=${fmtEps(h.eps)} exceeds the allowed ${t}`,
-      });
+      rules.push(figureRule('maxHypocriticalRisk', 'hypocritical risk', ` at ε=${fmtEps(h.eps)}`, h.risk, h.riskInterval, max, 'max'));
     }
   }
 
@@ -345,17 +415,23 @@ export function evaluatePolicy(report: Report, policy: Policy, source: PolicySou
     const max = policy.maxPerClassRobustGap, gap = report.perClass.robustAccuracyGap;
     const passed = atMost(gap, max);
     const [m, t] = pcts(gap, max);
+    const note = bounded ? ' (a difference of two per-class figures: compared as measured, without an interval)' : '';
     rules.push({
-      rule: 'maxPerClassRobustGap', passed, measured: gap, threshold: max,
-      message: passed ? `per-class robust accuracy gap ${m} is within the allowed ${t}` : `per-class robust accuracy gap ${m} exceeds the allowed ${t}`,
+      rule: 'maxPerClassRobustGap', passed, measured: gap, threshold: max, interval: null, compared: 'estimate',
+      message: passed ? `per-class robust accuracy gap ${m} is within the allowed ${t}${note}` : `per-class robust accuracy gap ${m} exceeds the allowed ${t}${note}`,
     });
   }
 
+  const requirements = rules.length;
   if (policy.failOnFlags !== undefined) rules.push(...flagRules(report, policy.failOnFlags));
 
+  const failed = rules.some((r) => !r.passed);
+  const verdict = failed ? 'FAIL' : requirements > 0 ? 'PASS' : 'UNGATED';
   return {
     policy: { name: source.name, sha256: source.sha256 },
-    verdict: rules.some((r) => !r.passed) ? 'FAIL' : 'PASS',
+    verdict,
+    confidence: policy.confidence ?? null,
+    note: verdict === 'UNGATED' ? UNGATED_NOTE : null,
     rules,
   };
 }
@@ -368,17 +444,17 @@ function flagRules(report: Report, failOn: 'any' | string[]): GateRule[] {
     if (!raised.has(id)) continue;
     const check = report.checks.find((c) => c.id === id);
     rules.push({
-      rule: `failOnFlags:${id}`, passed: false, measured: 'raised', threshold: 'not raised',
+      rule: `failOnFlags:${id}`, passed: false, measured: 'raised', threshold: 'not raised', interval: null, compared: null,
       message: `flag '${id}' is raised${check ? `: ${check.title} — ${check.message}` : ''}`,
     });
   }
   if (failOn === 'any') {
-    if (raised.size === 0) rules.push({ rule: 'failOnFlags', passed: true, measured: 'none raised', threshold: 'any', message: 'no flag is raised' });
+    if (raised.size === 0) rules.push({ rule: 'failOnFlags', passed: true, measured: 'none raised', threshold: 'any', interval: null, compared: null, message: 'no flag is raised' });
   } else {
     const absent = listed.filter((id) => !raised.has(id));
     if (absent.length > 0) {
       rules.push({
-        rule: 'failOnFlags', passed: true, measured: 'not raised', threshold: absent.join(', '),
+        rule: 'failOnFlags', passed: true, measured: 'not raised', threshold: absent.join(', '), interval: null, compared: null,
         message: `not raised: ${absent.join(', ')}`,
       });
     }
@@ -386,13 +462,17 @@ function flagRules(report: Report, failOn: 'any' | string[]): GateRule[] {
   return rules;
 }
 
-/** Robust accuracy at (norm, ε): the audit threat's figure, else a sweep point's (same norm), else null. */
-function robustAccuracyAt(report: Report, norm: string, eps: number): { value: number; from: 'audit' | 'sweep' } | null {
+/** Robust accuracy at (norm, ε) as k of n: the audit threat's figure, else a sweep point's (same norm; the lowest), else null. */
+function robustAccuracyAt(report: Report, norm: string, eps: number): { value: number; interval: Interval; from: 'audit' | 'sweep' } | null {
   if (report.threat.norm !== norm) return null;
-  if (sameEps(report.threat.eps, eps)) return { value: report.robustAccuracy, from: 'audit' };
-  const points = report.sweep.points.filter((p) => sameEps(p.eps, eps));
+  if (sameEps(report.threat.eps, eps)) return { value: report.robustAccuracy, interval: report.robustAccuracyInterval, from: 'audit' };
+  const points = report.sweep.points.filter((p) => sameEps(p.eps, eps)).sort((a, b) => a.robustAccuracy - b.robustAccuracy);
   if (points.length === 0) return null;
-  return { value: Math.min(...points.map((p) => p.robustAccuracy)), from: 'sweep' };
+  return { value: points[0].robustAccuracy, interval: points[0].robustAccuracyInterval, from: 'sweep' };
+}
+
+function fmtLevel(level: number): string {
+  return `${Number((100 * level).toPrecision(4))}%`;
 }
 
 function measuredThreats(report: Report): string {

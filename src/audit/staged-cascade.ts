@@ -14,6 +14,7 @@ import type { ReportStage } from '../report/schema';
 import type { BatteryStep } from './battery';
 import { canonicalJson } from './checkpoint';
 import type { Checkpoint } from './checkpoint';
+import { clopperPearson } from '../util/clopper-pearson';
 
 /** Per-point outcome of a cascade, in evaluation-set order. */
 export interface PointState {
@@ -120,7 +121,7 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
     const { def, params, reported, label } = resolveStep(step, o.surrogates);
     const rec: ReportStage = {
       attack: label, params: reported, origin: step.origin, attacked: 0, broken: 0,
-      robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0,
+      robustAccuracyAfter: 0, robustAccuracyAfterInterval: clopperPearson(0, n), forwardCalls: 0, gradientCalls: 0, seconds: 0,
     };
     const fingerprint = canonicalJson({ attack: label, params: reported, threat });
     for (let c = 0; c < chunks; c++) {
@@ -162,6 +163,7 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
       });
     }
     rec.robustAccuracyAfter = robust / n;
+    rec.robustAccuracyAfterInterval = clopperPearson(robust, n);
     stages.push(rec);
   }
   return { state, stages };

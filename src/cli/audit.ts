@@ -1,8 +1,10 @@
 /**
  * `gauntlet audit MODEL --data D.npz --norm linf|l2 --eps E [--preset quick|standard|thorough]
  * [--policy P] [--seed S] [--resume] --out DIR`: runs the audit (src/audit/audit.ts), writes
- * the report and its signed forms into DIR (src/report/artifacts.ts), prints a one-screen summary with the verdict. Exit codes:
- * 0 PASS, 1 policy FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
+ * the report and its signed forms into DIR (src/report/artifacts.ts), prints a one-screen summary with the verdict.
+ * --min-robust-accuracy, --min-clean-accuracy, --max-hypocritical-risk and --confidence are policy
+ * shortcuts (over --policy's file, or the default flags). Exit codes: 0 PASS or UNGATED (no
+ * requirement stated), 1 FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
  * bundled MNIST evaluation set.
  */
 import { dirname, join } from 'node:path';
@@ -14,8 +16,9 @@ import { Artifacts } from '../report/artifacts';
 import { PRESETS, Preset } from '../audit/battery';
 import { auditFromFiles } from '../audit/from-files';
 import { PROVIDERS, Provider } from '../runtime/session';
-import type { Report } from '../report/schema';
-import { choice, nonNegativeInt, positiveInt } from './options';
+import type { Interval, Report } from '../report/schema';
+import { pointsForHalfWidth } from '../util/clopper-pearson';
+import { choice, fractionArg, levelArg, nonNegativeInt, positiveInt } from './options';
 import { packageRoot } from '../util/entry';
 
 export interface AuditCliOptions {
@@ -35,6 +38,10 @@ export interface AuditCliOptions {
   demo?: boolean;
   /** false with --no-sign. */
   sign?: boolean;
+  minRobustAccuracy?: number;
+  minCleanAccuracy?: number;
+  maxHypocriticalRisk?: number;
+  confidence?: number;
   onProgress?: (p: AuditProgress) => void;
 }
 
@@ -81,7 +88,11 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
   try {
     return await auditFromFiles({
       modelPath, dataPath, reference: reference ?? null, norm, eps, preset, seed: o.seed, n: o.n, chunk: o.chunk,
-      policyPath: o.policy ?? null, out, resume: o.resume, provider: o.provider, threads: o.threads, sign: o.sign !== false,
+      policyPath: o.policy ?? null, out, resume: o.resume,
+      policyShortcuts: {
+        values: { minRobustAccuracy: o.minRobustAccuracy, minCleanAccuracy: o.minCleanAccuracy, maxHypocriticalRisk: o.maxHypocriticalRisk, confidence: o.confidence },
+        origin: 'command line',
+      }, provider: o.provider, threads: o.threads, sign: o.sign !== false,
     }, { signal: controller.signal, onProgress: o.onProgress });
   } catch (e) {
     if (e instanceof CancelledError) {
@@ -94,6 +105,8 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
 }
 
 const pct = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
+/** A figure with its interval: "56.2% [51.7–60.6]". */
+const ci = (v: number | null, i: Interval | null) => (v === null || i === null ? pct(v) : `${pct(v)} [${(100 * i.lower).toFixed(1)}–${(100 * i.upper).toFixed(1)}]`);
 
 /** The one-screen summary. */
 export function summary(r: Report, files: string[], signer: Artifacts['signer'] = null): string {
@@ -102,18 +115,20 @@ export function summary(r: Report, files: string[], signer: Artifacts['signer'] 
   L.push(`Gauntlet audit — ${r.battery.id} (${r.battery.preset}), ${r.threat.norm} ε=${r.threat.eps}, seed ${r.seed}`);
   L.push(`model     ${r.model.name}  sha256 ${r.model.sha256.slice(0, 16)}…`);
   L.push(`data      ${r.data.name}: ${r.data.n} points  sha256 ${r.data.sha256.slice(0, 16)}…`);
-  L.push(`clean     ${pct(r.cleanAccuracy)}`);
-  L.push(`robust    ${pct(r.robustAccuracy)}  (per point, the minimum over ${r.stages.length} stages)`);
+  const level = `${Number((100 * r.intervals.level).toPrecision(4))}%`;
+  L.push(`clean     ${ci(r.cleanAccuracy, r.cleanAccuracyInterval)}  (figures in [ ] are exact ${level} Clopper–Pearson intervals, in %)`);
+  L.push(`robust    ${ci(r.robustAccuracy, r.robustAccuracyInterval)}  (per point, the minimum over ${r.stages.length} stages)`);
+  L.push(`          ±1 pp at ${level} needs ${fmtInt(pointsForHalfWidth(r.robustAccuracy, 0.01, r.intervals.level))} points at this robust accuracy (this audit: ${fmtInt(r.data.n)})`);
   for (const s of r.stages) {
-    L.push(`  ${s.attack.padEnd(10)} ${s.origin === 'battery' ? '' : `[${s.origin}] `}broke ${String(s.broken).padStart(4)} of ${String(s.attacked).padStart(4)}  → ${pct(s.robustAccuracyAfter)}  ${s.seconds.toFixed(1)} s`);
+    L.push(`  ${s.attack.padEnd(10)} ${s.origin === 'battery' ? '' : `[${s.origin}] `}broke ${String(s.broken).padStart(4)} of ${String(s.attacked).padStart(4)}  → ${ci(s.robustAccuracyAfter, s.robustAccuracyAfterInterval)}  ${s.seconds.toFixed(1)} s`);
   }
   if (r.adaptations.length) L.push(`adapted   ${r.adaptations.map((a) => `${a.id} (${a.trigger})`).join('; ')}`);
-  L.push(`sweep     ${r.sweep.points.map((p) => `ε=${p.eps}: ${pct(p.robustAccuracy)}`).join('  ')}`);
+  L.push(`sweep     ${r.sweep.points.map((p) => `ε=${p.eps}: ${ci(p.robustAccuracy, p.robustAccuracyInterval)}`).join('  ')}`);
   const mn = r.sweep.minimalNorms;
   if (mn) L.push(`min-norm  median ${mn.quantiles.p50?.toPrecision(3) ?? '∞'} (p10 ${mn.quantiles.p10?.toPrecision(3) ?? '∞'}, p90 ${mn.quantiles.p90?.toPrecision(3) ?? '∞'}), found ${mn.found}/${mn.n}`);
   const worst = r.perClass.classes.filter((c) => c.robustAccuracy !== null).sort((a, b) => a.robustAccuracy! - b.robustAccuracy!)[0];
-  if (worst) L.push(`classes   gap ${pct(r.perClass.robustAccuracyGap)}; weakest class ${worst.label} at ${pct(worst.robustAccuracy)}; hardest pair ${r.perClass.hardPairs[0] ? `${r.perClass.hardPairs[0].from}→${r.perClass.hardPairs[0].to} (${r.perClass.hardPairs[0].count})` : '—'}`);
-  if (r.hypocritical) L.push(`hypocr.   risk ${pct(r.hypocritical.risk)} (${r.hypocritical.fixable}/${r.hypocritical.misclassified} misclassified fixable), faked accuracy ${pct(r.hypocritical.fakedAccuracy)}`);
+  if (worst) L.push(`classes   gap ${pct(r.perClass.robustAccuracyGap)}; weakest class ${worst.label} at ${ci(worst.robustAccuracy, worst.robustAccuracyInterval)}${worst.smallSample ? ` (n = ${worst.n} < 30: small sample)` : ''}; hardest pair ${r.perClass.hardPairs[0] ? `${r.perClass.hardPairs[0].from}→${r.perClass.hardPairs[0].to} (${r.perClass.hardPairs[0].count})` : '—'}`);
+  if (r.hypocritical) L.push(`hypocr.   risk ${ci(r.hypocritical.risk, r.hypocritical.riskInterval)} (${r.hypocritical.fixable}/${r.hypocritical.misclassified} misclassified fixable), faked accuracy ${ci(r.hypocritical.fakedAccuracy, r.hypocritical.fakedAccuracyInterval)}`);
   if (r.integrity) L.push(`integrity ${r.integrity.flagged ? 'FLAGGED' : 'ok'} vs ${r.integrity.reference.name} (KS ${r.integrity.ks.statistic.toFixed(3)}, p ${r.integrity.ks.pValue.toPrecision(2)})`);
   L.push(`checks    ${r.checks.map((c) => `${c.id}:${c.status}`).join('  ')}`);
   L.push(`time      ${r.timings.total.toFixed(1)} s${r.resumed ? ` (resumed ${r.resumed}×)` : ''}`);
@@ -121,9 +136,15 @@ export function summary(r: Report, files: string[], signer: Artifacts['signer'] 
   L.push(signer
     ? `signed    ${signer.algorithm} key ${signer.fingerprint.slice(0, 16)}… (${signer.created ? 'generated now in ' : ''}${signer.keySource}); check with gauntlet verify ${join(dirname(files[0]), 'report.intoto.jsonl')}`
     : 'signed    no (--no-sign)');
-  L.push(`VERDICT   ${g.verdict} (policy ${g.policy.name})`);
+  L.push(`VERDICT   ${g.verdict} (policy ${g.policy.name}${g.confidence !== null ? `, thresholds on ${Number((100 * g.confidence).toPrecision(4))}% interval bounds` : ''})`);
   for (const rule of g.rules.filter((x) => !x.passed)) L.push(`  ✗ ${rule.message}`);
+  if (g.verdict === 'PASS') for (const rule of g.rules.filter((x) => x.passed && x.interval)) L.push(`  ✓ ${rule.message}`);
+  if (g.note) L.push(`  ${g.note}`);
   return `${L.join('\n')}\n`;
+}
+
+function fmtInt(v: number): string {
+  return Number.isFinite(v) ? v.toLocaleString('en-US') : '∞';
 }
 
 function positiveNumber(value: string): number {
@@ -142,7 +163,11 @@ export function auditCommand(done: (code: number) => void): Command {
     .addOption(new Option('--norm <norm>', 'threat norm (default linf)').argParser(choice(NORMS)))
     .option('--eps <eps>', 'radius of the threat ball', positiveNumber)
     .addOption(new Option('--preset <name>', `battery preset (default standard; --demo: quick)`).argParser(choice(PRESETS)))
-    .option('--policy <file>', 'policy (JSON or YAML) for the PASS/FAIL gate (default: fail on unreliable-evaluation and data flags)')
+    .option('--policy <file>', 'policy (JSON or YAML) for the gate; without a policy or shortcut the verdict is UNGATED (or FAIL on unreliable-evaluation and data flags)')
+    .option('--min-robust-accuracy <fraction>', "policy shortcut: least robust accuracy at the audit's ε, e.g. 0.5", fractionArg)
+    .option('--min-clean-accuracy <fraction>', 'policy shortcut: least clean accuracy', fractionArg)
+    .option('--max-hypocritical-risk <fraction>', 'policy shortcut: largest hypocritical risk', fractionArg)
+    .option('--confidence <level>', "policy shortcut: apply minima to the lower and maxima to the upper bound of the exact interval at this level, e.g. 0.95", levelArg)
     .option('--reference <name|file.npz>', 'auditor-held reference set for the data-integrity check (bundled: mnist)')
     .option('--seed <seed>', 'random seed', nonNegativeInt, 0)
     .option('--resume', 'continue an interrupted audit from DIR/checkpoint.json')
@@ -168,6 +193,6 @@ export function auditCommand(done: (code: number) => void): Command {
         if (tty && last > 0) process.stderr.write('\r\x1b[K');
       }
       process.stdout.write(summary(r.report, r.files, r.signer));
-      done(r.report.gate!.verdict === 'PASS' ? 0 : 1);
+      done(r.report.gate!.verdict === 'FAIL' ? 1 : 0);
     });
 }

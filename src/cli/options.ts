@@ -21,3 +21,17 @@ export function choice<T extends string>(allowed: readonly T[]): (value: string)
     return value as T;
   };
 }
+
+/** A fraction in [0, 1] (accuracies and risks). */
+export function fractionArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a fraction in [0, 1] (write 0.5 for 50%), got '${value}'`);
+  return n;
+}
+
+/** A confidence level in (0, 1). */
+export function levelArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`expected a confidence level in (0, 1), e.g. 0.95, got '${value}'`);
+  return n;
+}

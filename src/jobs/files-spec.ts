@@ -17,6 +17,10 @@ export function filesSpec(id: string, spec: JobSpec, blobs: BlobStore, jobsRoot:
     dataPath: spec.data ? blobs.path(spec.data.sha256) : null, dataName: spec.data?.name,
     reference: spec.reference, norm: c.norm, eps: c.eps, preset: c.preset, seed: c.seed, n: c.n, chunk: c.chunk,
     policyPath: spec.policy ? blobs.path(spec.policy.sha256) : null, policyName: spec.policy?.name,
+    policyShortcuts: {
+      values: { minRobustAccuracy: c.minRobustAccuracy, minCleanAccuracy: c.minCleanAccuracy, maxHypocriticalRisk: c.maxHypocriticalRisk, confidence: c.confidence },
+      origin: 'api config',
+    },
     out: jobDir(jobsRoot, id), resume: true, threads, sign: true,
   };
 }

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { PRESETS } from '../audit/battery';
+import { policyShortcutsShape } from '../audit/policy';
+import { VERDICTS } from '../report/schema';
 
 /** The `config` part of POST /v1/audits. */
 export const AuditConfigSchema = z.object({
@@ -15,6 +17,7 @@ export const AuditConfigSchema = z.object({
   n: z.number().int().positive().optional().describe('audit only the first n points'),
   chunk: z.number().int().positive().max(100000).optional().describe('points per checkpointed unit (default 100)'),
   shards: z.number().int().positive().max(256).optional().describe('data shards for distributed workers (redis mode; default GAUNTLET_SHARDS)'),
+  ...policyShortcutsShape,
 }).strict();
 export type AuditConfig = z.infer<typeof AuditConfigSchema>;
 
@@ -51,7 +54,8 @@ export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 /** The figures of a finished audit kept in the job record (the report itself is a file). */
 export const JobResultSchema = z.object({
-  verdict: z.enum(['PASS', 'FAIL']),
+  /** The gate's verdict: PASS, FAIL, or UNGATED (no requirement on a figure was stated). */
+  verdict: z.enum(VERDICTS),
   cleanAccuracy: z.number(),
   robustAccuracy: z.number(),
   flags: z.array(z.string()),

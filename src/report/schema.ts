@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 
-export const REPORT_SCHEMA = 'gauntlet-report-1' as const;
+export const REPORT_SCHEMA = 'gauntlet-report-2' as const;
 
 const fraction = z.number().min(0).max(1);
 const count = z.number().int().min(0);
@@ -18,9 +18,18 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 export const evidenceSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]));
 export type Evidence = z.infer<typeof evidenceSchema>;
 
+/**
+ * An accuracy-like figure's exact two-sided Clopper–Pearson interval (src/util/clopper-pearson.ts)
+ * at the report's `intervals.level`: the figure is k of n points.
+ */
+export const intervalSchema = z.object({ k: count, n: count, lower: fraction, upper: fraction });
+export type Interval = z.infer<typeof intervalSchema>;
+
 export const threatSchema = z.object({
   norm: z.enum(['linf', 'l2']),
   eps: z.number().min(0),
+  /** ε as the user wrote it when that was an exact rational such as '8/255' (eps is its float64 value); null for a decimal. */
+  epsExact: z.string().nullable().optional(),
 });
 export type ReportThreat = z.infer<typeof threatSchema>;
 
@@ -37,6 +46,7 @@ export const stageSchema = z.object({
   broken: count,
   /** Robust accuracy of the whole set after this stage. */
   robustAccuracyAfter: fraction,
+  robustAccuracyAfterInterval: intervalSchema,
   forwardCalls: count,
   gradientCalls: count,
   seconds: z.number().min(0),
@@ -74,6 +84,7 @@ export const sweepSchema = z.object({
     eps: z.number().min(0),
     /** Robust accuracy under the sweep battery at this ε (the audit ε: the full battery's figure). */
     robustAccuracy: fraction,
+    robustAccuracyInterval: intervalSchema,
     /** Upper bound from the minimal norms: fraction of points clean-correct with minimal norm > ε. */
     minimalNormBound: fraction.nullable(),
     attacks: z.array(z.string()),
@@ -96,7 +107,11 @@ export const perClassSchema = z.object({
     label: z.number().int(),
     n: count,
     cleanAccuracy: fraction.nullable(),
+    cleanAccuracyInterval: intervalSchema.nullable(),
     robustAccuracy: fraction.nullable(),
+    robustAccuracyInterval: intervalSchema.nullable(),
+    /** Fewer than SMALL_CLASS points (30): the class's figures are too uncertain to compare. */
+    smallSample: z.boolean(),
   })),
   /** Largest minus smallest per-class robust accuracy over classes with n > 0. */
   robustAccuracyGap: fraction,
@@ -117,8 +132,10 @@ export const hypocriticalSchema = z.object({
   fixable: count,
   /** fixable / n. */
   risk: fraction,
+  riskInterval: intervalSchema,
   /** Clean accuracy + risk: what a false friend could make the evaluation show. */
   fakedAccuracy: fraction,
+  fakedAccuracyInterval: intervalSchema,
   perClass: z.array(z.object({ label: z.number().int(), n: count, misclassified: count, fixable: count, risk: fraction.nullable() })),
   /** Clean accuracy below which the model counts as substandard (policy minCleanAccuracy or the default). */
   substandardBelow: fraction,
@@ -171,14 +188,30 @@ export const gateRuleSchema = z.object({
   /** The measured figure (null when not measured). */
   measured: z.union([z.number(), z.string(), z.boolean(), z.null()]),
   threshold: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+  /** The measured figure's interval at the gate's confidence level (null for flags and figures without one). */
+  interval: intervalSchema.nullable(),
+  /** What was compared with the threshold: the estimate, or (with a policy `confidence`) the interval's lower bound for a minimum and upper bound for a maximum. */
+  compared: z.enum(['estimate', 'lower', 'upper']).nullable(),
 });
 export type GateRule = z.infer<typeof gateRuleSchema>;
 
+/**
+ * The gate's verdicts: PASS — every rule holds and the policy states at least one requirement on a
+ * measured figure; FAIL — a rule fails; UNGATED — no rule fails but no requirement on a figure was
+ * stated (no policy, or flags only), so nothing was certified.
+ */
+export const VERDICTS = ['PASS', 'FAIL', 'UNGATED'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
 /** The policy gate's decision. */
 export const gateSchema = z.object({
-  /** Policy file name (or 'default'), and the sha256 of its bytes (null for the built-in default). */
+  /** Policy name (a file name, 'default', or where shortcuts came from), and the sha256 of its bytes or of the effective policy's canonical JSON (null for the built-in default). */
   policy: z.object({ name: z.string(), sha256: sha256.nullable() }),
-  verdict: z.enum(['PASS', 'FAIL']),
+  verdict: z.enum(VERDICTS),
+  /** The policy's confidence level: thresholds were applied to interval bounds at this level; null: to the point estimates. */
+  confidence: z.number().gt(0).lt(1).nullable(),
+  /** Why the verdict is UNGATED and how to state a requirement (null otherwise). */
+  note: z.string().nullable(),
   rules: z.array(gateRuleSchema),
 });
 export type Gate = z.infer<typeof gateSchema>;
@@ -196,14 +229,22 @@ export const reportSchema = z.object({
     random: z.array(z.string()),
     nonDifferentiable: z.array(z.string()),
   }),
-  data: z.object({ name: z.string(), sha256, n: count }),
+  data: z.object({
+    name: z.string(), sha256, n: count,
+    /** Arrays of the evaluation .npz other than x, y, lower, upper: ignored (listed so a reader knows). */
+    ignoredArrays: z.array(z.string()).optional(),
+  }),
   threat: threatSchema,
   seed: z.number().int(),
   battery: z.object({ id: z.string(), preset: z.string(), stages: z.array(z.object({ attack: z.string(), params: z.unknown(), origin: z.string() })) }),
   adaptations: z.array(adaptationSchema),
+  /** How every interval of the report was computed. */
+  intervals: z.object({ method: z.literal('clopper-pearson'), level: z.number().gt(0).lt(1) }),
   cleanAccuracy: fraction,
+  cleanAccuracyInterval: intervalSchema,
   /** Robust accuracy at the audit ε: per point, the minimum over every stage (a point is robust only if no stage broke it). */
   robustAccuracy: fraction,
+  robustAccuracyInterval: intervalSchema,
   stages: z.array(stageSchema),
   /** Per point, in evaluation-set order. */
   points: z.object({
@@ -216,6 +257,8 @@ export const reportSchema = z.object({
     advPred: z.array(z.number().int()),
     /** ‖δ‖ of the verified adversarial example (0 where none). */
     perturbationNorm: z.array(z.number().min(0)),
+    /** FAB-T's verified minimal perturbation norm (null: clean-misclassified, or none found). */
+    minimalNorm: z.array(z.number().min(0).nullable()),
   }),
   sweep: sweepSchema,
   perClass: perClassSchema,

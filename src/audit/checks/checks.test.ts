@@ -16,7 +16,7 @@ const probe = (o: { outputs?: Partial<ProbeEvidence['outputs']>; randomness?: Pa
   nonDifferentiable: [],
 });
 const stage = (attack: string, attacked: number, broken: number): ReportStage => ({
-  attack, params: {}, origin: 'battery', attacked, broken, robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0,
+  attack, params: {}, origin: 'battery', attacked, broken, robustAccuracyAfter: 0, robustAccuracyAfterInterval: { k: 0, n: 1, lower: 0, upper: 0.975 }, forwardCalls: 0, gradientCalls: 0, seconds: 0,
 });
 const valid = <T>(c: T) => { checkSchema.parse(c); return c; };
 

@@ -2,9 +2,16 @@
  * A small, schema-valid, internally consistent audit report for unit tests (10 points, 3
  * classes, linf ε=0.1): clean accuracy 0.9, robust accuracy 0.5, sweep at ε 0.05/0.1/0.2,
  * per-class robust gap 1/3, hypocritical risk 0.1, one raised flag ('zero-gradients').
- * Overrides replace whole top-level fields; use `withHypocritical` etc. for nested changes.
+ * Overrides replace whole top-level fields (an overridden clean or robust accuracy gets the interval of
+ * the nearest k of 10 unless its interval is overridden too); use `withHypocritical` etc. for nested changes.
  */
 import { Hypocritical, Report, REPORT_SCHEMA } from '../../report/schema';
+import { clopperPearson, fractionInterval } from '../../util/clopper-pearson';
+
+/** A sweep point of the sample report (10 points). */
+export function sweepPoint(eps: number, robustAccuracy: number, minimalNormBound: number | null = null, attacks = ['apgd']): Report['sweep']['points'][number] {
+  return { eps, robustAccuracy, robustAccuracyInterval: fractionInterval(robustAccuracy, 10), minimalNormBound, attacks };
+}
 
 const LABEL = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0];
 const CLEAN = [0, 1, 2, 0, 1, 2, 0, 1, 2, 1]; // point 9 misclassified
@@ -39,11 +46,14 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
       ],
     },
     adaptations: [],
+    intervals: { method: 'clopper-pearson', level: 0.95 },
     cleanAccuracy: 0.9,
+    cleanAccuracyInterval: clopperPearson(9, 10),
     robustAccuracy: 0.5,
+    robustAccuracyInterval: clopperPearson(5, 10),
     stages: [
-      { attack: 'apgd', params: stageParams, origin: 'battery', attacked: 9, broken: 3, robustAccuracyAfter: 0.6, forwardCalls: 900, gradientCalls: 900, seconds: 1.5 },
-      { attack: 'square', params: { queries: 5000 }, origin: 'battery', attacked: 6, broken: 1, robustAccuracyAfter: 0.5, forwardCalls: 30000, gradientCalls: 0, seconds: 4 },
+      { attack: 'apgd', params: stageParams, origin: 'battery', attacked: 9, broken: 3, robustAccuracyAfter: 0.6, robustAccuracyAfterInterval: clopperPearson(6, 10), forwardCalls: 900, gradientCalls: 900, seconds: 1.5 },
+      { attack: 'square', params: { queries: 5000 }, origin: 'battery', attacked: 6, broken: 1, robustAccuracyAfter: 0.5, robustAccuracyAfterInterval: clopperPearson(5, 10), forwardCalls: 30000, gradientCalls: 0, seconds: 4 },
     ],
     points: {
       label: [...LABEL],
@@ -52,12 +62,13 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
       brokenBy: [...BROKEN_BY],
       advPred: [...ADV],
       perturbationNorm: BROKEN_BY.map((s) => (s >= 0 ? 0.1 : 0)),
+      minimalNorm: [0.12, 0.15, 0.2, 0.3, 0.11, 0.04, 0.07, 0.1, 0.05, null],
     },
     sweep: {
       points: [
-        { eps: 0.05, robustAccuracy: 0.7, minimalNormBound: 0.8, attacks: ['apgd'] },
-        { eps: 0.1, robustAccuracy: 0.5, minimalNormBound: 0.6, attacks: ['apgd', 'square'] },
-        { eps: 0.2, robustAccuracy: 0.2, minimalNormBound: 0.2, attacks: ['apgd'] },
+        sweepPoint(0.05, 0.7, 0.8),
+        sweepPoint(0.1, 0.5, 0.6, ['apgd', 'square']),
+        sweepPoint(0.2, 0.2, 0.2),
       ],
       minimalNorms: {
         attack: 'fab',
@@ -70,9 +81,9 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
     },
     perClass: {
       classes: [
-        { label: 0, n: 4, cleanAccuracy: 0.75, robustAccuracy: 0.5 },
-        { label: 1, n: 3, cleanAccuracy: 1, robustAccuracy: 2 / 3 },
-        { label: 2, n: 3, cleanAccuracy: 1, robustAccuracy: 1 / 3 },
+        { label: 0, n: 4, cleanAccuracy: 0.75, cleanAccuracyInterval: clopperPearson(3, 4), robustAccuracy: 0.5, robustAccuracyInterval: clopperPearson(2, 4), smallSample: true },
+        { label: 1, n: 3, cleanAccuracy: 1, cleanAccuracyInterval: clopperPearson(3, 3), robustAccuracy: 2 / 3, robustAccuracyInterval: clopperPearson(2, 3), smallSample: true },
+        { label: 2, n: 3, cleanAccuracy: 1, cleanAccuracyInterval: clopperPearson(3, 3), robustAccuracy: 1 / 3, robustAccuracyInterval: clopperPearson(1, 3), smallSample: true },
       ],
       robustAccuracyGap: 1 / 3,
       adversarialConfusion: [[2, 2, 0], [0, 2, 1], [2, 0, 1]],
@@ -89,7 +100,9 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
       misclassified: 1,
       fixable: 1,
       risk: 0.1,
+      riskInterval: clopperPearson(1, 10),
       fakedAccuracy: 1,
+      fakedAccuracyInterval: clopperPearson(10, 10),
       perClass: [
         { label: 0, n: 4, misclassified: 1, fixable: 1, risk: 0.25 },
         { label: 1, n: 3, misclassified: 0, fixable: 0, risk: 0 },
@@ -123,11 +136,18 @@ export function sampleReport(overrides: Partial<Report> = {}): Report {
     gate: null,
     resumed: 0,
   };
-  return { ...base, ...overrides };
+  const r = { ...base, ...overrides };
+  if (overrides.cleanAccuracy !== undefined && !overrides.cleanAccuracyInterval) r.cleanAccuracyInterval = fractionInterval(r.cleanAccuracy, 10);
+  if (overrides.robustAccuracy !== undefined && !overrides.robustAccuracyInterval) r.robustAccuracyInterval = fractionInterval(r.robustAccuracy, 10);
+  return r;
 }
 
 /** The sample report with some hypocritical-risk fields replaced. */
 export function withHypocritical(report: Report, h: Partial<Hypocritical>): Report {
   if (!report.hypocritical) throw new Error('report has no hypocritical section to modify');
-  return { ...report, hypocritical: { ...report.hypocritical, ...h } };
+  const merged = { ...report.hypocritical, ...h };
+  const n = report.data.n;
+  if (!h.riskInterval) merged.riskInterval = clopperPearson(merged.fixable, n);
+  if (!h.fakedAccuracyInterval) merged.fakedAccuracyInterval = clopperPearson(Math.min(n, n - merged.misclassified + merged.fixable), n);
+  return { ...report, hypocritical: merged };
 }

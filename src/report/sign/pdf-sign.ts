@@ -18,7 +18,7 @@ import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { DataError, UsageError } from '../../errors';
 import { GAUNTLET_VERSION } from '../../version';
-import type { Report } from '../schema';
+import { Report, VERDICTS } from '../schema';
 import { buildSignedData } from './cms';
 import { loadOrCreateCertificate, parseCertificate } from './cert';
 import { SigningKey } from './keys';
@@ -34,7 +34,7 @@ export const pdfReportSummarySchema = z.object({
   model: subjectSchema,
   data: subjectSchema,
   subjects: z.array(subjectSchema),
-  verdict: z.enum(['PASS', 'FAIL']).nullable(),
+  verdict: z.enum(VERDICTS).nullable(),
   cleanAccuracy: z.number(),
   robustAccuracy: z.number(),
   threat: z.object({ norm: z.string(), eps: z.number() }),

@@ -11,7 +11,7 @@ import { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { UsageError } from '../../errors';
-import { reportSchema } from '../schema';
+import { reportSchema, Verdict } from '../schema';
 import { verifySignedData } from './cms';
 import { INTOTO_PAYLOAD_TYPE, parseEnvelopes, verifyEnvelope } from './dsse';
 import { keyAlgorithm, keyFingerprint } from './keys';
@@ -37,7 +37,7 @@ export interface VerifyOptions {
 export interface SignedSummary {
   model: Subject;
   data: Subject;
-  verdict: 'PASS' | 'FAIL' | null;
+  verdict: Verdict | null;
   cleanAccuracy: number;
   robustAccuracy: number;
   threat: { norm: string; eps: number };

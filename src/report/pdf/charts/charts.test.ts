@@ -81,7 +81,7 @@ describe('perClassData', () => {
 
   it('more classes than k: the k least robust, lowest first; empty classes are left out', () => {
     const r = sampleReport();
-    const classes = [...r.perClass.classes, { label: 3, n: 0, cleanAccuracy: null, robustAccuracy: null }];
+    const classes = [...r.perClass.classes, { label: 3, n: 0, cleanAccuracy: null, cleanAccuracyInterval: null, robustAccuracy: null, robustAccuracyInterval: null, smallSample: true }];
     const d = perClassData({ ...r, perClass: { ...r.perClass, classes } }, 2);
     expect(d.selection).toBe('worst');
     expect(d.total).toBe(3);
