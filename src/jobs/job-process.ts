@@ -74,7 +74,12 @@ async function run(cmd: JobProcessCommand): Promise<void> {
     const rep = r.report;
     await send({
       type: 'done',
-      result: { verdict: rep.gate!.verdict, cleanAccuracy: rep.cleanAccuracy, robustAccuracy: rep.robustAccuracy, flags: rep.flags, files: r.files.map((f) => f.split(/[\\/]/).pop()!) },
+      result: {
+        verdict: rep.gate!.verdict, verdictNote: rep.gate!.note, failedRules: rep.gate!.rules.filter((x) => !x.passed).map((x) => x.message),
+        cleanAccuracy: rep.cleanAccuracy, cleanAccuracyInterval: rep.cleanAccuracyInterval,
+        robustAccuracy: rep.robustAccuracy, robustAccuracyInterval: rep.robustAccuracyInterval,
+        flags: rep.flags, files: r.files.map((f) => f.split(/[\\/]/).pop()!),
+      },
     });
     process.exit(0);
   } catch (e) {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { PRESETS } from '../audit/battery';
 import { policyShortcutsShape } from '../audit/policy';
-import { VERDICTS } from '../report/schema';
+import { intervalSchema, VERDICTS } from '../report/schema';
 
 /** The `config` part of POST /v1/audits. */
 export const AuditConfigSchema = z.object({
@@ -54,10 +54,18 @@ export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 /** The figures of a finished audit kept in the job record (the report itself is a file). */
 export const JobResultSchema = z.object({
-  /** The gate's verdict: PASS, FAIL, or UNGATED (no requirement on a figure was stated). */
+  /** The gate's verdict: PASS, FAIL, or UNGATED (no requirement on a figure was stated: send minRobustAccuracy in the config or a policy). */
   verdict: z.enum(VERDICTS),
+  /** Why UNGATED (null otherwise); absent in results stored before it existed. */
+  verdictNote: z.string().nullable().optional(),
+  /** Rules that failed, one message each (with the figure and its interval). */
+  failedRules: z.array(z.string()).optional(),
   cleanAccuracy: z.number(),
+  /** Exact 95 % Clopper–Pearson interval of the clean accuracy. */
+  cleanAccuracyInterval: intervalSchema.optional(),
   robustAccuracy: z.number(),
+  /** Exact 95 % Clopper–Pearson interval of the robust accuracy. */
+  robustAccuracyInterval: intervalSchema.optional(),
   flags: z.array(z.string()),
   files: z.array(z.string()),
 });

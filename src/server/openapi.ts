@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AuditConfigSchema } from '../jobs/spec';
+import { REPORT_SCHEMA, reportSchema } from '../report/schema';
 import { GAUNTLET_VERSION } from '../version';
 import { AcceptedSchema, AuditListSchema, AuditViewSchema, JwksSchema, ProblemSchema, VerifyResponseSchema } from './schemas';
 
@@ -32,6 +33,7 @@ export function openApiDocument(): Record<string, unknown> {
       schemas: {
         AuditConfig: schema(AuditConfigSchema), AuditView: schema(AuditViewSchema), AuditList: schema(AuditListSchema),
         Accepted: schema(AcceptedSchema), Problem: schema(ProblemSchema), Jwks: schema(JwksSchema), VerifyResponse: schema(VerifyResponseSchema),
+        Report: schema(reportSchema),
       },
     },
     paths: {
@@ -49,7 +51,7 @@ export function openApiDocument(): Record<string, unknown> {
                     data: { type: 'string', format: 'binary', description: 'evaluation set .npz (x, y, optional lower/upper); or give reference' },
                     reference: { type: 'string', description: 'bundled reference set name (e.g. mnist): the integrity check compares with it; without data, the audit runs on it' },
                     config: { type: 'string', description: 'JSON, see AuditConfig', contentMediaType: 'application/json', contentSchema: ref('AuditConfig') },
-                    policy: { type: 'string', description: 'policy (JSON or YAML) for the PASS/FAIL gate' },
+                    policy: { type: 'string', description: 'policy (JSON or YAML) for the gate; the config shortcuts minRobustAccuracy etc. apply over it. Without a requirement on a figure the verdict is UNGATED' },
                   },
                 },
               },
@@ -71,7 +73,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: 'State, progress, per-stage figures so far, ETA, result', security: auth, parameters: [id], responses: { 200: { description: 'the audit', content: json('AuditView') }, ...errors(401, 404, 429) } },
         delete: { summary: 'Cancel (if running) and remove the audit and its files', security: auth, parameters: [id], responses: { 204: { description: 'removed' }, ...errors(401, 404, 429) } },
       },
-      '/v1/audits/{id}/report.json': { get: { summary: 'The report (gauntlet-report-1)', security: auth, parameters: [id], responses: { 200: { description: 'report', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors(401, 404, 409) } } },
+      '/v1/audits/{id}/report.json': { get: { summary: `The report (${REPORT_SCHEMA}): figures with exact 95 % Clopper–Pearson intervals, gate.verdict PASS | FAIL | UNGATED`, security: auth, parameters: [id], responses: { 200: { description: 'report', content: json('Report') }, ...errors(401, 404, 409) } } },
       '/v1/audits/{id}/report.pdf': { get: { summary: 'The signed PDF report', security: auth, parameters: [id], responses: { 200: file('application/pdf', 'signed PDF'), ...errors(401, 404, 409) } } },
       '/v1/audits/{id}/attestation': { get: { summary: 'DSSE envelope of the in-toto statement (.intoto.jsonl)', security: auth, parameters: [id], responses: { 200: file('application/vnd.in-toto+json', 'attestation'), ...errors(401, 404, 409) } } },
       '/v1/audits/{id}/junit.xml': { get: { summary: 'The policy gate as JUnit XML', security: auth, parameters: [id], responses: { 200: file('application/xml', 'JUnit'), ...errors(401, 404, 409) } } },

@@ -4,7 +4,7 @@
  *
  *   { "_type": "https://in-toto.io/Statement/v1",
  *     "subject": [{ "name": "cnn.onnx", "digest": { "sha256": "…" } }, { "name": "mnist-eval.npz", … }, …],
- *     "predicateType": "https://gauntlet.dev/attestation/robustness-report/v1",
+ *     "predicateType": "https://gauntlet.dev/attestation/robustness-report/v2",
  *     "predicate": <the Report, src/report/schema.ts> }
  *
  * The subjects are the audited model and evaluation data (their digests come from the report),
@@ -19,8 +19,8 @@ import { UsageError } from '../../errors';
 import { Report, validateReport } from '../schema';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1' as const;
-/** Gauntlet's predicate type: the predicate is a `gauntlet-report-1` Report. */
-export const PREDICATE_TYPE = 'https://gauntlet.dev/attestation/robustness-report/v1' as const;
+/** Gauntlet's predicate type: the predicate is a `gauntlet-report-2` Report (v1 carried gauntlet-report-1). */
+export const PREDICATE_TYPE = 'https://gauntlet.dev/attestation/robustness-report/v2' as const;
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 
