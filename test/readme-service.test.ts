@@ -56,7 +56,7 @@ describe('README service walk-through', () => {
     expect(walk).not.toMatch(/127\.0\.0\.1|localhost|gk_/); // address and key only through the variables
     expect(walk).toContain('$GAUNTLET_URL/v1/audits');
     expect(walk).toContain('$KEY');
-    expect(walk).toContain('config={"eps":0.1,"preset":"quick","n":40}');
+    expect(walk).toContain('config={"eps":0.1,"preset":"quick","n":40,"minRobustAccuracy":0.5}');
   });
 
   (SKIP ? test.skip : test)(`runs against a real server: 202 + id, succeeded, a PDF, a valid attestation${SKIP ? ` — skipped: ${SKIP}` : ''}`, async () => {
