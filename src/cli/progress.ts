@@ -113,7 +113,7 @@ export class ProgressDisplay {
     if (!this.bar) {
       this.bar = new SingleBar({
         stream: this.o.stream as NodeJS.WriteStream, format: (_o, params, pl) => this.barLine(params.progress, pl as typeof payload),
-        hideCursor: true, clearOnComplete: true, gracefulExit: false, linewrap: false, fps: 5, forceRedraw: true,
+        hideCursor: true, clearOnComplete: true, gracefulExit: false, linewrap: false, fps: 5, forceRedraw: false,
       });
       this.bar.start(1000, value, payload);
     } else {
