@@ -42,8 +42,9 @@ d('gauntlet audit', () => {
       expect(elapsed[i] - elapsed[i - 1]).toBeLessThanOrEqual(31); // ≤ 30 s apart
     }
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(r.out).toMatch(/VERDICT {3}(PASS|FAIL) \(policy default\)/);
-    expect(r.code).toBe(r.out.includes('VERDICT   PASS') ? 0 : 1);
+    // No requirement stated: never PASS (UNGATED, or FAIL on a reliability flag).
+    expect(r.out).toMatch(/VERDICT {3}(UNGATED|FAIL) \(policy default\)/);
+    expect(r.code).toBe(r.out.includes('VERDICT   UNGATED') ? 0 : 1);
     const report = validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
     expect(report).toMatchObject({ threat: { norm: 'linf', eps: 0.1 }, battery: { id: 'gauntlet-std-1', preset: 'quick' }, data: { n: 500 } });
     expect(report.integrity?.reference.name).toBe('bundled:mnist');

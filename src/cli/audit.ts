@@ -48,7 +48,7 @@ export interface AuditCliOptions {
   maxHypocriticalRisk?: number;
   confidence?: number;
   onProgress?: (p: AuditProgress) => void;
-  /** Notes for the user (e.g. ignored arrays of the data file); default: stderr. */
+  /** Notes for the user (e.g. ignored arrays of the data file); default: none (the command prints them on stderr). */
   onNote?: (message: string) => void;
 }
 
