@@ -20,9 +20,9 @@ const run = runCli;
 interface Sample { index: number; label: number; clean_correct: boolean; attacked_correct: boolean; perturbation_norm: number; adv_pred: number }
 
 describe('gauntlet attack', () => {
-  it('when FGSM runs at ε = 0.3 on 20 points, then RESULT.json holds the run and robust ≤ clean', async () => {
+  it('when FGSM runs at ε = 3/10 (a fraction) on 20 points, then RESULT.json holds the run and robust ≤ clean', async () => {
     const out = join(dir, 'fgsm.json');
-    const r = await run(['attack', MODEL, '--data', DATA, '--attack', 'fgsm', '--eps', '0.3', '--n', '20', '--seed', '7', '--out', out]);
+    const r = await run(['attack', MODEL, '--data', DATA, '--attack', 'fgsm', '--eps', '3/10', '--n', '20', '--seed', '7', '--out', out]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(readFileSync(out, 'utf8'));

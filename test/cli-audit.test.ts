@@ -1,19 +1,29 @@
 /**
  * `gauntlet audit` from the command line (the built CLI in a child process): the demo (README's
- * main job), exit codes 0 PASS or UNGATED / 1 policy FAIL / 2 error, re-gating a finished audit under another
- * policy with --resume, JUnit output, and clear errors for bad input.
+ * main job) with its progress lines through a pipe, exit codes 0 PASS or UNGATED / 1 policy FAIL / 2 error /
+ * 130 interrupted, Ctrl-C then --resume, re-gating a finished audit under another policy with
+ * --resume, ε as a fraction, ignored data arrays, JUnit output, and clear errors for bad input.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateReport } from '../src/report/schema';
-import { DIST_SKIP, runCliProcess } from './support/cli-process';
+import { readNpz, writeNpz } from '../src/data';
+import { DIST_SKIP, runCliProcess, startCli, withoutProgress } from './support/cli-process';
 import { fixturePath } from './support/fixtures';
 
 const MODEL = fixturePath('models/cnn.onnx');
 const DATA = fixturePath('data/mnist-eval.npz');
 const NHWC = fixturePath('data/mnist-eval-nhwc.npz');
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-cli-audit-'));
+/** The bundled evaluation set plus an array an evaluation set does not use. */
+const EXTRA = join(dir, 'mnist-extra.npz');
+writeFileSync(EXTRA, writeNpz({ ...Object.fromEntries(readNpz(readFileSync(DATA))), names: { dtype: 'uint8', shape: [3], data: Uint8Array.from([1, 2, 3]) } }));
+
+/** A plain progress line (stderr on a pipe). */
+const PROGRESS_LINE = /^\[gauntlet\] (clean|probe|battery|sweep|minimal-norms|full-box|hypocritical|integrity|report) \d{1,3}% overall, elapsed (\d+h)?(\d+m)?\d+s, ETA (unknown|(\d+h)?(\d+m)?\d+s) — \S/;
+/** Seconds in a printed duration such as 1m05s. */
+const seconds = (d: string) => [...d.matchAll(/(\d+)([hms])/g)].reduce((s, [, v, u]) => s + Number(v) * (u === 'h' ? 3600 : u === 'm' ? 60 : 1), 0);
 const d = DIST_SKIP ? describe.skip : describe;
 if (DIST_SKIP) console.warn(`skipping CLI process tests: ${DIST_SKIP}`);
 
@@ -21,7 +31,17 @@ d('gauntlet audit', () => {
   it('--demo audits the bundled CNN and prints the verdict (README main job)', async () => {
     const out = join(dir, 'demo');
     const r = await runCliProcess(['audit', '--demo', '--out', out]);
-    expect(r.err).toBe('');
+    // stderr is a pipe: only plain progress lines, the first at once, then every 10–30 s (by their elapsed times).
+    expect(withoutProgress(r.err)).toBe('');
+    const lines = r.err.split('\n').filter((l) => l.length > 0);
+    for (const l of lines) expect(l).toMatch(PROGRESS_LINE);
+    const elapsed = lines.map((l) => seconds(/elapsed (\S+),/.exec(l)![1]));
+    expect(elapsed[0]).toBeLessThanOrEqual(5);
+    for (let i = 1; i < elapsed.length; i++) {
+      expect(elapsed[i] - elapsed[i - 1]).toBeGreaterThanOrEqual(9); // ≥ 10 s apart, printed rounded
+      expect(elapsed[i] - elapsed[i - 1]).toBeLessThanOrEqual(31); // ≤ 30 s apart
+    }
+    expect(lines.length).toBeGreaterThanOrEqual(2);
     // No requirement stated: never PASS (UNGATED, or FAIL on a reliability flag).
     expect(r.out).toMatch(/VERDICT {3}(UNGATED|FAIL) \(policy default\)/);
     expect(r.code).toBe(r.out.includes('VERDICT   UNGATED') ? 0 : 1);
@@ -42,11 +62,14 @@ d('gauntlet audit', () => {
 
   it('exit 1 when the policy fails, with the reasons; --resume re-gates a finished audit without attacking again', async () => {
     const out = join(dir, 'gate');
-    const base = ['audit', MODEL, '--data', DATA, '--n', '20', '--eps', '0.1', '--preset', 'quick', '--out', out];
+    // ε written as a fraction; the data file carries an array an evaluation set does not use.
+    const base = ['audit', MODEL, '--data', EXTRA, '--n', '20', '--eps', '1/10', '--preset', 'quick', '--out', out];
     const first = await runCliProcess(base);
-    expect(first.err).toBe('');
+    expect(withoutProgress(first.err)).toBe('note: ignored arrays in mnist-extra.npz: names (an evaluation set uses x, y, lower, upper, target)\n');
     expect([0, 1]).toContain(first.code);
     const t1 = validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    expect(t1.threat).toEqual({ norm: 'linf', eps: 0.1, epsExact: '1/10' });
+    expect(t1.data.ignoredArrays).toEqual(['names']);
 
     const strict = join(dir, 'strict.json');
     writeFileSync(strict, JSON.stringify({ minRobustAccuracy: [{ norm: 'linf', eps: 0.1, min: 0.99 }], minCleanAccuracy: 0.5 }));
@@ -72,7 +95,9 @@ d('gauntlet audit', () => {
     [['audit', MODEL, '--demo', '--out', dir], /either MODEL or --demo/],
     [['audit', MODEL, '--data', DATA, '--out', dir], /missing --eps/],
     [['audit', MODEL, '--data', DATA, '--eps', '0.1'], /missing --out/],
-    [['audit', MODEL, '--data', DATA, '--eps', '-1', '--out', dir], /expected a finite number > 0/],
+    [['audit', MODEL, '--data', DATA, '--eps', '-1', '--out', dir], /eps '-1' is not a number > 0 .*8\/255.*must be > 0/],
+    [['audit', MODEL, '--data', DATA, '--eps', '8/0', '--out', dir], /eps '8\/0' divides by zero/],
+    [['audit', MODEL, '--data', DATA, '--eps', 'abc', '--out', dir], /eps 'abc' is not a number > 0 \(0\.03\) or an exact fraction a\/b \(8\/255\)/],
     [['audit', MODEL, '--data', DATA, '--eps', '0.1', '--preset', 'fast', '--out', dir], /expected one of quick, standard, thorough/],
     [['audit', MODEL, '--data', NHWC, '--eps', '0.1', '--out', dir], /samples are \[28, 28, 1\] but the model takes \[1, 28, 28\]/],
     [['audit', fixturePath('nope.onnx'), '--data', DATA, '--eps', '0.1', '--out', dir], /nope\.onnx/],
@@ -83,6 +108,44 @@ d('gauntlet audit', () => {
     expect(r.err).toMatch(message as RegExp);
     expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
   }, 60_000);
+
+  it('when a run fails before writing anything then an --out folder it created is removed, and an existing one is kept', async () => {
+    const fresh = join(dir, 'fresh', 'deeper');
+    const r = await runCliProcess(['audit', fixturePath('nope.onnx'), '--data', DATA, '--eps', '0.1', '--out', fresh]);
+    expect(r.code).toBe(2);
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+    const existing = join(dir, 'existing');
+    mkdirSync(existing);
+    const again = await runCliProcess(['audit', fixturePath('nope.onnx'), '--data', DATA, '--eps', '0.1', '--out', existing]);
+    expect(again.code).toBe(2);
+    expect(existsSync(existing)).toBe(true);
+  }, 60_000);
+
+  it('when interrupted with Ctrl-C (SIGINT) then it exits 130 with a resumable checkpoint, and --resume finishes the audit', async () => {
+    const out = join(dir, 'interrupted');
+    const args = ['audit', '--demo', '--n', '60', '--out', out, '--no-sign'];
+    const run = startCli(args);
+    let err = '';
+    run.child.stderr!.on('data', (b) => { err += String(b); });
+    const t0 = Date.now();
+    // A battery line means the clean and probe units are saved; give up waiting after 40 s.
+    while (!/\[gauntlet\] battery/.test(err) && Date.now() - t0 < 40_000 && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    run.child.kill('SIGINT');
+    const stopped = await run.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.err).toMatch(/audit interrupted; finished work is saved in .*checkpoint\.json — rerun the same command with --resume to continue/);
+    expect(stopped.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(out, 'checkpoint.json'))).toBe(true);
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+
+    const resumed = await runCliProcess([...args, '--resume']);
+    expect(withoutProgress(resumed.err)).toBe('');
+    expect([0, 1]).toContain(resumed.code);
+    const report = validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    expect(report.resumed).toBeGreaterThanOrEqual(1);
+    // After success the checkpoint stays (what --resume --policy re-gates from); no temporary files remain.
+    expect(readdirSync(out).filter((f) => f.startsWith('checkpoint'))).toEqual(['checkpoint.json']);
+  }, 300_000);
 
   it('a malformed policy is refused before any work, naming the file and the problem', async () => {
     const bad = join(dir, 'bad.yaml');
@@ -96,7 +159,7 @@ d('gauntlet audit', () => {
 
   it('--resume refuses a checkpoint made for another audit', async () => {
     const out = join(dir, 'gate'); // written by the test above with eps 0.1, n 20
-    const r = await runCliProcess(['audit', MODEL, '--data', DATA, '--n', '20', '--eps', '0.2', '--preset', 'quick', '--out', out, '--resume']);
+    const r = await runCliProcess(['audit', MODEL, '--data', EXTRA, '--n', '20', '--eps', '0.2', '--preset', 'quick', '--out', out, '--resume']);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot resume: .*\(differs in threat\)/);
   }, 60_000);

@@ -183,12 +183,23 @@ describe('errors are problem documents with the documented status', () => {
     expectProblem({ status: r.status, body: await r.json(), headers: r.headers }, 415, 'unsupported_media_type');
   });
 
+  it('when eps is an exact fraction "8/255" then the audit runs at 8/255 and the report records both forms', async () => {
+    const r = await post({ model: { path: CNN }, data: { path: MNIST }, config: JSON.stringify({ eps: '8/255', preset: 'quick', n: 10, chunk: 10 }) });
+    expect(r.status).toBe(202);
+    const done = await waitForState(t.url, keyA, r.body.id, ['succeeded', 'failed'], 150_000);
+    expect(done.error).toBeNull();
+    const report = validateReport((await get(`${t.url}/v1/audits/${r.body.id}/report.json`, keyA)).body);
+    expect(report.threat).toEqual({ norm: 'linf', eps: 8 / 255, epsExact: '8/255' });
+  });
+
   it.each([
     ['the model is missing', { data: { path: MNIST }, config: CONFIG }, /missing the 'model' file/],
     ['neither data nor reference is given', { model: { path: CNN }, config: CONFIG }, /'data' file/],
     ['config is missing', { model: { path: CNN }, data: { path: MNIST } }, /missing the 'config' field/],
     ['config is not JSON', { model: { path: CNN }, data: { path: MNIST }, config: '{eps:' }, /config: not valid JSON/],
     ['eps is negative', { model: { path: CNN }, data: { path: MNIST }, config: '{"eps":-1}' }, /config: eps/],
+    ['eps divides by zero', { model: { path: CNN }, data: { path: MNIST }, config: '{"eps":"8/0"}' }, /config: eps: eps '8\/0' divides by zero/],
+    ['eps is not a number', { model: { path: CNN }, data: { path: MNIST }, config: '{"eps":"abc"}' }, /config: eps: .*exact fraction a\/b \(8\/255\)/],
     ['config has an unknown key', { model: { path: CNN }, data: { path: MNIST }, config: '{"eps":0.1,"epsilon":2}' }, /epsilon/],
     ['n exceeds the data', { model: { path: CNN }, data: { path: MNIST }, config: '{"eps":0.1,"n":100000}' }, /has 500 points/],
     ['a field is unknown', { model: { path: CNN }, data: { path: MNIST }, config: CONFIG, extra: 'x' }, /unknown field 'extra'/],
@@ -241,7 +252,7 @@ describe('operations endpoints', () => {
     const o = await get(`${t.url}/openapi.json`, null);
     expect(o.body.openapi).toBe('3.1.0');
     expect(Object.keys(o.body.paths)).toEqual(expect.arrayContaining(['/v1/audits', '/v1/audits/{id}', '/v1/keys', '/v1/verify', '/healthz', '/readyz', '/metrics']));
-    expect(o.body.components.schemas.AuditConfig.properties.eps).toMatchObject({ type: 'number' });
+    expect(o.body.components.schemas.AuditConfig.properties.eps).toMatchObject({ anyOf: [{ type: 'number' }, { type: 'string' }], description: expect.stringMatching(/8\/255/) });
     expect(o.headers.get('x-content-type-options')).toBe('nosniff');
     expect(o.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     expect(o.headers.get('x-request-id')).toEqual(expect.any(String));

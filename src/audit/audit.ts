@@ -66,6 +66,8 @@ export interface AuditOptions {
   dataName: string;
   dataSha256: string;
   threat: ThreatModel;
+  /** ε as written when an exact fraction ('8/255'); recorded in report.threat, not part of the checkpoint's configuration. */
+  epsExact?: string | null;
   preset?: Preset;
   /** Default 0. */
   seed?: number;
@@ -352,8 +354,8 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
       name: o.modelName, sha256: info.modelSha256, inputShape: info.inputShape, numClasses: info.numClasses,
       strippedSoftmax: info.strippedSoftmax ?? null, random: info.random, nonDifferentiable: info.nonDifferentiable,
     },
-    data: { name: o.dataName, sha256: o.dataSha256, n },
-    threat: { norm: threat.norm, eps: threat.eps },
+    data: { name: o.dataName, sha256: o.dataSha256, n, ...(data.ignoredArrays?.length ? { ignoredArrays: [...data.ignoredArrays] } : {}) },
+    threat: { norm: threat.norm, eps: threat.eps, ...(o.epsExact ? { epsExact: o.epsExact } : {}) },
     seed,
     battery: {
       id: b.id, preset: b.preset,

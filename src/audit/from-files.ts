@@ -3,8 +3,8 @@
  * load the model, data, reference set and policy; run the audit with a checkpoint in the output
  * folder; write the report and its signed forms there.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CancelledError, UsageError } from '../errors';
 import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import type { Norm } from '../attacks/types';
@@ -30,6 +30,8 @@ export interface AuditFilesSpec {
   reference?: string | null;
   norm: Norm;
   eps: number;
+  /** ε as the user wrote it when an exact fraction ('8/255'; recorded in report.threat.epsExact). */
+  epsExact?: string | null;
   preset: Preset;
   seed: number;
   /** Use only the first n points. */
@@ -55,6 +57,8 @@ export interface AuditFilesOptions {
   onProgress?: (p: AuditProgress) => void;
   /** Called with warnings (e.g. no smooth surrogate); default: stderr. */
   onWarning?: (message: string) => void;
+  /** Called with notes for the user (e.g. arrays of the data file that were ignored); default: none. */
+  onNote?: (message: string) => void;
   /** Environment for the signing-key lookup (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
@@ -109,6 +113,7 @@ export async function openAuditInputs(spec: AuditFilesSpec, o: AuditFilesOptions
     dataName = spec.dataName ?? ref.name;
     dataSha = ref.sha256;
   }
+  if (data.ignoredArrays?.length) o.onNote?.(`ignored arrays in ${dataName}: ${data.ignoredArrays.join(', ')} (an evaluation set uses x, y, lower, upper, target)`);
   if (spec.n !== undefined && spec.n < data.n) data = sliceEvalSet(data, 0, spec.n);
   const model: Model = await loadModel(spec.modelPath, { provider: spec.provider ?? 'cpu', threads: spec.threads });
   let surrogate: Model | undefined;
@@ -130,26 +135,58 @@ export async function openAuditInputs(spec: AuditFilesSpec, o: AuditFilesOptions
 export function auditOptions(spec: AuditFilesSpec, i: AuditInputs, o: AuditFilesOptions, checkpointPath = join(spec.out, 'checkpoint.json')): AuditOptions {
   return {
     model: i.model, modelName: spec.modelName ?? basename(spec.modelPath), data: i.data, dataName: i.dataName, dataSha256: i.dataSha256,
-    threat: { norm: spec.norm, eps: spec.eps }, preset: spec.preset, seed: spec.seed, policy: i.policy, reference: i.reference,
+    threat: { norm: spec.norm, eps: spec.eps }, epsExact: spec.epsExact ?? null, preset: spec.preset, seed: spec.seed, policy: i.policy, reference: i.reference,
     checkpointPath, resume: spec.resume, chunk: spec.chunk, signal: o.signal, onProgress: o.onProgress, smoothSurrogate: i.surrogate,
   };
 }
 
-/** Runs an audit over files and writes its artifacts into spec.out. */
+/**
+ * Runs an audit over files and writes its artifacts into spec.out. The checkpoint
+ * (spec.out/checkpoint.json) is kept after a successful run: it holds exactly the finished units
+ * that `--resume` with another policy replays to re-gate without attacking again; temporary files
+ * of interrupted writes are removed. When the run fails before writing anything, an output folder
+ * it created is removed (an existing folder never is).
+ */
 export async function auditFromFiles(spec: AuditFilesSpec, o: AuditFilesOptions = {}): Promise<AuditFilesResult> {
-  mkdirSync(spec.out, { recursive: true });
-  const inputs = await openAuditInputs(spec, o);
+  const created = mkdirSync(spec.out, { recursive: true });
   try {
-    const { report, adversarial } = await runAuditWithExamples(auditOptions(spec, inputs, o));
-    const written = await writeArtifacts(spec.out, report, adversarial, inputs.data, { sign: spec.sign !== false, env: o.env });
-    return { report, out: spec.out, files: written.files, signer: written.signer };
+    const inputs = await openAuditInputs(spec, o);
+    try {
+      const { report, adversarial } = await runAuditWithExamples(auditOptions(spec, inputs, o));
+      const written = await writeArtifacts(spec.out, report, adversarial, inputs.data, { sign: spec.sign !== false, env: o.env });
+      removeTemporaryCheckpoints(spec.out);
+      return { report, out: spec.out, files: written.files, signer: written.signer };
+    } finally {
+      await inputs.close();
+    }
   } catch (e) {
+    if (created) removeIfEmpty(spec.out, created);
     if (e instanceof CancelledError) {
       throw new CancelledError(`audit interrupted; finished work is saved in ${join(spec.out, 'checkpoint.json')}`);
     }
     throw e;
-  } finally {
-    await inputs.close();
+  }
+}
+
+/** Removes `dir` and its parents up to `top` (the first folder mkdir created) while they are empty. */
+function removeIfEmpty(dir: string, top: string): void {
+  const stop = resolve(top);
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      if (readdirSync(d).length > 0) return;
+      rmdirSync(d);
+    } catch {
+      return;
+    }
+    if (d === stop || dirname(d) === d) return;
+  }
+}
+
+/** Leftover `checkpoint.json.tmp-<pid>` files of writes cut short by a kill. */
+function removeTemporaryCheckpoints(out: string): void {
+  for (const f of readdirSync(out)) {
+    if (!/^checkpoint\.json\.tmp-\d+$/.test(f)) continue;
+    try { unlinkSync(join(out, f)); } catch { /* another process's rename won the race */ }
   }
 }
 

@@ -5,7 +5,7 @@
  * adversarial examples as .npz.
  */
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { DataError, UsageError } from '../errors';
 import { fileSha256, writeNpz } from '../data';
 import {
@@ -16,7 +16,7 @@ import { AttackBatch, AttackProgress, AttackResult, NORMS, Norm } from '../attac
 import { loadModel, Model } from '../runtime/model';
 import { GAUNTLET_VERSION } from '../version';
 import { RunOptions, open, withRunOptions } from './common';
-import { choice, nonNegativeInt, positiveInt } from './options';
+import { choice, epsArg, nonNegativeInt, positiveInt } from './options';
 
 /**
  * Tuning flags and the parameter each maps onto: the first of `keys` the attack's schema has.
@@ -215,19 +215,20 @@ export function summary(r: AttackReport, o: Pick<AttackOptions, 'out' | 'adv'>):
   return `${lines.join('\n')}\n`;
 }
 
-function nonNegativeNumber(value: string): number {
+/** ε ≥ 0: 0 (a clean check), a decimal or an exact fraction such as 8/255. */
+function nonNegativeEps(value: string): number {
   const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || v < 0) throw new InvalidArgumentError(`expected a finite number ≥ 0, got '${value}'`);
-  return v;
+  if (value.trim() !== '' && v === 0) return 0;
+  return epsArg(value).eps;
 }
 
 export function attackCommand(done: (code: number) => void): Command {
   return withRunOptions(new Command('attack'))
     .description('run one attack on MODEL over an evaluation set; writes per-sample results as JSON')
     .argument('<model.onnx>', 'ONNX classifier (the target)')
-    .addOption(new Option('--attack <name>', `attack to run: ${BASE_ATTACK_NAMES.join(', ')}`).argParser(choice(BASE_ATTACK_NAMES)).makeOptionMandatory())
-    .addOption(new Option('--norm <norm>', 'threat norm').argParser(choice(NORMS)).default('linf'))
-    .requiredOption('--eps <eps>', 'radius of the threat ball', nonNegativeNumber)
+    .addOption(new Option('--attack <name>', 'attack to run').choices(BASE_ATTACK_NAMES).argParser(choice(BASE_ATTACK_NAMES)).makeOptionMandatory())
+    .addOption(new Option('--norm <norm>', 'threat norm').choices(NORMS).argParser(choice(NORMS)).default('linf'))
+    .requiredOption('--eps <eps>', 'radius of the threat ball in the units of the input box (x, lower, upper): a number (0.03) or a fraction (8/255)', nonNegativeEps)
     .option('--steps <count>', 'iterations (attacks with an iteration count)', positiveInt)
     .option('--restarts <count>', 'random restarts (attacks that restart)', positiveInt)
     .option('--queries <count>', 'query budget (score-based attacks)', positiveInt)

@@ -4,11 +4,13 @@
  * the report and its signed forms into DIR (src/report/artifacts.ts), prints a one-screen summary with the verdict.
  * --min-robust-accuracy, --min-clean-accuracy, --max-hypocritical-risk and --confidence are policy
  * shortcuts (over --policy's file, or the default flags). Exit codes: 0 PASS or UNGATED (no
- * requirement stated), 1 FAIL, 2 error. `gauntlet audit --demo` audits the bundled fixture CNN on the
- * bundled MNIST evaluation set.
+ * requirement stated), 1 FAIL, 2 error, 130 interrupted (Ctrl-C: the checkpoint keeps finished
+ * work for --resume). `gauntlet audit --demo` audits the bundled fixture CNN on the bundled MNIST
+ * evaluation set. Progress goes to stderr (./progress.ts).
  */
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { CancelledError, UsageError } from '../errors';
 import { NORMS, Norm } from '../attacks/types';
 import { AuditProgress } from '../audit/audit';
@@ -18,14 +20,17 @@ import { auditFromFiles } from '../audit/from-files';
 import { PROVIDERS, Provider } from '../runtime/session';
 import type { Interval, Report } from '../report/schema';
 import { pointsForHalfWidth } from '../util/clopper-pearson';
-import { choice, fractionArg, levelArg, nonNegativeInt, positiveInt } from './options';
+import { choice, epsArg, fractionArg, levelArg, nonNegativeInt, positiveInt } from './options';
+import { ProgressDisplay } from './progress';
+import type { ParsedEps } from '../util/eps';
 import { packageRoot } from '../util/entry';
 
 export interface AuditCliOptions {
   data?: string;
   n?: number;
   norm: Norm;
-  eps?: number;
+  /** --eps as parsed (a decimal, or an exact fraction such as 8/255). */
+  eps?: ParsedEps;
   preset: Preset;
   policy?: string;
   seed: number;
@@ -43,6 +48,18 @@ export interface AuditCliOptions {
   maxHypocriticalRisk?: number;
   confidence?: number;
   onProgress?: (p: AuditProgress) => void;
+  /** Notes for the user (e.g. ignored arrays of the data file); default: none (the command prints them on stderr). */
+  onNote?: (message: string) => void;
+}
+
+/** Exit code of an audit stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
+
+/** The audit was interrupted (SIGINT); `resumable` when a checkpoint keeps finished work. */
+export class AuditInterrupted extends CancelledError {
+  constructor(message: string, readonly resumable: boolean) {
+    super(message);
+  }
 }
 
 
@@ -69,7 +86,7 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
     const d = demoSettings();
     modelPath = d.model;
     dataPath ??= d.data;
-    eps ??= d.eps;
+    eps ??= { eps: d.eps, epsExact: null };
     norm = o.norm ?? d.norm;
     preset = o.preset ?? d.preset;
     reference ??= d.reference;
@@ -87,16 +104,18 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
   process.once('SIGINT', onSigint);
   try {
     return await auditFromFiles({
-      modelPath, dataPath, reference: reference ?? null, norm, eps, preset, seed: o.seed, n: o.n, chunk: o.chunk,
+      modelPath, dataPath, reference: reference ?? null, norm, eps: eps.eps, epsExact: eps.epsExact, preset, seed: o.seed, n: o.n, chunk: o.chunk,
       policyPath: o.policy ?? null, out, resume: o.resume,
       policyShortcuts: {
         values: { minRobustAccuracy: o.minRobustAccuracy, minCleanAccuracy: o.minCleanAccuracy, maxHypocriticalRisk: o.maxHypocriticalRisk, confidence: o.confidence },
         origin: 'command line',
       }, provider: o.provider, threads: o.threads, sign: o.sign !== false,
-    }, { signal: controller.signal, onProgress: o.onProgress });
+    }, { signal: controller.signal, onProgress: o.onProgress, onNote: o.onNote });
   } catch (e) {
-    if (e instanceof CancelledError) {
-      throw new UsageError(`audit interrupted; finished work is saved in ${join(out, 'checkpoint.json')} — rerun the same command with --resume to continue`);
+    if (e instanceof CancelledError && controller.signal.aborted) {
+      const ckpt = join(out, 'checkpoint.json');
+      if (existsSync(ckpt)) throw new AuditInterrupted(`audit interrupted; finished work is saved in ${ckpt} — rerun the same command with --resume to continue`, true);
+      throw new AuditInterrupted('audit interrupted before any unit of work finished; nothing to resume', false);
     }
     throw e;
   } finally {
@@ -112,7 +131,7 @@ const ci = (v: number | null, i: Interval | null) => (v === null || i === null ?
 export function summary(r: Report, files: string[], signer: Artifacts['signer'] = null): string {
   const L: string[] = [];
   const g = r.gate!;
-  L.push(`Gauntlet audit — ${r.battery.id} (${r.battery.preset}), ${r.threat.norm} ε=${r.threat.eps}, seed ${r.seed}`);
+  L.push(`Gauntlet audit — ${r.battery.id} (${r.battery.preset}), ${r.threat.norm} ε=${r.threat.epsExact ? `${r.threat.epsExact} (${r.threat.eps.toPrecision(6)})` : r.threat.eps}, seed ${r.seed}`);
   L.push(`model     ${r.model.name}  sha256 ${r.model.sha256.slice(0, 16)}…`);
   L.push(`data      ${r.data.name}: ${r.data.n} points  sha256 ${r.data.sha256.slice(0, 16)}…`);
   const level = `${Number((100 * r.intervals.level).toPrecision(4))}%`;
@@ -147,12 +166,6 @@ function fmtInt(v: number): string {
   return Number.isFinite(v) ? v.toLocaleString('en-US') : '∞';
 }
 
-function positiveNumber(value: string): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`expected a finite number > 0, got '${value}'`);
-  return v;
-}
-
 export function auditCommand(done: (code: number) => void): Command {
   return new Command('audit')
     .description('audit MODEL: the adaptive attack battery, reliability checks, hypocritical risk, per-class analysis and the policy gate')
@@ -160,9 +173,9 @@ export function auditCommand(done: (code: number) => void): Command {
     .option('--demo', 'audit the bundled fixture CNN on the bundled MNIST set (linf ε=0.1, quick preset, out reports/demo)')
     .option('--data <file.npz>', 'evaluation set: x (float32), y (int labels), optional lower/upper')
     .option('--n <count>', 'use only the first N points', positiveInt)
-    .addOption(new Option('--norm <norm>', 'threat norm (default linf)').argParser(choice(NORMS)))
-    .option('--eps <eps>', 'radius of the threat ball', positiveNumber)
-    .addOption(new Option('--preset <name>', `battery preset (default standard; --demo: quick)`).argParser(choice(PRESETS)))
+    .addOption(new Option('--norm <norm>', 'threat norm; default linf').choices(NORMS).argParser(choice(NORMS)))
+    .option('--eps <eps>', 'radius of the threat ball, a number (0.03) or an exact fraction (8/255), in the units of the input box: the same units as x, lower and upper in the .npz — 8/255 for images in [0, 1], or on the normalised scale when normalisation is outside the graph', epsArg)
+    .addOption(new Option('--preset <name>', 'battery preset; default standard (--demo: quick)').choices(PRESETS).argParser(choice(PRESETS)))
     .option('--policy <file>', 'policy (JSON or YAML) for the gate; without a policy or shortcut the verdict is UNGATED (or FAIL on unreliable-evaluation and data flags)')
     .option('--min-robust-accuracy <fraction>', "policy shortcut: least robust accuracy at the audit's ε, e.g. 0.5", fractionArg)
     .option('--min-clean-accuracy <fraction>', 'policy shortcut: least clean accuracy', fractionArg)
@@ -170,28 +183,32 @@ export function auditCommand(done: (code: number) => void): Command {
     .option('--confidence <level>', "policy shortcut: apply minima to the lower and maxima to the upper bound of the exact interval at this level, e.g. 0.95", levelArg)
     .option('--reference <name|file.npz>', 'auditor-held reference set for the data-integrity check (bundled: mnist)')
     .option('--seed <seed>', 'random seed', nonNegativeInt, 0)
-    .option('--resume', 'continue an interrupted audit from DIR/checkpoint.json')
-    .option('--out <dir>', 'output folder: report.json, report.pdf, report.intoto.jsonl, signing-key.pub.pem, junit.xml, adversarial.npz, checkpoint.json')
+    .option('--resume', 'continue an interrupted audit from DIR/checkpoint.json (Ctrl-C saves it and exits 130); on a finished audit, re-gate it (e.g. with another --policy) without attacking again')
+    .option('--out <dir>', 'output folder: report.json, report.pdf, report.intoto.jsonl, signing-key.pub.pem, junit.xml, adversarial.npz, checkpoint.json (kept after success: --resume with another --policy re-gates from it without attacking again; delete it when not needed); a folder this run created is removed if the run fails before writing anything')
     .option('--no-sign', 'do not sign: write the PDF unsigned and no attestation')
     .option('--chunk <count>', 'points per checkpointed unit (default 100)', positiveInt)
-    .addOption(new Option('--provider <name>', 'execution provider').argParser(choice(PROVIDERS)).default('cpu'))
+    .addOption(new Option('--provider <name>', 'execution provider').choices(PROVIDERS).argParser(choice(PROVIDERS)).default('cpu'))
     .option('--threads <count>', 'CPU threads for inference (default: all cores)', positiveInt)
+    .addHelpText('after', `
+Progress goes to stderr: a bar on a terminal, a plain line every 10–30 s elsewhere (CI logs).
+Exit codes: 0 PASS or UNGATED, 1 FAIL, 2 usage or data error, 130 interrupted (resume with --resume).
+Models must be ONNX; for PyTorch, TensorFlow/Keras and packing data see docs/bring-your-own-model.md.`)
     .action(async (modelPath: string | undefined, o: AuditCliOptions) => {
-      const tty = process.stderr.isTTY === true;
-      let last = 0;
-      const onProgress = tty ? (p: AuditProgress) => {
-        const now = Date.now();
-        if (now - last < 100) return;
-        last = now;
-        const bar = p.fraction === undefined ? '' : `[${'#'.repeat(Math.round(20 * p.fraction)).padEnd(20, '.')}] `;
-        process.stderr.write(`\r\x1b[K${p.phase}: ${bar}${p.message}`.slice(0, (process.stderr.columns ?? 120) - 1));
-      } : undefined;
+      const display = new ProgressDisplay({ stream: process.stderr });
+      const onNote = (m: string) => process.stderr.write(`note: ${m}\n`);
       let r: Awaited<ReturnType<typeof audit>>;
       try {
-        r = await audit(modelPath, { ...o, onProgress });
-      } finally {
-        if (tty && last > 0) process.stderr.write('\r\x1b[K');
+        r = await audit(modelPath, { ...o, onProgress: (p) => display.update(p), onNote });
+      } catch (e) {
+        display.stop();
+        if (e instanceof AuditInterrupted) {
+          process.stderr.write(`gauntlet: ${e.message}\n`);
+          done(EXIT_INTERRUPTED);
+          return;
+        }
+        throw e;
       }
+      display.stop();
       process.stdout.write(summary(r.report, r.files, r.signer));
       done(r.report.gate!.verdict === 'FAIL' ? 1 : 0);
     });

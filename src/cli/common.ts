@@ -18,7 +18,7 @@ export function withRunOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--data <file.npz>', 'evaluation set: x (float32), y (int labels), optional lower/upper')
     .option('--n <count>', 'use only the first N samples', positiveInt)
-    .addOption(new Option('--provider <name>', 'execution provider').argParser(choice(PROVIDERS)).default('cpu'))
+    .addOption(new Option('--provider <name>', 'execution provider').choices(PROVIDERS).argParser(choice(PROVIDERS)).default('cpu'))
     .option('--threads <count>', 'CPU threads for inference (default: all cores)', positiveInt);
 }
 

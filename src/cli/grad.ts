@@ -52,7 +52,7 @@ export function gradCommand(done: (code: number) => void): Command {
   return withRunOptions(new Command('grad'))
     .description('logits, per-sample loss and d(loss)/d(input) of MODEL on an evaluation set')
     .argument('<model.onnx>', 'ONNX classifier')
-    .addOption(new Option('--loss <kind>', 'loss to differentiate').argParser(choice(LOSS_KINDS)).default('ce'))
+    .addOption(new Option('--loss <kind>', 'loss to differentiate').choices(LOSS_KINDS).argParser(choice(LOSS_KINDS)).default('ce'))
     .option('--target-data <file.npz>', 'targeted loss: target labels from this .npz (array `target`, else `y`)')
     .option('--straight-through', 'BPDA: identity gradient through non-differentiable ops')
     .requiredOption('--out <file.npz>', 'output .npz')

@@ -13,7 +13,7 @@ export function keyCommand(done: (code: number) => void): Command {
   key.addCommand(new Command('show')
     .description('print the public key (PEM, or --jwk for a JWK set); generates the key on first use')
     .option('--jwk', 'print a JWK set (kid = key fingerprint) instead of PEM')
-    .addOption(new Option('--algorithm <alg>', 'algorithm for a newly generated key').argParser(choice(KEY_ALGORITHMS)))
+    .addOption(new Option('--algorithm <alg>', 'algorithm for a newly generated key').choices(KEY_ALGORITHMS).argParser(choice(KEY_ALGORITHMS)))
     .action((o: { jwk?: boolean; algorithm?: KeyAlgorithm }) => {
       const k = loadOrCreateSigningKey({ algorithm: o.algorithm });
       if (k.created) process.stderr.write(`gauntlet: generated a new ${k.algorithm} signing key in ${k.source}\n`);

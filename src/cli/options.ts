@@ -1,5 +1,6 @@
 /** Option parsers shared by commands; a bad value becomes a usage error (exit 2). */
 import { InvalidArgumentError } from 'commander';
+import { parseEps, ParsedEps } from '../util/eps';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -34,4 +35,13 @@ export function levelArg(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) throw new InvalidArgumentError(`expected a confidence level in (0, 1), e.g. 0.95, got '${value}'`);
   return n;
+}
+
+/** ε: a number > 0 or an exact fraction a/b such as 8/255 (src/util/eps.ts). */
+export function epsArg(value: string): ParsedEps {
+  try {
+    return parseEps(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }

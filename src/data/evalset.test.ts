@@ -179,11 +179,32 @@ describe('saving, slicing and hashing', () => {
   });
 });
 
+describe('arrays that are not part of an evaluation set', () => {
+  test('when the archive holds extra arrays (names, metadata) then they are ignored and listed', () => {
+    const u8 = (values: number[]): NdArray => ({ dtype: 'uint8', shape: [values.length], data: Uint8Array.from(values) });
+    const set = parse({ ...baseArrays(), meta: u8([1, 2]), names: u8([3, 4, 5]) });
+    expect(set.ignoredArrays).toEqual(['meta', 'names']);
+    expect(set.n).toBe(3);
+    expect(sliceEvalSet(set, 0, 2).ignoredArrays).toEqual(['meta', 'names']);
+  });
+
+  test('when there are no extra arrays then ignoredArrays is absent', () => {
+    expect(parse(baseArrays()).ignoredArrays).toBeUndefined();
+  });
+
+  test.each([['uper', 'upper'], ['lowr', 'lower'], ['X', 'x'], ['Y', 'y'], ['Lower', 'lower'], ['targets', 'target']])(
+    'when an array named %j looks like a misspelt %j then it is refused, not ignored (a dropped bound would change the threat model)',
+    (name, near) => {
+      expectError(() => parse({ ...baseArrays(), [name]: f32([], [1]) }), DataError, new RegExp(`'${name}' \\(did you mean '${near}'\\?\\)`));
+    },
+  );
+});
+
 describe('rejecting bad evaluation sets', () => {
   test.each<[string, () => Record<string, NdArray>, RegExp]>([
     ['x is missing', () => ({ y: i64([0]) }), /missing 'x'.*found y/],
     ['y is missing', () => ({ x: baseArrays().x! }), /missing 'y'/],
-    ['an unknown array is present', () => ({ ...baseArrays(), uper: f32([], [1]) }), /unexpected arrays 'uper'/],
+    ['an unknown array is present', () => ({ ...baseArrays(), uper: f32([], [1]) }), /'uper' \(did you mean 'upper'\?\)/],
     ['x and y disagree on N', () => ({ ...baseArrays(), y: i64([0, 1]) }), /x has N = 3 samples but y has 2 labels/],
     ['y is 2-d', () => ({ ...baseArrays(), y: { dtype: 'int64', shape: [3, 1], data: new BigInt64Array(3) } }), /y has shape \[3, 1\]; expected shape \[3\]/],
     ['y is one-hot float', () => ({ ...baseArrays(), y: f32([3, 2], [1, 0, 0, 1, 1, 0]) }), /integer class indices.*found float32 \(one-hot/],

@@ -7,6 +7,10 @@
  *   broadcasts to it under NumPy rules (a scalar, [N, 1, 1, 1], [C, 1, 1], …); default 0 and 1;
  * - `target` (optional) integer target classes of shape [N] for targeted attacks.
  *
+ * Other arrays (names, metadata, …) are ignored and listed in `ignoredArrays`, except names that
+ * look like a misspelt or differently-cased x, y, lower, upper or target ('uper', 'X'): those are
+ * refused, since silently dropping a bound would change the threat model.
+ *
  * Loading validates everything up front so attacks never see malformed data.
  */
 import { createHash } from 'node:crypto';
@@ -28,6 +32,8 @@ export interface EvalSet {
   upper: Float32Array;
   /** Number of samples (xShape[0]). */
   n: number;
+  /** Arrays of the archive that are not part of an evaluation set and were ignored (absent when none). */
+  ignoredArrays?: string[];
   /** Shape of one sample (xShape without its first dimension). */
   sampleShape: number[];
 }
@@ -90,7 +96,7 @@ export function parseEvalSet(bytes: Uint8Array, opts: EvalSetOptions = {}): Eval
  *   non-finite, lower > upper, x lies outside [lower, upper], or labels are out of range.
  */
 export function evalSetFromArrays(arrays: Map<string, NdArray>, opts: EvalSetOptions = {}): EvalSet {
-  checkKeys(arrays);
+  const ignored = checkKeys(arrays);
   const xArray = arrays.get('x')!;
   const x = toFloat32(xArray, 'x');
   const xShape = [...xArray.shape];
@@ -106,6 +112,7 @@ export function evalSetFromArrays(arrays: Map<string, NdArray>, opts: EvalSetOpt
   };
   const target = arrays.get('target');
   if (target) set.target = toLabels(target, 'target', n);
+  if (ignored.length > 0) set.ignoredArrays = ignored;
   checkValues(set, checkNumClasses(opts.numClasses), !arrays.has('lower') && !arrays.has('upper'));
   return set;
 }
@@ -120,10 +127,12 @@ export function validateEvalSet(set: EvalSet, opts: EvalSetOptions = {}): void {
   checkValues(set, checkNumClasses(opts.numClasses), false);
 }
 
-function checkKeys(arrays: Map<string, NdArray>): void {
+/** Checks the names of the archive's arrays; returns the ignored ones (not evaluation-set arrays). */
+function checkKeys(arrays: Map<string, NdArray>): string[] {
   const unknown = [...arrays.keys()].filter((k) => !(EVALSET_KEYS as readonly string[]).includes(k));
-  if (unknown.length > 0) {
-    throw new DataError(`evaluation set has unexpected arrays ${unknown.map((k) => `'${k}'`).join(', ')}; expected only ${EVALSET_KEYS.join(', ')}`);
+  const nearMisses = unknown.map((k) => [k, nearestKey(k)] as const).filter(([, near]) => near !== null);
+  if (nearMisses.length > 0) {
+    throw new DataError(`evaluation set has arrays that look like misspelt evaluation-set names: ${nearMisses.map(([k, near]) => `'${k}' (did you mean '${near}'?)`).join(', ')}; the names are ${EVALSET_KEYS.join(', ')} (other arrays are ignored)`);
   }
   for (const key of ['x', 'y']) {
     if (!arrays.has(key)) {
@@ -131,6 +140,28 @@ function checkKeys(arrays: Map<string, NdArray>): void {
       throw new DataError(`evaluation set is missing '${key}' (expected arrays x and y, optionally lower, upper, target; found ${found})`);
     }
   }
+  return unknown;
+}
+
+/** The evaluation-set name k is a case variant or a near misspelling of (edit distance 1 for names of 4+ letters), or null. */
+function nearestKey(k: string): string | null {
+  const lower = k.toLowerCase();
+  for (const key of EVALSET_KEYS) {
+    if (lower === key) return key;
+    if (key.length >= 4 && editDistance(lower, key) <= 1) return key;
+  }
+  return null;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 1) return 2;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 function checkXShape(xShape: number[]): number {
@@ -383,6 +414,7 @@ export function sliceEvalSet(set: EvalSet, start: number, end: number): EvalSet 
     sampleShape: [...set.sampleShape],
   };
   if (set.target) sliced.target = set.target.slice(start, end);
+  if (set.ignoredArrays) sliced.ignoredArrays = [...set.ignoredArrays];
   return sliced;
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AuditFilesSpec } from '../audit/from-files';
 import type { BlobStore } from './blobs';
 import type { JobSpec } from './spec';
+import { parseEps } from '../util/eps';
 
 /** Where a job's outputs live: `<jobs>/<id>` (report files, checkpoint.json, shards/). */
 export function jobDir(jobsRoot: string, id: string): string {
@@ -12,10 +13,11 @@ export function jobDir(jobsRoot: string, id: string): string {
 /** The file-level audit of a stored job (always resumable: a restarted job continues its checkpoint). */
 export function filesSpec(id: string, spec: JobSpec, blobs: BlobStore, jobsRoot: string, threads?: number): AuditFilesSpec {
   const c = spec.config;
+  const { eps, epsExact } = parseEps(c.eps);
   return {
     modelPath: blobs.path(spec.model.sha256), modelName: spec.model.name,
     dataPath: spec.data ? blobs.path(spec.data.sha256) : null, dataName: spec.data?.name,
-    reference: spec.reference, norm: c.norm, eps: c.eps, preset: c.preset, seed: c.seed, n: c.n, chunk: c.chunk,
+    reference: spec.reference, norm: c.norm, eps, epsExact, preset: c.preset, seed: c.seed, n: c.n, chunk: c.chunk,
     policyPath: spec.policy ? blobs.path(spec.policy.sha256) : null, policyName: spec.policy?.name,
     policyShortcuts: {
       values: { minRobustAccuracy: c.minRobustAccuracy, minCleanAccuracy: c.minCleanAccuracy, maxHypocriticalRisk: c.maxHypocriticalRisk, confidence: c.confidence },

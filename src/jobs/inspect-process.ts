@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { DataError, GauntletError, ModelError, UnsupportedOpError, UsageError } from '../errors';
+import { foreignModelFormat, foreignModelMessage } from '../onnx/foreign';
 import { DEFAULT_MAX_UNCOMPRESSED_BYTES, EvalSet, checkFits, evalSetFromArrays, readNpz } from '../data';
 import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { decodeModel } from '../onnx/decode';
@@ -98,6 +99,11 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
   if (job.dataPath) await about('data', () => checkSize(job.dataPath!, job.maxDataBytes, 'evaluation set', DataError));
 
   const bytes = await about('model', () => readFileSync(job.modelPath));
+  await about('model', () => {
+    // A PyTorch, Keras, TensorFlow … upload: say so (and how to export it) rather than "not a valid ONNX model".
+    const format = foreignModelFormat(bytes);
+    if (format) throw new ModelError(foreignModelMessage('the model', format), { format });
+  });
   const decoded = await about('model', () => decodeModel(bytes, { maxFileBytes: job.maxModelBytes }));
   const model = await about('model', () => loadModel(bytes, { inProcess: true, threads: 1 }));
   try {

@@ -76,6 +76,13 @@ describe('inspectUploads: hostile models', () => {
     await rejected({ modelPath: upload(Uint8Array.from({ length: 256 }, (_, i) => (i * 37 + 11) & 0xff), 'onnx') }, ModelError, 'model', /not a valid ONNX model/);
   });
 
+  it('when the upload is a PyTorch or Keras/HDF5 file, then ModelError names the format and points to the export guide', async () => {
+    const pt = Buffer.from('PK\x03\x04\0\0\0\0\0\0archive/data.pkl', 'latin1');
+    await rejected({ modelPath: upload(pt, 'onnx') }, ModelError, 'model', /the model is a PyTorch checkpoint .*not an ONNX model.*docs\/bring-your-own-model\.md/);
+    const h5 = Buffer.from('\x89HDF\r\n\x1a\n\0\0\0\0', 'latin1');
+    await rejected({ modelPath: upload(h5, 'onnx') }, ModelError, 'model', /Keras\/HDF5/);
+  });
+
   it('when the file is empty, then ModelError says so', async () => {
     await rejected({ modelPath: upload(new Uint8Array(0), 'onnx') }, ModelError, 'model', /empty file/);
   });

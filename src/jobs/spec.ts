@@ -7,11 +7,24 @@ import { z } from 'zod';
 import { PRESETS } from '../audit/battery';
 import { policyShortcutsShape } from '../audit/policy';
 import { intervalSchema, VERDICTS } from '../report/schema';
+import { EPS_FORMS, parseEps } from '../util/eps';
+
+/** ε as a number or an exact fraction written as text ("8/255"); kept as sent (the report records both forms). */
+const EpsSchema = z.union([
+  z.number().positive().max(1e6),
+  z.string().max(64).superRefine((v, ctx) => {
+    try {
+      if (parseEps(v).eps > 1e6) ctx.addIssue({ code: 'custom', message: 'eps must be at most 1e6' });
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }),
+]).describe(`radius of the threat ball, in the units of the input box (x, lower, upper): ${EPS_FORMS}, e.g. 8/255 for images in [0, 1]`);
 
 /** The `config` part of POST /v1/audits. */
 export const AuditConfigSchema = z.object({
   norm: z.enum(['linf', 'l2']).default('linf').describe('threat norm'),
-  eps: z.number().positive().max(1e6).describe('radius of the threat ball'),
+  eps: EpsSchema,
   preset: z.enum(PRESETS).default('standard').describe('battery preset'),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   n: z.number().int().positive().optional().describe('audit only the first n points'),

@@ -3,7 +3,10 @@
  * (decode → canonicalise → batch generalisation → probe) and serves it from a worker pool
  * (default) or on the calling thread (`inProcess`).
  */
+import { existsSync } from 'fs';
 import { readFile } from 'fs/promises';
+import { join } from 'path';
+import { foreignModelFormat, foreignModelMessage } from '../onnx/foreign';
 import { availableParallelism } from 'os';
 import { ModelError, UsageError } from '../errors';
 import { LossKind } from '../autodiff/loss';
@@ -76,6 +79,10 @@ export async function loadModel(source: Uint8Array | string, opts: LoadOptions =
   if (!(budgetMB > 0)) throw new UsageError(`memoryBudgetMB must be positive (got ${opts.memoryBudgetMB})`);
   const verify = opts.verify ?? process.env.NODE_ENV === 'test';
   const bytes = typeof source === 'string' ? await readModelFile(source) : source;
+  if (typeof source !== 'string') {
+    const format = foreignModelFormat(bytes);
+    if (format) throw new ModelError(foreignModelMessage('the model', format), { format });
+  }
   const prep: PrepareOptions = { provider, inputShape: opts.inputShape, seed: opts.seed, generaliseBatch: opts.generaliseBatch };
 
   if (opts.inProcess) {
@@ -102,11 +109,21 @@ export async function loadModel(source: Uint8Array | string, opts: LoadOptions =
 }
 
 /** Reads a model file, turning file-system failures into a clear ModelError. */
+/** Reads an ONNX model file; a PyTorch, Keras, TensorFlow … file or a SavedModel folder is refused naming its format (src/onnx/foreign.ts). */
 async function readModelFile(path: string): Promise<Uint8Array> {
+  const byName = foreignModelFormat(null, path);
+  if (byName) throw new ModelError(foreignModelMessage(path, byName), { format: byName });
   try {
-    return await readFile(path);
+    const bytes = await readFile(path);
+    const format = foreignModelFormat(bytes);
+    if (format) throw new ModelError(foreignModelMessage(path, format), { format });
+    return bytes;
   } catch (e) {
+    if (e instanceof ModelError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' && existsSync(join(path, 'saved_model.pb'))) {
+      throw new ModelError(foreignModelMessage(path, 'a TensorFlow SavedModel folder'), { format: 'a TensorFlow SavedModel folder' });
+    }
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new ModelError(`cannot read model file '${path}': ${why}`);
   }

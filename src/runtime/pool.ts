@@ -51,7 +51,12 @@ interface Slot {
   job?: Job;
   /** Init call to run before anything else on this worker. */
   initJob?: Job;
+  /** Called when the worker answers its current call (close() waits for it). */
+  onIdle?: () => void;
 }
+
+/** close() lets a worker finish the call it is running this long before terminating it. */
+const CLOSE_GRACE_MS = 15_000;
 
 /** Counters for monitoring and tests. */
 export interface PoolStats {
@@ -120,15 +125,28 @@ export class WorkerPool {
     return { size: this.slots.length, busy: this.slots.filter((s) => s.job).length, queued: this.queue.length, restarts: this.restarts };
   }
 
-  /** Rejects queued calls with CancelledError and terminates every worker. */
+  /**
+   * Rejects queued calls with CancelledError and terminates every worker. A worker still running
+   * a call (a cancelled one goes on until its session run returns) is given up to 15 s to answer
+   * first: terminating a thread inside an ONNX Runtime run aborts the whole process.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const job of this.queue.splice(0)) this.settle(job, new CancelledError('the model was closed'));
     await Promise.all(this.slots.map(async (s) => {
       s.alive = false;
+      const busy = s.job !== undefined;
       if (s.job) this.settle(s.job, new CancelledError('the model was closed'));
       if (s.initJob) this.settle(s.initJob, new CancelledError('the model was closed'));
+      if (busy) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, CLOSE_GRACE_MS);
+          const done = () => { clearTimeout(t); resolve(); };
+          s.onIdle = done;
+          s.worker.once('exit', done);
+        });
+      }
       await s.worker.terminate();
     }));
     this.slots.length = 0;
@@ -157,6 +175,7 @@ export class WorkerPool {
     if (!job || job.id !== m.id) return;
     slot.job = undefined;
     slot.worker.unref();
+    slot.onIdle?.();
     this.consecutiveCrashes = 0;
     if (m.type === 'result') this.settle(job, undefined, m.value);
     else this.settle(job, fromWire(m.error));

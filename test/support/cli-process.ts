@@ -37,3 +37,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: 
 export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessResult> {
   return startCli(args, env).done;
 }
+
+/** stderr without the audit's plain progress lines ('[gauntlet] …', written when stderr is not a terminal). */
+export function withoutProgress(err: string): string {
+  return err.split('\n').filter((l) => !l.startsWith('[gauntlet] ')).join('\n');
+}
