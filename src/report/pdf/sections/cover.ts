@@ -36,7 +36,7 @@ export function coverSection(L: Layout, ctx: RenderContext): void {
   if (r.gate) {
     const failed = r.gate.rules.filter((g) => !g.passed);
     if (failed.length) {
-      L.heading(`Why the report fails (${plural(failed.length, 'rule')})`, 3, 30);
+      L.heading(`Why the report fails (${plural(failed.length, 'rule')})`, 3);
       const shown = Math.min(COVER_REASONS, ctx.maxTableRows);
       for (const g of failed.slice(0, shown)) L.paragraph(clip(`• ${g.rule}: ${g.message}`, 300), { indent: 8, gap: 2 });
       if (failed.length > shown) L.paragraph(`… and ${failed.length - shown} more (listed under Methodology → Policy gate).`, { color: COLORS.muted });
@@ -53,7 +53,7 @@ export function coverSection(L: Layout, ctx: RenderContext): void {
   }
   L.space(10);
 
-  L.heading('What was audited', 2, 40);
+  L.heading('What was audited', 2);
   L.keyValues([
     ['Model', `${r.model.name} — input shape [${r.model.inputShape.join(', ')}], ${r.model.numClasses} classes`],
     ['Model SHA-256', r.model.sha256, 'mono'],

@@ -25,17 +25,17 @@ export function methodologySection(L: Layout, ctx: RenderContext): void {
   L.heading('Methodology', 1);
   L.paragraph(`Every test point the model classifies correctly is attacked within the ${normName(r.threat.norm)} budget ε = ${num(r.threat.eps)} by the battery's attacks in turn, as a cascade: each stage attacks only the points that all earlier stages left robust (the protocol of AutoAttack). A point counts as broken only when a fresh forward pass of the model confirms that its adversarial example is inside the budget and misclassified, so every break is real; robust accuracy is therefore an upper bound that stronger attacks could only lower. The battery is adapted to what the model's graph and a short probe reveal (see Adaptations), a final extra-effort stage tests convergence, and a set of reliability checks looks for the known symptoms of a misleading evaluation (Carlini et al. 2019). Randomness is seeded per point from seed ${r.seed}, so a re-run gives the same figures.`);
 
-  L.heading('Stages as run', 2, 60);
+  L.heading('Stages as run', 2);
   L.table([
     { header: '#', weight: 0.35, align: 'right' }, { header: 'Attack', weight: 1.1 }, { header: 'Origin', weight: 1 },
     { header: 'Parameters', weight: 2.6, font: 'mono' }, { header: 'Attacked', weight: 0.85, align: 'right' },
     { header: 'Broken', weight: 0.75, align: 'right' }, { header: 'Robust after', weight: 0.9, align: 'right' }, { header: 'Time', weight: 0.75, align: 'right' },
   ], r.stages.slice(0, k).map((s, i) => [
     String(i + 1), s.attack, s.origin, params(s.params, 240), String(s.attacked), String(s.broken), pct(s.robustAccuracyAfter), seconds(s.seconds),
-  ]), { fontSize: 7.5, maxCellLines: 5 });
+  ]), { fontSize: 7.5 });
   if (r.stages.length > k) L.caption(`First ${k} of ${r.stages.length} stages.`);
 
-  L.heading('ε sweep', 2, 60);
+  L.heading('ε sweep', 2);
   const sweep = [...r.sweep.points].sort((a, b) => a.eps - b.eps);
   L.table([
     { header: 'ε', weight: 0.8, align: 'right' }, { header: 'Robust accuracy', weight: 1.2, align: 'right' },
@@ -46,7 +46,7 @@ export function methodologySection(L: Layout, ctx: RenderContext): void {
     ? `Minimal norms: ${mn.attack} (${params(mn.params, 200)}) on ${mn.n} clean-correct points, an adversarial example found for ${mn.found}; quantiles p10 ${num(mn.quantiles.p10)}, p25 ${num(mn.quantiles.p25)}, p50 ${num(mn.quantiles.p50)}, p75 ${num(mn.quantiles.p75)}, p90 ${num(mn.quantiles.p90)}; mean ${num(mn.mean)}.`
     : 'Minimal norms: not measured.', { size: 8.5 });
 
-  L.heading('Policy gate', 2, 60);
+  L.heading('Policy gate', 2);
   if (!r.gate) L.paragraph('The policy gate did not run.', { color: COLORS.muted });
   else {
     const rules = [...r.gate.rules].sort((a, b) => Number(a.passed) - Number(b.passed));
@@ -59,6 +59,6 @@ export function methodologySection(L: Layout, ctx: RenderContext): void {
     if (rules.length > k) L.caption(`${k} of ${rules.length} rules shown (failed rules first).`);
   }
 
-  L.heading('References', 2, 60);
+  L.heading('References', 2);
   for (const ref of REFERENCES) L.paragraph(`[${ref.key}] ${ref.text}`, { size: 8.5, gap: 2 });
 }
