@@ -6,7 +6,7 @@
 import type { Check } from '../../schema';
 import { explainAdaptation, explainCheck } from '../explain';
 import { COLORS, Layout } from '../layout';
-import { evidenceValue, num, pct } from '../text';
+import { evidenceValue, int, num, pct } from '../text';
 import type { RenderContext } from './context';
 
 const STATUS: Record<Check['status'], { word: string; color: string }> = {
@@ -59,8 +59,8 @@ export function reliabilitySection(L: Layout, ctx: RenderContext): void {
       { header: 'Set', weight: 2 }, { header: 'Points', weight: 1, align: 'right' }, { header: 'Accuracy', weight: 1, align: 'right' },
       { header: 'Mean confidence', weight: 1.3, align: 'right' }, { header: 'Median margin', weight: 1.3, align: 'right' },
     ], [
-      ['supplied data', String(i.owner.n), pct(i.owner.accuracy), pct(i.owner.meanConfidence), num(i.owner.medianMargin)],
-      [`reference ${i.reference.name}`, String(i.referenceStats.n), pct(i.referenceStats.accuracy), pct(i.referenceStats.meanConfidence), num(i.referenceStats.medianMargin)],
+      ['supplied data', int(i.owner.n), pct(i.owner.accuracy), pct(i.owner.meanConfidence), num(i.owner.medianMargin)],
+      [`reference ${i.reference.name}`, int(i.referenceStats.n), pct(i.referenceStats.accuracy), pct(i.referenceStats.meanConfidence), num(i.referenceStats.medianMargin)],
     ]);
     L.caption(`One-sided two-sample Kolmogorov–Smirnov test on the logit margins: statistic ${num(i.ks.statistic, 3)}, p = ${num(i.ks.pValue, 3)}; ${i.flagged ? 'flagged' : 'not flagged'}. Reference SHA-256 ${i.reference.sha256}.`);
   }
