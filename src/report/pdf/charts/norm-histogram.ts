@@ -4,7 +4,7 @@
  * the audit ε and the median marked. Points left of ε are broken within the budget; the share of
  * clean-correct points right of ε is the minimal-norm bound on robust accuracy.
  *
- * Bins: about √found of them (5 to 30), with a 1-2-5 width so the edges are round numbers; range
+ * Bins: at least √found of them (5 to 30), with a 1-2-5 width so the edges are round numbers; range
  * [0, the largest of the norms and ε]. A value on a bin edge goes to the upper bin.
  */
 import type { Report } from '../../schema';
@@ -30,11 +30,11 @@ export interface NormHistogramData {
   attack: string | null;
 }
 
-/** Rounds a step up to 1, 2 or 5 × 10^k. */
+/** The largest 1, 2 or 5 × 10^k not above `raw` (so there are at least as many bins as asked). */
 function niceWidth(raw: number): number {
-  const p = 10 ** Math.floor(Math.log10(raw));
+  const p = 10 ** Math.floor(Math.log10(raw) + 1e-12);
   const f = raw / p;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+  return (f < 2 ? 1 : f < 5 ? 2 : 5) * p;
 }
 
 /** Bins report.points.minimalNorm (pure); `bins` overrides the √n rule with that many equal bins. */
