@@ -83,9 +83,9 @@ export function params(p: unknown, max = 160): string {
   return s.replace(/"([A-Za-z_][\w]*)":/g, '$1: ').replace(/,(?=\S)/g, ', ');
 }
 
-/** "1 point" / "3 points". */
+/** "1 point" / "3 points" / "1,328 points". */
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
+  return `${int(n)} ${n === 1 ? word : many}`;
 }
 
 /** The ISO date of the report as "2025-01-02 03:04:05 UTC" (the raw string when not a date). */

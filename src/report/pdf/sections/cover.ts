@@ -1,6 +1,6 @@
 /** The cover page: verdict, reasons, identities of model and data, threat model, battery, seed, date. */
 import { COLORS, Layout } from '../layout';
-import { clip, int, normName, num, pct, pctCI, plural, reportDate } from '../text';
+import { clip, normName, num, pct, pctCI, plural, reportDate } from '../text';
 import type { RenderContext } from './context';
 
 /** Failed rules listed on the cover at most (each clipped to 300 characters). */
@@ -69,7 +69,7 @@ export function coverSection(L: Layout, ctx: RenderContext): void {
   L.keyValues([
     ['Model', `${r.model.name} — input shape [${r.model.inputShape.join(', ')}], ${r.model.numClasses} classes`],
     ['Model SHA-256', r.model.sha256, 'mono'],
-    ['Evaluation data', `${r.data.name} — ${int(r.data.n)} ${r.data.n === 1 ? 'point' : 'points'}`],
+    ['Evaluation data', `${r.data.name} — ${plural(r.data.n, 'point')}`],
     ['Data SHA-256', r.data.sha256, 'mono'],
     ['Threat model', `every input may be changed by any δ with ‖δ‖${r.threat.norm === 'linf' ? '∞' : '₂'} ≤ ${num(r.threat.eps)} (${normName(r.threat.norm)} ball, input units), clipped to the valid input range`],
     ['Battery', `${r.battery.id} (preset ${r.battery.preset}): ${r.battery.stages.map((s) => s.attack).join(' → ') || 'no stage'}`],

@@ -16,7 +16,7 @@ export function summaryRows(r: Report, maxSweep = 8): [string, string, string][]
   const rows: [string, string, string][] = [
     ['Clean accuracy', pctCI(r.cleanAccuracy, r.cleanAccuracyInterval), `test points classified correctly without any change (${int(misclassified)} of ${int(r.data.n)} misclassified)`],
     [`Robust accuracy (${normName(r.threat.norm)}, ε = ${num(r.threat.eps)})`, pctCI(r.robustAccuracy, r.robustAccuracyInterval), 'points still classified correctly after every attack of the battery within the budget (an upper bound: stronger attacks can only lower it)'],
-    ['Accuracy lost to attacks', `${num(100 * (r.cleanAccuracy - r.robustAccuracy), 3)} points`, `${int(broken)} ${broken === 1 ? 'point' : 'points'} broken by a verified adversarial example`],
+    ['Accuracy lost to attacks', `${num(100 * (r.cleanAccuracy - r.robustAccuracy), 3)} points`, `${plural(broken, 'point')} broken by a verified adversarial example`],
     ['Robust accuracy vs ε', sweep.slice(0, maxSweep).map((p) => `${num(p.eps)}: ${pctCI(p.robustAccuracy, p.robustAccuracyInterval)}`).join(', ') + (sweep.length > maxSweep ? ', …' : '') || '—', 'the sweep: how fast robustness falls as the budget grows'],
     ['Median minimal perturbation', mn && mn.quantiles.p50 !== null ? num(mn.quantiles.p50) : '—', mn ? `${mn.attack}: found for ${int(mn.found)} of ${int(mn.n)} clean-correct points` : 'not measured'],
     ['Per-class robust-accuracy gap', pct(r.perClass.robustAccuracyGap), 'best minus worst class: how uneven robustness is across classes'],
