@@ -69,10 +69,10 @@ export function drawRobustnessCurve(doc: PDFKit.PDFDocument, box: Frame, d: Robu
   marker(doc, sx(d.audit.eps), sy(d.audit.robustAccuracy), COLORS.text, 'diamond', 2.6);
   doc.restore();
   drawLegend(doc, f.x, box.y + 2, [
-    { label: 'robust accuracy (sweep)', color: COLORS.series[0] },
+    { label: 'robust accuracy', color: COLORS.series[0] },
     { label: 'minimal-norm bound', color: COLORS.series[1], dash: true },
     { label: `clean ${pct(d.clean)}`, color: COLORS.muted, dash: true },
     { label: `audit ε = ${num(d.audit.eps)}: ${pct(d.audit.robustAccuracy)}`, color: COLORS.text, kind: 'diamond' },
-    { label: 'confidence interval', color: COLORS.series[0], kind: 'errorbar' },
+    { label: 'interval', color: COLORS.series[0], kind: 'errorbar' },
   ], f.w);
 }

@@ -33,13 +33,17 @@ export function coverSection(L: Layout, ctx: RenderContext): void {
   ];
   L.block(boxH + 10, (x, y, w) => {
     L.doc.roundedRect(x, y, w, boxH, 6).fill(color);
-    L.font('bold', word.length > 7 ? 30 : 40, '#ffffff').doc.text(word, x + 18, y + (word.length > 7 ? 20 : 14), { width: w * 0.46, lineBreak: false });
+    // The word at 40 pt, smaller when it would run into the figures beside it.
+    L.font('bold', 40, '#ffffff');
+    const size = Math.min(40, (40 * (w * 0.46 - 30)) / L.doc.widthOfString(word));
+    L.font('bold', size, '#ffffff').doc.text(word, x + 18, y + (boxH - size) / 2 + 2, { width: w * 0.46, lineBreak: false });
     L.font('regular', 9, '#ffffff');
     lines.forEach((s, i) => L.doc.text(s, x + w * 0.46, y + 10 + i * 14, { width: w * 0.54 - 10, height: 14, ellipsis: true, lineBreak: false }));
   }, `Verdict ${word}. ${lines.join('; ')}.`);
 
   if (r.gate?.verdict === 'UNGATED') {
-    L.paragraph(`UNGATED: nothing was certified. ${r.gate.note ?? 'No requirement on a measured figure was stated.'}`, { font: 'bold', color: COLORS.neutral, gap: 4 });
+    const note = r.gate.note ?? 'no requirement on a measured figure was stated, so nothing was certified';
+    L.paragraph(`UNGATED — ${note.charAt(0).toUpperCase()}${note.slice(1)}.`, { font: 'bold', color: COLORS.neutral, gap: 4 });
   }
   if (r.gate && r.gate.confidence !== null) {
     L.paragraph(`Thresholds were applied to the bounds of the ${pct(r.gate.confidence, 0)} confidence intervals, not to the point estimates: a minimum must hold for the interval's lower bound, a maximum for its upper bound.`, { gap: 4 });
