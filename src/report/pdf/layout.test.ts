@@ -58,6 +58,18 @@ maybe('layout (poppler)', () => {
     expect(boxes.filter((b) => /^x+$/.test(b.word)).map((b) => b.word).join('')).toBe(word.repeat(3)); // paragraph, key/value, cell
   });
 
+  it('when a heading falls near the page end, then it moves to the next page with its table', async () => {
+    const pdf = await render((L) => {
+      L.paragraph('filler');
+      L.space(L.remaining - 40); // room for the heading, not for the table's header and first row
+      L.heading('Kept heading', 2);
+      L.table([{ header: 'Colhead', weight: 1 }], Array.from({ length: 40 }, (_, i) => [`cell${i}`]));
+    });
+    const pages = pdfPagesText(pdf);
+    expect(pages[0]).not.toContain('Kept heading');
+    expect(pages[1].indexOf('Kept heading')).toBeLessThan(pages[1].indexOf('Colhead'));
+  });
+
   it('paragraphs longer than a page continue on the next page', async () => {
     const pdf = await render((L) => L.paragraph(Array.from({ length: 3000 }, (_, i) => `w${i}`).join(' ')));
     const pages = pdfPagesText(pdf);
