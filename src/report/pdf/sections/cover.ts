@@ -18,7 +18,8 @@ export function verdictOf(ctx: RenderContext): { word: string; color: string } {
 /** Draws the cover. */
 export function coverSection(L: Layout, ctx: RenderContext): void {
   const r = ctx.report;
-  L.font('bold', 22).doc.text('Adversarial robustness audit', L.left, L.y, { width: L.width });
+  L.font('bold', 22);
+  L.tag('H1', () => { L.doc.text('Adversarial robustness audit', L.left, L.y, { width: L.width }); });
   L.y = L.doc.y + 2;
   L.paragraph(`${r.model.name} on ${r.data.name} — ${normName(r.threat.norm)} threat model, ε = ${num(r.threat.eps)}`, { size: 11, color: COLORS.muted, gap: 14 });
 

@@ -53,6 +53,6 @@ export function examplesSection(L: Layout, ctx: RenderContext): void {
         const tw = Math.min(L.doc.widthOfString(label), pw + gap);
         L.doc.text(label, px0 + pw / 2 - tw / 2, y + 16 + ph, { width: tw + 1, height: 10, ellipsis: true, lineBreak: false });
       });
-    });
+    }, `Point ${e.index}: original image of class ${e.label}, the perturbation (${e.attack}, ${nm} = ${num(e.norm)}), and the adversarial image, predicted ${e.advPred}.`);
   });
 }
