@@ -1,7 +1,7 @@
 /** Methodology (battery, stages, sweep, policy gate) and the references. */
 import { COLORS, Layout } from '../layout';
 import type { GateRule } from '../../schema';
-import { ciRange, int, normName, num, params, pct, pctCI, seconds } from '../text';
+import { int, normName, num, params, pct, pctCI, seconds } from '../text';
 import type { RenderContext } from './context';
 
 /** The papers the method rests on, cited by the report. */
@@ -21,10 +21,16 @@ export const REFERENCES: readonly { key: string; text: string }[] = [
 
 const COMPARED: Record<NonNullable<GateRule['compared']> | 'none', string> = { estimate: 'estimate', lower: 'lower bound', upper: 'upper bound', none: '—' };
 
-/** A rule's measured figure, with its interval (in percent) when it has one. */
+/** A rule's measured figure: a fraction with an interval as "56.2% (51.7–60.6)", anything else as it is. */
 export function measuredCell(g: GateRule): string {
-  const m = g.measured === null ? '—' : typeof g.measured === 'number' ? num(g.measured) : String(g.measured);
-  return g.interval ? `${m} (${ciRange(g.interval)}%)` : m;
+  if (g.interval && typeof g.measured === 'number') return pctCI(g.measured, g.interval);
+  return g.measured === null ? '—' : typeof g.measured === 'number' ? num(g.measured) : String(g.measured);
+}
+
+/** A rule's threshold, in percent when it applies to a figure with an interval (a fraction). */
+export function thresholdCell(g: GateRule): string {
+  if (g.threshold === null) return '—';
+  return g.interval && typeof g.threshold === 'number' ? pct(g.threshold) : typeof g.threshold === 'number' ? num(g.threshold) : String(g.threshold);
 }
 
 /** Draws methodology and references. */
@@ -63,7 +69,7 @@ export function methodologySection(L: Layout, ctx: RenderContext): void {
     L.table([
       { header: 'Rule', weight: 1.6 }, { header: 'Result', weight: 0.6 }, { header: 'Measured (CI)', weight: 1.2 },
       { header: 'Compared', weight: 0.8 }, { header: 'Threshold', weight: 0.9 }, { header: 'Message', weight: 2.4 },
-    ], rules.slice(0, k).map((g) => [g.rule, g.passed ? 'pass' : 'FAIL', measuredCell(g), COMPARED[g.compared ?? 'none'], g.threshold === null ? '—' : String(g.threshold), g.message]),
+    ], rules.slice(0, k).map((g) => [g.rule, g.passed ? 'pass' : 'FAIL', measuredCell(g), COMPARED[g.compared ?? 'none'], thresholdCell(g), g.message]),
     { fontSize: 7.5, rowColor: (i) => (rules[i].passed ? undefined : COLORS.fail) });
     if (rules.length > k) L.caption(`${k} of ${rules.length} rules shown (failed rules first).`);
   }
