@@ -72,6 +72,7 @@ export class Layout {
   /** Current vertical position (points from the page top). */
   y: number = PAGE.margins.top;
   private pending: Heading[] = [];
+  private bookmarks: string[] = [];
   private readonly root: StructElement;
 
   constructor(readonly doc: PDFKit.PDFDocument) {
@@ -174,17 +175,22 @@ export class Layout {
     }
   }
 
-  /** Makes room for the first `h` points of a block plus the held-back headings, then draws the headings. */
-  reserve(h: number): void {
-    if (this.pending.length) {
-      this.ensure(this.pendingHeight() + h);
-      this.flushHeadings();
-    } else this.ensure(h);
+  /** An outline (bookmark) entry, added on the page where the next block starts (so it follows a held-back heading to its page). */
+  bookmark(title: string): void {
+    this.bookmarks.push(title);
   }
 
-  /** Draws any held-back heading (at the end of the document). */
+  /** Makes room for the first `h` points of a block plus the held-back headings, then draws the headings. */
+  reserve(h: number): void {
+    this.ensure(this.pending.length ? this.pendingHeight() + h : h);
+    for (const b of this.bookmarks) this.doc.outline.addItem(b);
+    this.bookmarks = [];
+    this.flushHeadings();
+  }
+
+  /** Draws any held-back heading and bookmark (at the end of the document). */
   flush(): void {
-    if (this.pending.length) this.reserve(0);
+    if (this.pending.length || this.bookmarks.length) this.reserve(0);
   }
 
   /**

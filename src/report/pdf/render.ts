@@ -101,7 +101,7 @@ export async function renderReportPdf(report: Report, opts: RenderOptions = {}):
   sections.forEach(([title, draw], i) => {
     // Major sections start a new page unless the current one is less than a third full.
     if (i > 0 && SECTION_STARTS_PAGE.has(title)) L.sectionBreak();
-    doc.outline.addItem(title);
+    L.bookmark(title);
     draw(L, ctx);
   });
   L.footer(`Gauntlet robustness audit · ${r.model.name} · sha256 ${r.model.sha256.slice(0, 16)}… · ${r.gate?.verdict ?? 'NO VERDICT'}`);
