@@ -10,6 +10,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sampleReport } from '../src/audit/testing/sample-report';
 import { renderReportPdf } from '../src/report/pdf';
 import { PAGE } from '../src/report/pdf/layout';
 import { int } from '../src/report/pdf/text';
@@ -87,6 +88,21 @@ maybe('the demo PDF reads cleanly (pdfinfo, pdftotext)', () => {
       expect(raw).toMatch(/\/DisplayDocTitle true/);
       expect(raw).toMatch(/\/StructTreeRoot \d+ 0 R/);
     }
+  });
+
+  it('intervals, UNGATED and confidence bounds are stated: the demo cover says UNGATED with the gate note; a policy with a confidence level says thresholds were applied to interval bounds', () => {
+    const demoText = pdfText(demo);
+    const cover = demoText.slice(0, demoText.indexOf('Summary'));
+    expect(cover).toContain('UNGATED');
+    expect(squash(cover)).toContain(squash(DEMO.gate!.note!.slice(1)));
+    expect(cover).toContain(`robust accuracy 56.2% (${(100 * DEMO.robustAccuracyInterval.lower).toFixed(1)}–${(100 * DEMO.robustAccuracyInterval.upper).toFixed(1)})`);
+    expect(pdfText(rules)).toContain('Thresholds were applied to the bounds of the 95% confidence intervals');
+  });
+
+  it('when a class has fewer than 30 points, then the chart and the per-class table mark it', async () => {
+    const text = pdfText(await renderReportPdf(sampleReport())); // 10 points in 3 classes
+    expect(text).toContain('*: fewer than 30 points (3 classes)');
+    expect(text.match(/\* small \(n < 30\)/g)).toHaveLength(3);
   });
 
   it('the verify command is printed once, with how to check the PDF\'s own signature', () => {
