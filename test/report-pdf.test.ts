@@ -136,7 +136,7 @@ maybe('the PDF read back with poppler', () => {
   });
 
   it('the text holds the verdict, the model and data sha256 and every check\'s plain sentence', () => {
-    const cases: [Uint8Array, Report, string][] = [[sample, sampleReport(), 'NO VERDICT'], [demo, DEMO, 'PASS'], [fail, failing(), 'FAIL']];
+    const cases: [Uint8Array, Report, string][] = [[sample, sampleReport(), 'NO VERDICT'], [demo, DEMO, 'UNGATED'], [fail, failing(), 'FAIL']];
     for (const [pdf, r, verdict] of cases) {
       const text = pdfText(pdf);
       expect(text).toContain(verdict);
@@ -219,8 +219,8 @@ maybe('the PDF read back with poppler', () => {
 
   it('the 1000-class report says which top-k it shows', () => {
     const text = pdfText(big);
-    expect(text).toContain('The 30 classes with the lowest robust accuracy, of 1000 with points');
-    expect(text).toContain('30 of 1000 classes shown');
-    expect(text).toMatch(/The 15 of 1000 classes of the hardest pairs/);
+    expect(text).toContain('The 30 classes with the lowest robust accuracy, of 1,000 with points');
+    expect(text).toContain('30 of 1,000 classes shown');
+    expect(text).toMatch(/The 15 of 1,000 classes of the hardest pairs/);
   });
 });

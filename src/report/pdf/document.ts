@@ -1,6 +1,7 @@
 /**
  * A pdfkit document set up the way every Gauntlet PDF is: A4 with the layout's margins, buffered
- * pages (for the footer pass), compressed streams, the embedded DejaVu fonts registered under
+ * pages (for the footer pass), compressed streams, tagged output (logical structure, /Lang en,
+ * the title shown in the window bar), the embedded DejaVu fonts registered under
  * their roles, and the info dictionary fixed by the caller (no clock: the file ID is pdfkit's
  * hash of the info).
  */
@@ -36,6 +37,7 @@ export function createDocument(info: DocumentInfo): { doc: PDFKit.PDFDocument; b
     compress: true,
     pdfVersion: '1.7',
     lang: 'en',
+    tagged: true,
     displayTitle: true,
     font: join(fontDirectory(), DEFAULT_FONT),
     info: { ...info, Creator: 'Gauntlet', Producer: 'Gauntlet (pdfkit)', ModDate: info.CreationDate },

@@ -1,6 +1,7 @@
 /**
  * Layout blocks rendered to a real PDF and read back with poppler: tables paginate with the header
- * repeated on every page, clipped cells and long unbreakable words stay inside the text box.
+ * repeated on every page, cells are never cut (a cell taller than a page continues on the next),
+ * long unbreakable words stay inside the text box, and the output is tagged.
  */
 import { createDocument } from './document';
 import { Layout, PAGE } from './layout';
@@ -40,7 +41,7 @@ maybe('layout (poppler)', () => {
     const pdf = await render((L) => {
       L.paragraph(`before ${word} after`);
       L.keyValues([['key', word, 'mono']]);
-      L.table([{ header: 'A', weight: 1 }, { header: 'B', weight: 1 }], [[word, 'lorem ipsum '.repeat(400)], ['end', 'end']], { maxCellLines: 4 });
+      L.table([{ header: 'A', weight: 1 }, { header: 'B', weight: 1 }], [[word, 'lorem ipsum '.repeat(400)], ['end', 'end']]);
       L.paragraph('closing paragraph');
     });
     const boxes = wordBoxes(pdf);
@@ -52,8 +53,21 @@ maybe('layout (poppler)', () => {
       expect(b.yMin).toBeGreaterThanOrEqual(PAGE.margins.top - 12);
       expect(b.yMax).toBeLessThanOrEqual(PAGE.height - 20);
     }
-    // The clipped cell ends in an ellipsis rather than 400 repetitions.
-    expect(boxes.filter((b) => b.word === 'lorem').length).toBeLessThan(40);
+    // No cell is cut: all 400 repetitions are there (the cell is split across pages), in order.
+    expect(boxes.filter((b) => b.word === 'lorem').length).toBe(400);
+    expect(boxes.filter((b) => /^x+$/.test(b.word)).map((b) => b.word).join('')).toBe(word.repeat(3)); // paragraph, key/value, cell
+  });
+
+  it('when a heading falls near the page end, then it moves to the next page with its table', async () => {
+    const pdf = await render((L) => {
+      L.paragraph('filler');
+      L.space(L.remaining - 40); // room for the heading, not for the table's header and first row
+      L.heading('Kept heading', 2);
+      L.table([{ header: 'Colhead', weight: 1 }], Array.from({ length: 40 }, (_, i) => [`cell${i}`]));
+    });
+    const pages = pdfPagesText(pdf);
+    expect(pages[0]).not.toContain('Kept heading');
+    expect(pages[1].indexOf('Kept heading')).toBeLessThan(pages[1].indexOf('Colhead'));
   });
 
   it('paragraphs longer than a page continue on the next page', async () => {

@@ -1,9 +1,22 @@
 /**
  * Page layout over a pdfkit document: an A4 page box with fixed margins, a vertical cursor, and
  * the few blocks the report needs — headings kept with what follows, wrapped paragraphs that flow
- * onto new pages, key/value lists, and tables that paginate with their header repeated. Every
- * block is drawn inside [left, right] × [top, bottom]; table cells are clipped (with an ellipsis)
- * to a bounded height, so no content can leave the page box.
+ * onto new pages, key/value lists, figures kept with their captions, and tables that paginate with
+ * their header repeated. Every block is drawn inside [left, right] × [top, bottom].
+ *
+ * Reading order rules (issue 11, deliverable 7):
+ *  - A heading is never the last thing on a page: headings are held back and drawn only when the
+ *    block after them has room for its first part (keep-with-next).
+ *  - Table cells are never cut: they wrap, and rows grow. A row that does not fit on the rest of
+ *    the page moves to the next page (header repeated) when it is at most a third of a page tall;
+ *    a taller row is split at a line break, its cells continuing in a row on the next page, so no
+ *    page is left mostly empty and no text is lost.
+ *  - Sections call `sectionBreak`, which starts a new page only when the current one is at least a
+ *    third full.
+ *
+ * The document is tagged (PDF/UA-style logical structure): headings are H1–H3, paragraphs P, tables
+ * Table/TR/TH/TD, charts and images Figure with alternative text; rules, fills and the footer are
+ * artifacts.
  */
 import type { FontRole } from './fonts';
 import { clip, wrapCommand } from './text';
@@ -21,6 +34,8 @@ export const COLORS = {
   pass: '#1b7a3d',
   fail: '#b3261e',
   warn: '#a15c00',
+  /** UNGATED: neither pass nor fail. */
+  neutral: '#3d5a80',
   series: ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9'],
 } as const;
 
@@ -36,42 +51,61 @@ export interface Column {
 /** Table options. */
 export interface TableOptions {
   fontSize?: number;
-  /** At most this many text lines per cell (longer cells end in '…'). */
-  maxCellLines?: number;
-  /** Characters kept per cell before measuring (bounds the work on huge strings). */
-  maxCellChars?: number;
   /** Optional per-row text colour. */
   rowColor?: (row: number) => string | undefined;
 }
 
+type StructElement = PDFKit.PDFStructureElement;
+
 const CELL_PAD = 3;
 /** Tables up to this share of the text height are kept on one page. */
 const KEEP_TOGETHER = 0.4;
+/** Rows up to this share of the text height move to the next page whole; taller rows are split. */
+const MOVE_ROW = 1 / 3;
+/** A section starts a new page when the current page is at least this full. */
+export const SECTION_BREAK_FILL = 1 / 3;
+
+interface Heading { text: string; level: 1 | 2 | 3 }
 
 /** The cursor-driven page layout. */
 export class Layout {
   /** Current vertical position (points from the page top). */
   y: number = PAGE.margins.top;
+  private pending: Heading[] = [];
+  private bookmarks: string[] = [];
+  private readonly root: StructElement;
 
-  constructor(readonly doc: PDFKit.PDFDocument) {}
+  constructor(readonly doc: PDFKit.PDFDocument) {
+    this.root = this.doc.struct('Document');
+    this.doc.addStructure(this.root);
+  }
 
   get left(): number { return PAGE.margins.left; }
   get right(): number { return PAGE.width - PAGE.margins.right; }
   get width(): number { return this.right - this.left; }
   get top(): number { return PAGE.margins.top; }
   get bottom(): number { return PAGE.height - PAGE.margins.bottom; }
+  /** Height of the text area. */
+  get textHeight(): number { return this.bottom - this.top; }
   /** Space left on the current page. */
   get remaining(): number { return this.bottom - this.y; }
+  /** Share of the current page's text area used so far. */
+  get fill(): number { return (this.y - this.top) / this.textHeight; }
 
-  /** Starts a new page and puts the cursor at its top. */
+  /** Starts a new page and puts the cursor at its top (open marked content continues there). */
   newPage(): void {
-    this.doc.addPage();
+    this.doc.continueOnNewPage();
     this.y = this.top;
   }
 
   /** Starts a new page unless `h` points still fit (a block taller than a page just starts on a fresh one). */
   ensure(h: number): void {
     if (this.y + h > this.bottom && this.y > this.top) this.newPage();
+  }
+
+  /** Before a major section: a new page when the current one is at least SECTION_BREAK_FILL full, else go on here. */
+  sectionBreak(): void {
+    if (this.fill >= SECTION_BREAK_FILL) this.newPage();
   }
 
   /** Vertical space (dropped at a page break). */
@@ -90,32 +124,88 @@ export class Layout {
     return this.doc.heightOfString(text, { width, ...opts });
   }
 
-  /** A heading; level 1 is a section title with a rule under it. Kept on the page with `keep` points of what follows. */
-  heading(text: string, level: 1 | 2 | 3 = 1, keep = 60): void {
-    const size = level === 1 ? 16 : level === 2 ? 12.5 : 10.5;
-    this.font('bold', size);
-    const h = this.measure(text, this.width);
-    this.ensure(h + keep + (level === 1 ? 10 : 4));
-    if (this.y > this.top) this.space(level === 1 ? 10 : 6);
-    this.doc.text(text, this.left, this.y, { width: this.width });
-    this.y += h + 2;
-    if (level === 1) {
-      this.doc.moveTo(this.left, this.y).lineTo(this.right, this.y).lineWidth(0.7).strokeColor(COLORS.rule).stroke();
-      this.y += 6;
-    } else this.y += 2;
+  /** Draws `draw` as the content of a new structure element of `type` (P, H1, Figure, …) under the document. */
+  tag(type: string, draw: () => void, o: { alt?: string } = {}, parent: StructElement = this.root): StructElement {
+    const el = this.doc.struct(type, o);
+    parent.add(el);
+    el.add(draw);
+    el.end();
+    return el;
+  }
+
+  /** Draws decoration (rules, fills) as an artifact, outside the logical structure. */
+  artifact(draw: () => void): void {
+    this.doc.markContent('Artifact');
+    draw();
+    this.doc.endMarkedContent();
+  }
+
+  /** A heading; level 1 is a section title with a rule under it. Drawn with the next block (never alone at a page end). */
+  heading(text: string, level: 1 | 2 | 3 = 1): void {
+    this.pending.push({ text, level });
+  }
+
+  private headingSize(level: 1 | 2 | 3): number {
+    return level === 1 ? 16 : level === 2 ? 12.5 : 10.5;
+  }
+
+  /** Height of the held-back headings as they would be drawn at the cursor. */
+  private pendingHeight(): number {
+    let h = 0;
+    this.pending.forEach((p, i) => {
+      this.font('bold', this.headingSize(p.level));
+      h += (i > 0 || this.y > this.top ? (p.level === 1 ? 10 : 6) : 0) + this.measure(p.text, this.width) + (p.level === 1 ? 8 : 4);
+    });
+    return h;
+  }
+
+  private flushHeadings(): void {
+    const hs = this.pending;
+    this.pending = [];
+    for (const p of hs) {
+      this.font('bold', this.headingSize(p.level));
+      const h = this.measure(p.text, this.width);
+      if (this.y > this.top) this.space(p.level === 1 ? 10 : 6);
+      this.tag(`H${p.level}`, () => { this.doc.text(p.text, this.left, this.y, { width: this.width }); });
+      this.y += h + 2;
+      if (p.level === 1) {
+        this.artifact(() => this.doc.moveTo(this.left, this.y).lineTo(this.right, this.y).lineWidth(0.7).strokeColor(COLORS.rule).stroke());
+        this.y += 6;
+      } else this.y += 2;
+    }
+  }
+
+  /** An outline (bookmark) entry, added on the page where the next block starts (so it follows a held-back heading to its page). */
+  bookmark(title: string): void {
+    this.bookmarks.push(title);
+  }
+
+  /** Makes room for the first `h` points of a block plus the held-back headings, then draws the headings. */
+  reserve(h: number): void {
+    this.ensure(this.pending.length ? this.pendingHeight() + h : h);
+    for (const b of this.bookmarks) this.doc.outline.addItem(b);
+    this.bookmarks = [];
+    this.flushHeadings();
+  }
+
+  /** Draws any held-back heading and bookmark (at the end of the document). */
+  flush(): void {
+    if (this.pending.length || this.bookmarks.length) this.reserve(0);
   }
 
   /**
    * A wrapped paragraph; a paragraph longer than the rest of the page continues on the next
-   * (pdfkit breaks it at the bottom margin). Returns its height on its last page.
+   * (pdfkit breaks it at the bottom margin). `keep` extra points must fit with its first lines.
    */
-  paragraph(text: string, o: { font?: FontRole; size?: number; color?: string; indent?: number; gap?: number; align?: 'left' | 'justify' | 'center' } = {}): void {
+  paragraph(text: string, o: { font?: FontRole; size?: number; color?: string; indent?: number; gap?: number; align?: 'left' | 'justify' | 'center'; keep?: number } = {}): void {
     const indent = o.indent ?? 0;
     this.font(o.font ?? 'regular', o.size ?? 9.5, o.color ?? COLORS.text);
     const width = this.width - indent;
-    const first = Math.min(this.measure(text, width), 3 * this.doc.currentLineHeight(true));
-    this.ensure(first);
-    this.doc.text(text, this.left + indent, this.y, { width, align: o.align ?? 'left' });
+    const full = this.measure(text, width);
+    const first = Math.min(full, 3 * this.doc.currentLineHeight(true));
+    this.reserve(full <= first ? full + (o.keep ?? 0) : first);
+    this.font(o.font ?? 'regular', o.size ?? 9.5, o.color ?? COLORS.text);
+    this.tag('P', () => { this.doc.text(text, this.left + indent, this.y, { width, align: o.align ?? 'left' }); });
     this.y = this.doc.y + (o.gap ?? 4);
   }
 
@@ -124,7 +214,7 @@ export class Layout {
     const size = o.size ?? 9.5;
     const kw = o.keyWidth ?? 130;
     const vw = this.width - kw - 8;
-    for (const [k, v, role] of rows) {
+    rows.forEach(([k, v, role], i) => {
       const vf: FontRole = role ?? 'regular';
       const vs = vf === 'mono' ? size - 1 : size;
       this.font('bold', size);
@@ -132,12 +222,14 @@ export class Layout {
       this.font(vf, vs);
       const hv = this.measure(v, vw);
       const h = Math.max(hk, hv);
-      this.ensure(h);
+      this.reserve(i === 0 ? Math.min(h, this.textHeight) + 12 : Math.min(h, this.textHeight));
       const room = this.bottom - this.y;
-      this.font('bold', size).doc.text(k, this.left, this.y, { width: kw, height: room, ellipsis: true });
-      this.font(vf, vs).doc.text(v, this.left + kw + 8, this.y + (vf === 'mono' ? 0.8 : 0), { width: vw, height: room, ellipsis: true });
+      this.tag('P', () => {
+        this.font('bold', size).doc.text(k, this.left, this.y, { width: kw, height: room, lineBreak: true });
+        this.font(vf, vs).doc.text(v, this.left + kw + 8, this.y + (vf === 'mono' ? 0.8 : 0), { width: vw, height: room });
+      });
       this.y += Math.min(h, room) + 3;
-    }
+    });
   }
 
   /** A shell command in the monospaced font, wrapped at spaces with shell continuations (copy-pasteable). */
@@ -154,8 +246,9 @@ export class Layout {
   }
 
   /**
-   * A table: header row, then rows; a row that does not fit starts a new page, where the header
-   * is drawn again. Cells wrap and are clipped to `maxCellLines` lines.
+   * A table: header row, then rows; cells wrap and are never cut. A row that does not fit on the
+   * rest of the page moves to the next (header repeated) when it is short, and is split across
+   * pages at a line break when it is taller than MOVE_ROW of a page.
    */
   table(columns: readonly Column[], rows: readonly (readonly string[])[], o: TableOptions = {}): void {
     const size = o.fontSize ?? 8.5;
@@ -164,70 +257,130 @@ export class Layout {
     const xs = widths.map((_, i) => this.left + widths.slice(0, i).reduce((s, w) => s + w, 0));
     this.font('regular', size);
     const lineH = this.doc.currentLineHeight(true);
-    const maxLines = o.maxCellLines ?? 6;
-    const maxChars = o.maxCellChars ?? 600;
-    const rowHeight = (cells: readonly string[], bold: boolean) => {
-      let h = 0;
-      cells.forEach((c, i) => {
-        this.font(bold ? 'bold' : columns[i].font ?? 'regular', size);
-        h = Math.max(h, Math.min(this.measure(clip(c, maxChars), widths[i] - 2 * CELL_PAD), maxLines * lineH));
-      });
-      return h + 2 * CELL_PAD;
-    };
+    const cellFont = (i: number, bold: boolean) => this.font(bold ? 'bold' : columns[i].font ?? 'regular', size);
+    const cellHeight = (c: string, i: number, bold: boolean) => (c ? (cellFont(i, bold), this.measure(c, widths[i] - 2 * CELL_PAD)) : 0);
+    const rowHeight = (cells: readonly string[], bold: boolean) => Math.max(lineH, ...cells.map((c, i) => cellHeight(c, i, bold))) + 2 * CELL_PAD;
     const headers = columns.map((c) => c.header);
     const headerH = rowHeight(headers, true);
+    const struct = this.doc.struct('Table');
+    this.root.add(struct);
     const drawRow = (cells: readonly string[], h: number, bold: boolean, fill: string | null, color: string) => {
-      if (fill) this.doc.rect(this.left, this.y, this.width, h).fill(fill);
+      if (fill) this.artifact(() => this.doc.rect(this.left, this.y, this.width, h).fill(fill));
+      const tr = this.doc.struct('TR');
+      struct.add(tr);
       cells.forEach((c, i) => {
-        this.font(bold ? 'bold' : columns[i].font ?? 'regular', size, color);
-        this.doc.text(clip(c, maxChars), xs[i] + CELL_PAD, this.y + CELL_PAD, {
-          width: widths[i] - 2 * CELL_PAD, height: h - 2 * CELL_PAD + 0.5, ellipsis: true, align: columns[i].align ?? 'left',
+        const cell = this.doc.struct(bold ? 'TH' : 'TD', {});
+        tr.add(cell);
+        cell.add(() => {
+          cellFont(i, bold).doc.fillColor(color);
+          this.doc.text(c, xs[i] + CELL_PAD, this.y + CELL_PAD, { width: widths[i] - 2 * CELL_PAD, height: h, align: columns[i].align ?? 'left' });
         });
+        cell.end();
       });
+      tr.end();
       this.y += h;
     };
+    const rule = () => this.artifact(() => this.doc.moveTo(this.left, this.y).lineTo(this.right, this.y).lineWidth(0.5).strokeColor(COLORS.rule).stroke());
     const drawHeader = () => {
       drawRow(headers, headerH, true, COLORS.headerFill, COLORS.text);
-      this.doc.moveTo(this.left, this.y).lineTo(this.right, this.y).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+      rule();
     };
+    const nextPage = () => { this.newPage(); drawHeader(); };
     const heights = rows.map((r) => rowHeight(r, false));
     const whole = headerH + heights.reduce((s, h) => s + h, 0);
     // A short table moves whole to the next page rather than leaving a few rows behind.
-    this.ensure(whole <= KEEP_TOGETHER * (this.bottom - this.top) ? whole : headerH + (heights[0] ?? 0));
+    this.reserve(whole <= KEEP_TOGETHER * this.textHeight ? whole : headerH + Math.min(heights[0] ?? 0, MOVE_ROW * this.textHeight));
     drawHeader();
     rows.forEach((r, k) => {
-      const h = heights[k];
-      if (this.y + h > this.bottom) {
-        this.newPage();
-        drawHeader();
+      const fill = k % 2 === 1 ? COLORS.zebra : null;
+      const color = o.rowColor?.(k) ?? COLORS.text;
+      if (this.y + heights[k] <= this.bottom) return drawRow(r, heights[k], false, fill, color);
+      if (heights[k] <= MOVE_ROW * this.textHeight) {
+        nextPage();
+        return drawRow(r, heights[k], false, fill, color);
       }
-      drawRow(r, h, false, k % 2 === 1 ? COLORS.zebra : null, o.rowColor?.(k) ?? COLORS.text);
+      // A tall row: fill the rest of this page, continue on the next ones.
+      let cells = [...r];
+      for (;;) {
+        const room = this.bottom - this.y - 2 * CELL_PAD;
+        if (room < 2 * lineH) { nextPage(); continue; }
+        const parts = cells.map((c, i) => (cellFont(i, false), splitToHeight(this.doc, c, widths[i] - 2 * CELL_PAD, room)));
+        const h = Math.max(lineH, ...parts.map(([head], i) => cellHeight(head, i, false))) + 2 * CELL_PAD;
+        drawRow(parts.map(([head]) => head), h, false, fill, color);
+        cells = parts.map(([, tail]) => tail);
+        if (cells.every((c) => c === '')) break;
+        nextPage();
+      }
     });
-    this.doc.moveTo(this.left, this.y).lineTo(this.right, this.y).lineWidth(0.5).strokeColor(COLORS.rule).stroke();
+    rule();
+    struct.end();
     this.y += 6;
   }
 
-  /** Reserves a block of height h (on a new page if needed) and draws it with its top-left corner. */
-  block(h: number, draw: (x: number, y: number, w: number) => void): void {
-    this.ensure(h);
-    draw(this.left, this.y, this.width);
+  /**
+   * A figure of height h (chart or images), drawn with its top-left corner and kept on one page
+   * with the first lines of its caption; tagged as a Figure with `alt` as its alternative text.
+   */
+  figure(h: number, draw: (x: number, y: number, w: number) => void, o: { alt: string; caption?: string }): void {
+    let capFirst = 0;
+    if (o.caption) {
+      this.font('italic', 8);
+      capFirst = Math.min(this.measure(o.caption, this.width), 3 * this.doc.currentLineHeight(true)) + 6;
+    }
+    this.reserve(h + capFirst);
+    this.tag('Figure', () => draw(this.left, this.y, this.width), { alt: o.alt });
     this.y += h;
+    if (o.caption) this.caption(o.caption);
   }
 
-  /** Writes the footer on every buffered page ("left text · page i of N"), inside the bottom margin. */
+  /** Reserves a block of height h (on a new page if needed) and draws it with its top-left corner, as a Figure. */
+  block(h: number, draw: (x: number, y: number, w: number) => void, alt = 'figure'): void {
+    this.figure(h, draw, { alt });
+  }
+
+  /** Writes the footer on every buffered page ("left text · page i of N"), inside the bottom margin, as a pagination artifact. */
   footer(leftText: string): void {
+    this.flush();
     const range = this.doc.bufferedPageRange();
     for (let i = range.start; i < range.start + range.count; i++) {
       this.doc.switchToPage(i);
       const margin = this.doc.page.margins.bottom;
       this.doc.page.margins.bottom = 0; // writing inside the margin must not trigger a page break
+      this.doc.markContent('Artifact', { type: 'Pagination' });
       this.font('regular', 7.5, COLORS.muted);
       const y = PAGE.height - PAGE.margins.bottom + 22;
       const pageText = `page ${i + 1 - range.start} of ${range.count}`;
       const pw = this.doc.widthOfString(pageText);
       this.doc.text(clip(leftText, 110), this.left, y, { width: this.width - pw - 12, height: 10, ellipsis: true, lineBreak: false });
       this.doc.text(pageText, this.right - pw, y, { width: pw + 1, lineBreak: false });
+      this.doc.endMarkedContent();
       this.doc.page.margins.bottom = margin;
     }
   }
+}
+
+/**
+ * Splits `text` into the longest head (whole words, or characters of one word longer than a line)
+ * that fits in `maxHeight` at `width` in the current font, and the tail. Binary search on
+ * heightOfString: O(log n) measurements.
+ */
+export function splitToHeight(doc: PDFKit.PDFDocument, text: string, width: number, maxHeight: number): [string, string] {
+  if (doc.heightOfString(text, { width }) <= maxHeight) return [text, ''];
+  const words = text.split(/(?<=\s)/); // keeps the separators with the words
+  const fits = (k: number) => doc.heightOfString(words.slice(0, k).join(''), { width }) <= maxHeight;
+  let lo = 0, hi = words.length; // fits(lo) holds, fits(hi) does not
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (fits(mid)) lo = mid; else hi = mid;
+  }
+  if (lo > 0) return [words.slice(0, lo).join('').trimEnd(), words.slice(lo).join('')];
+  // Not even one word fits: cut that word by characters.
+  const w = words[0];
+  let a = 0, b = w.length;
+  while (b - a > 1) {
+    const mid = (a + b) >> 1;
+    if (doc.heightOfString(w.slice(0, mid), { width }) <= maxHeight) a = mid; else b = mid;
+  }
+  const cut = Math.max(1, a);
+  return [w.slice(0, cut), w.slice(cut) + words.slice(1).join('')];
 }

@@ -23,6 +23,9 @@ import { resultsSection } from './sections/results';
 import { summarySection } from './sections/summary';
 import { verificationSection } from './sections/verification';
 
+/** Sections that start on a new page (when the page before is at least a third full: Layout.sectionBreak). */
+export const SECTION_STARTS_PAGE: ReadonlySet<string> = new Set(['Summary', 'Results', 'Reliability checks', 'Methodology and references']);
+
 /** Rows kept in top-k tables when the caller does not say. */
 export const DEFAULT_MAX_TABLE_ROWS = 30;
 
@@ -96,8 +99,9 @@ export async function renderReportPdf(report: Report, opts: RenderOptions = {}):
     ['Verification', verificationSection],
   ];
   sections.forEach(([title, draw], i) => {
-    if (i > 0 && (title === 'Results' || title === 'Reliability checks' || title === 'Methodology and references')) L.newPage();
-    doc.outline.addItem(title);
+    // Major sections start a new page unless the current one is less than a third full.
+    if (i > 0 && SECTION_STARTS_PAGE.has(title)) L.sectionBreak();
+    L.bookmark(title);
     draw(L, ctx);
   });
   L.footer(`Gauntlet robustness audit · ${r.model.name} · sha256 ${r.model.sha256.slice(0, 16)}… · ${r.gate?.verdict ?? 'NO VERDICT'}`);

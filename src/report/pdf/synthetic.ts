@@ -2,9 +2,12 @@
  * Synthetic reports of any size for the PDF renderer's scale tests and benchmark: a base report
  * (the sample report or a real one) stretched to `points` points and `classes` classes, with
  * per-point outcomes drawn from a seeded PRNG and every aggregate (accuracies, stage counts,
- * per-class figures, confusion matrix, hard pairs, hypocritical risk) recomputed from them, so
+ * per-class figures, confusion matrix, hard pairs, hypocritical risk, and their intervals) recomputed
+ * from them, so
  * the result is schema-valid and internally consistent. Not an audit: the numbers mean nothing.
  */
+import { SMALL_CLASS } from '../../audit/per-class';
+import { clopperPearson } from '../../util/clopper-pearson';
 import { mulberry32 } from '../../util/random';
 import { Report, validateReport } from '../schema';
 
@@ -26,20 +29,20 @@ export function scaleReport(base: Report, s: SyntheticSize): Report {
   const rnd = mulberry32(s.seed ?? 1);
   const errorRate = s.errorRate ?? 0.1, breakRate = s.breakRate ?? 0.5;
   const eps = base.threat.eps;
-  const stages = base.stages.length ? base.stages : [{ attack: 'apgd-ce', params: {}, origin: 'battery', attacked: 0, broken: 0, robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0 }];
+  const stages = base.stages.length ? base.stages : [{ attack: 'apgd-ce', params: {}, origin: 'battery', attacked: 0, broken: 0, robustAccuracyAfter: 0, robustAccuracyAfterInterval: clopperPearson(0, 1), forwardCalls: 0, gradientCalls: 0, seconds: 0 }];
   const other = (y: number) => (y + 1 + Math.floor(rnd() * rnd() * Math.min(5, c - 1))) % c; // skewed: a few hard neighbours
-  const label: number[] = [], cleanPred: number[] = [], robust: (0 | 1)[] = [], brokenBy: number[] = [], advPred: number[] = [], norm: number[] = [];
+  const label: number[] = [], cleanPred: number[] = [], robust: (0 | 1)[] = [], brokenBy: number[] = [], advPred: number[] = [], norm: number[] = [], minimalNorm: (number | null)[] = [];
   for (let i = 0; i < n; i++) {
     const y = i % c;
     label.push(y);
     if (rnd() < errorRate) {
       const p = other(y);
-      cleanPred.push(p); robust.push(0); brokenBy.push(-1); advPred.push(p); norm.push(0);
+      cleanPred.push(p); robust.push(0); brokenBy.push(-1); advPred.push(p); norm.push(0); minimalNorm.push(null);
     } else if (rnd() < breakRate) {
       cleanPred.push(y); robust.push(0); brokenBy.push(Math.min(stages.length - 1, Math.floor(rnd() * rnd() * stages.length)));
-      advPred.push(other(y)); norm.push(eps * (0.3 + 0.7 * rnd()));
+      advPred.push(other(y)); norm.push(eps * (0.3 + 0.7 * rnd())); minimalNorm.push(eps * (0.2 + 0.8 * rnd()));
     } else {
-      cleanPred.push(y); robust.push(1); brokenBy.push(-1); advPred.push(y); norm.push(0);
+      cleanPred.push(y); robust.push(1); brokenBy.push(-1); advPred.push(y); norm.push(0); minimalNorm.push(rnd() < 0.05 ? null : eps * (1 + 2 * rnd()));
     }
   }
   const correct = cleanPred.filter((p, i) => p === label[i]).length;
@@ -51,7 +54,7 @@ export function scaleReport(base: Report, s: SyntheticSize): Report {
     const broken = brokenBy.filter((b) => b === k).length;
     const attacked = left;
     left -= broken;
-    return { ...st, attacked, broken, robustAccuracyAfter: left / n };
+    return { ...st, attacked, broken, robustAccuracyAfter: left / n, robustAccuracyAfterInterval: clopperPearson(left, n) };
   });
 
   const conf = Array.from({ length: c }, () => new Array<number>(c).fill(0));
@@ -63,7 +66,12 @@ export function scaleReport(base: Report, s: SyntheticSize): Report {
     perRobust[y] += robust[i];
     conf[y][robust[i] ? y : advPred[i]]++;
   }
-  const classes = perN.map((m, y) => ({ label: y, n: m, cleanAccuracy: m ? perCorrect[y] / m : null, robustAccuracy: m ? perRobust[y] / m : null }));
+  const classes = perN.map((m, y) => ({
+    label: y, n: m,
+    cleanAccuracy: m ? perCorrect[y] / m : null, cleanAccuracyInterval: m ? clopperPearson(perCorrect[y], m) : null,
+    robustAccuracy: m ? perRobust[y] / m : null, robustAccuracyInterval: m ? clopperPearson(perRobust[y], m) : null,
+    smallSample: m < SMALL_CLASS,
+  }));
   const ras = classes.filter((k) => k.n > 0).map((k) => k.robustAccuracy as number);
   const brokenTotal = brokenBy.filter((b) => b >= 0).length;
   const pairs: { from: number; to: number; count: number; shareOfBroken: number }[] = [];
@@ -74,7 +82,8 @@ export function scaleReport(base: Report, s: SyntheticSize): Report {
 
   const sweep = base.sweep.points.map((p) => {
     const r = p.eps <= eps ? clean - (clean - ra) * (eps > 0 ? p.eps / eps : 1) : ra * Math.max(0, 1 - (p.eps - eps) / Math.max(eps, 1e-12));
-    return { ...p, robustAccuracy: r, minimalNormBound: p.minimalNormBound === null ? null : Math.min(clean, r + 0.02) };
+    const k = Math.round(r * n);
+    return { ...p, robustAccuracy: k / n, robustAccuracyInterval: clopperPearson(k, n), minimalNormBound: p.minimalNormBound === null ? null : Math.min(clean, k / n + 0.02) };
   });
 
   let hyp = base.hypocritical;
@@ -85,7 +94,7 @@ export function scaleReport(base: Report, s: SyntheticSize): Report {
       return { label: y, n: m, misclassified: mis, fixable, risk: m ? fixable / m : null };
     });
     const fixable = per.reduce((a, k) => a + k.fixable, 0);
-    hyp = { ...hyp, misclassified: n - correct, fixable, risk: fixable / n, fakedAccuracy: Math.min(1, clean + fixable / n), perClass: per, substandard: clean < hyp.substandardBelow, fakeable: clean < hyp.substandardBelow && clean + fixable / n >= hyp.substandardBelow };
+    hyp = { ...hyp, misclassified: n - correct, fixable, risk: fixable / n, riskInterval: clopperPearson(fixable, n), fakedAccuracy: Math.min(1, clean + fixable / n), fakedAccuracyInterval: clopperPearson(Math.min(n, correct + fixable), n), perClass: per, substandard: clean < hyp.substandardBelow, fakeable: clean < hyp.substandardBelow && clean + fixable / n >= hyp.substandardBelow };
   }
 
   return validateReport({
@@ -93,9 +102,11 @@ export function scaleReport(base: Report, s: SyntheticSize): Report {
     model: { ...base.model, numClasses: c },
     data: { ...base.data, n },
     cleanAccuracy: clean,
+    cleanAccuracyInterval: clopperPearson(correct, n),
     robustAccuracy: ra,
+    robustAccuracyInterval: clopperPearson(robustN, n),
     stages: newStages,
-    points: { label, cleanPred, robust, brokenBy, advPred, perturbationNorm: norm },
+    points: { label, cleanPred, robust, brokenBy, advPred, perturbationNorm: norm, minimalNorm },
     sweep: { ...base.sweep, points: sweep },
     perClass: { classes, robustAccuracyGap: ras.length ? Math.max(...ras) - Math.min(...ras) : 0, adversarialConfusion: conf, hardPairs: pairs.slice(0, 20) },
     hypocritical: hyp,

@@ -5,11 +5,30 @@ export function pct(v: number | null | undefined, digits = 1): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : `${(100 * v).toFixed(digits)}%`;
 }
 
-/** A number with up to `sig` significant digits, no exponent for ordinary magnitudes; '—' for null. */
+/** An integer count with thousands separators ("1,234", "−"-free: a minus sign stays "-"); '—' for null. */
+export function int(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (!Number.isFinite(v) || !Number.isInteger(v)) return num(v);
+  const s = String(Math.abs(v)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return v < 0 ? `-${s}` : s;
+}
+
+/** An interval's bounds in percent, "51.7–60.6" (no % sign: it follows the estimate's). */
+export function ciRange(iv: { lower: number; upper: number }, digits = 1): string {
+  return `${(100 * iv.lower).toFixed(digits)}–${(100 * iv.upper).toFixed(digits)}`;
+}
+
+/** A fraction with its confidence interval, "56.2% (51.7–60.6)"; just the percentage when there is no interval. */
+export function pctCI(v: number | null | undefined, iv: { lower: number; upper: number } | null | undefined, digits = 1): string {
+  const p = pct(v, digits);
+  return iv && p !== '—' ? `${p} (${ciRange(iv, digits)})` : p;
+}
+
+/** A number with up to `sig` significant digits, no exponent for ordinary magnitudes, integers with thousands separators; '—' for null. */
 export function num(v: number | null | undefined, sig = 4): string {
   if (v === null || v === undefined) return '—';
   if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return int(v);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(sig - 1);
   return String(Number(v.toPrecision(sig)));
@@ -40,21 +59,33 @@ export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
-/** Compact JSON of attack parameters (keys in their order), clipped to `max` characters. */
+/** Array items kept by `params` (longer arrays end in "… N items"). */
+export const PARAM_ARRAY_ITEMS = 6;
+
+/**
+ * Compact JSON of attack parameters (keys in their order). Nothing is cut mid-value: arrays longer
+ * than PARAM_ARRAY_ITEMS keep their first items and say how many there are; strings longer than
+ * `max` characters keep their start and say how long they were.
+ */
 export function params(p: unknown, max = 160): string {
   if (p === undefined || p === null) return '—';
   let s: string;
   try {
-    s = JSON.stringify(p, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(6)) : v)) ?? '—';
+    s = JSON.stringify(p, (_k, v) => {
+      if (typeof v === 'number') return Number(v.toPrecision(6));
+      if (typeof v === 'string' && v.length > max) return `${v.slice(0, max)}… (${int(v.length)} characters)`;
+      if (Array.isArray(v) && v.length > PARAM_ARRAY_ITEMS) return [...v.slice(0, PARAM_ARRAY_ITEMS), `… ${int(v.length)} items`];
+      return v;
+    }) ?? '—';
   } catch {
     s = String(p);
   }
-  return clip(s.replace(/"([A-Za-z_][\w]*)":/g, '$1: ').replace(/,/g, ', '), max);
+  return s.replace(/"([A-Za-z_][\w]*)":/g, '$1: ').replace(/,(?=\S)/g, ', ');
 }
 
-/** "1 point" / "3 points". */
+/** "1 point" / "3 points" / "1,328 points". */
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
+  return `${int(n)} ${n === 1 ? word : many}`;
 }
 
 /** The ISO date of the report as "2025-01-02 03:04:05 UTC" (the raw string when not a date). */

@@ -93,7 +93,7 @@ export interface LegendItem {
   label: string;
   color: string;
   dash?: boolean;
-  kind?: 'line' | 'box' | 'diamond';
+  kind?: 'line' | 'box' | 'diamond' | 'errorbar';
 }
 
 /** Draws a one-row legend starting at (x, y), clipped to maxWidth. */
@@ -106,6 +106,7 @@ export function drawLegend(doc: PDFKit.PDFDocument, x: number, y: number, items:
     if (cx + 18 + w > x + maxWidth) break;
     if (it.kind === 'box') doc.rect(cx, y, 10, 6).fill(it.color);
     else if (it.kind === 'diamond') marker(doc, cx + 6, y + 3, it.color, 'diamond', 2.6);
+    else if (it.kind === 'errorbar') errorBar(doc, cx + 6, y - 1, y + 7, it.color);
     else {
       if (it.dash) doc.dash(2.5, { space: 1.5 });
       doc.moveTo(cx, y + 3).lineTo(cx + 12, y + 3).lineWidth(1.4).strokeColor(it.color).stroke();
@@ -121,4 +122,23 @@ export function drawLegend(doc: PDFKit.PDFDocument, x: number, y: number, items:
 export function marker(doc: PDFKit.PDFDocument, x: number, y: number, color: string, shape: 'circle' | 'diamond' = 'circle', r = 2.2): void {
   if (shape === 'circle') doc.circle(x, y, r).fill(color);
   else doc.polygon([x, y - r * 1.5], [x + r * 1.5, y], [x, y + r * 1.5], [x - r * 1.5, y]).fill(color);
+}
+
+/**
+ * An error bar: a line from `a` to `b` with short caps, vertical (x fixed, a/b are y) or
+ * horizontal (y fixed, a/b are x). Used for the confidence intervals of accuracy-like figures.
+ */
+export function errorBar(doc: PDFKit.PDFDocument, at: number, a: number, b: number, color: string, o: { horizontal?: boolean; cap?: number; width?: number } = {}): void {
+  const cap = o.cap ?? 2.5;
+  doc.save().lineWidth(o.width ?? 0.8).strokeColor(color);
+  if (o.horizontal) {
+    doc.moveTo(a, at).lineTo(b, at).stroke();
+    doc.moveTo(a, at - cap).lineTo(a, at + cap).stroke();
+    doc.moveTo(b, at - cap).lineTo(b, at + cap).stroke();
+  } else {
+    doc.moveTo(at, a).lineTo(at, b).stroke();
+    doc.moveTo(at - cap, a).lineTo(at + cap, a).stroke();
+    doc.moveTo(at - cap, b).lineTo(at + cap, b).stroke();
+  }
+  doc.restore();
 }

@@ -3,10 +3,10 @@
  * stage attacks only the points every earlier stage left robust, so robust accuracy falls stage
  * by stage; the bar after stage k is the report's `robustAccuracyAfter`.
  */
-import type { Report } from '../../schema';
+import type { Interval, Report } from '../../schema';
 import { COLORS } from '../layout';
 import { clip, pct } from '../text';
-import { Frame, drawAxes, linear } from './axes';
+import { Frame, drawAxes, errorBar, linear } from './axes';
 
 /** One bar of the cascade. */
 export interface CascadeStep {
@@ -15,6 +15,8 @@ export interface CascadeStep {
   attack: string | null;
   origin: string | null;
   robustAccuracy: number;
+  /** The accuracy's confidence interval. */
+  interval: Interval;
   attacked: number | null;
   broken: number | null;
 }
@@ -22,10 +24,10 @@ export interface CascadeStep {
 /** The cascade's numbers: clean accuracy, then robust accuracy after each stage, in run order. */
 export function cascadeData(r: Report): CascadeStep[] {
   return [
-    { label: 'clean', attack: null, origin: null, robustAccuracy: r.cleanAccuracy, attacked: null, broken: null },
+    { label: 'clean', attack: null, origin: null, robustAccuracy: r.cleanAccuracy, interval: r.cleanAccuracyInterval, attacked: null, broken: null },
     ...r.stages.map((s, k) => ({
       label: `${k + 1}. ${s.attack}${s.origin === 'battery' ? '' : ` (${s.origin})`}`,
-      attack: s.attack, origin: s.origin, robustAccuracy: s.robustAccuracyAfter, attacked: s.attacked, broken: s.broken,
+      attack: s.attack, origin: s.origin, robustAccuracy: s.robustAccuracyAfter, interval: s.robustAccuracyAfterInterval, attacked: s.attacked, broken: s.broken,
     })),
   ];
 }
@@ -49,10 +51,11 @@ export function drawCascade(doc: PDFKit.PDFDocument, box: Frame, steps: readonly
     const y = f.y + k * CASCADE_ROW;
     const color = k === 0 ? COLORS.muted : COLORS.series[0];
     doc.rect(f.x, y + 3, Math.max(0.5, sx(s.robustAccuracy) - f.x), CASCADE_ROW - 6).fill(color);
+    errorBar(doc, y + CASCADE_ROW / 2, sx(s.interval.lower), sx(s.interval.upper), COLORS.text, { horizontal: true, cap: 2.5, width: 0.7 });
     doc.font('regular').fontSize(7.5).fillColor(COLORS.text);
     doc.text(clip(s.label, 60), box.x, y + 4, { width: labelW, height: CASCADE_ROW - 4, ellipsis: true, lineBreak: false });
     const v = s.broken === null ? pct(s.robustAccuracy) : `${pct(s.robustAccuracy)}  (−${s.broken})`;
-    doc.fontSize(7).text(v, sx(s.robustAccuracy) + 3, y + 4.5, { lineBreak: false });
+    doc.fontSize(7).text(v, Math.max(sx(s.robustAccuracy), sx(s.interval.upper)) + 4, y + 4.5, { lineBreak: false });
   });
   doc.restore();
 }

@@ -1,7 +1,8 @@
 /**
  * Golden data tests of the chart functions: the numbers each chart draws, compared with values
  * derived by hand from the sample report (src/audit/testing/sample-report.ts) and from a real
- * `gauntlet audit --demo --n 60` report (../testing/demo-report.json).
+ * `gauntlet audit --demo --n 60` report (../testing/demo-report.json, gauntlet-report-2; the same
+ * breaks and figures as the gauntlet-report-1 file it replaces).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,14 +19,20 @@ const demo = (): Report => validateReport(JSON.parse(readFileSync(join(__dirname
 
 describe('robustnessCurveData', () => {
   it('sample: sweep points, minimal-norm bound, clean accuracy and the audit point', () => {
-    const d = robustnessCurveData(sampleReport());
+    const r = sampleReport();
+    const d = robustnessCurveData(r);
     expect(d).toEqual({
       norm: 'linf',
       clean: 0.9,
-      sweep: [{ eps: 0.05, robustAccuracy: 0.7 }, { eps: 0.1, robustAccuracy: 0.5 }, { eps: 0.2, robustAccuracy: 0.2 }],
-      bound: [{ eps: 0.05, value: 0.8 }, { eps: 0.1, value: 0.6 }, { eps: 0.2, value: 0.2 }],
-      audit: { eps: 0.1, robustAccuracy: 0.5 },
+      // The curve starts at ε = 0 with the clean accuracy and its interval.
+      sweep: [
+        { eps: 0, robustAccuracy: 0.9, interval: r.cleanAccuracyInterval },
+        ...[0.7, 0.5, 0.2].map((v, i) => ({ eps: [0.05, 0.1, 0.2][i], robustAccuracy: v, interval: r.sweep.points[i].robustAccuracyInterval })),
+      ],
+      bound: [{ eps: 0, value: 0.9 }, { eps: 0.05, value: 0.8 }, { eps: 0.1, value: 0.6 }, { eps: 0.2, value: 0.2 }],
+      audit: { eps: 0.1, robustAccuracy: 0.5, interval: r.robustAccuracyInterval },
     });
+    for (const p of d.sweep) expect(p.interval.lower).toBeLessThanOrEqual(p.robustAccuracy);
   });
 
   it('sorts the sweep by ε and leaves out unmeasured bounds', () => {
@@ -33,26 +40,28 @@ describe('robustnessCurveData', () => {
     const pts = [...base.sweep.points].reverse();
     pts[0] = { ...pts[0], minimalNormBound: null }; // ε = 0.2
     const d = robustnessCurveData({ ...base, sweep: { ...base.sweep, points: pts } });
-    expect(d.sweep.map((p) => p.eps)).toEqual([0.05, 0.1, 0.2]);
-    expect(d.bound).toEqual([{ eps: 0.05, value: 0.8 }, { eps: 0.1, value: 0.6 }]);
+    expect(d.sweep.map((p) => p.eps)).toEqual([0, 0.05, 0.1, 0.2]);
+    expect(d.bound).toEqual([{ eps: 0, value: 0.9 }, { eps: 0.05, value: 0.8 }, { eps: 0.1, value: 0.6 }]);
   });
 
   it('demo report: 60 points, all clean-correct; 58, 56 and 34 robust at ε 0.025, 0.05, 0.1', () => {
     const d = robustnessCurveData(demo());
     expect(d.clean).toBe(1);
-    expect(d.sweep.map((p) => p.eps)).toEqual([0.025, 0.05, 0.1]);
-    expect(d.sweep.map((p) => p.robustAccuracy * 60)).toEqual([58, 56, 34].map((v) => expect.closeTo(v, 9)));
-    expect(d.bound.map((p) => p.value * 60)).toEqual([58, 56, 36].map((v) => expect.closeTo(v, 9)));
+    expect(d.sweep.map((p) => p.eps)).toEqual([0, 0.025, 0.05, 0.1]);
+    expect(d.sweep.map((p) => p.robustAccuracy * 60)).toEqual([60, 58, 56, 34].map((v) => expect.closeTo(v, 9)));
+    expect(d.sweep.map((p) => p.interval.k)).toEqual([60, 58, 56, 34]);
+    expect(d.bound.map((p) => p.value * 60)).toEqual([60, 58, 56, 36].map((v) => expect.closeTo(v, 9)));
     expect(d.audit.robustAccuracy * 60).toBeCloseTo(34, 9);
   });
 });
 
 describe('cascadeData', () => {
   it('sample: clean 90 %, then 60 % after APGD (3 broken) and 50 % after Square (1 broken)', () => {
-    expect(cascadeData(sampleReport())).toEqual([
-      { label: 'clean', attack: null, origin: null, robustAccuracy: 0.9, attacked: null, broken: null },
-      { label: '1. apgd', attack: 'apgd', origin: 'battery', robustAccuracy: 0.6, attacked: 9, broken: 3 },
-      { label: '2. square', attack: 'square', origin: 'battery', robustAccuracy: 0.5, attacked: 6, broken: 1 },
+    const r = sampleReport();
+    expect(cascadeData(r)).toEqual([
+      { label: 'clean', attack: null, origin: null, robustAccuracy: 0.9, interval: r.cleanAccuracyInterval, attacked: null, broken: null },
+      { label: '1. apgd', attack: 'apgd', origin: 'battery', robustAccuracy: 0.6, interval: r.stages[0].robustAccuracyAfterInterval, attacked: 9, broken: 3 },
+      { label: '2. square', attack: 'square', origin: 'battery', robustAccuracy: 0.5, interval: r.stages[1].robustAccuracyAfterInterval, attacked: 6, broken: 1 },
     ]);
   });
 
@@ -68,11 +77,13 @@ describe('cascadeData', () => {
 
 describe('perClassData', () => {
   it('sample: the three classes in label order with their clean and robust accuracy', () => {
-    expect(perClassData(sampleReport())).toEqual({
+    const r = sampleReport();
+    const iv = (i: number) => ({ cleanInterval: r.perClass.classes[i].cleanAccuracyInterval, robustInterval: r.perClass.classes[i].robustAccuracyInterval, smallSample: true });
+    expect(perClassData(r)).toEqual({
       classes: [
-        { label: 0, n: 4, clean: 0.75, robust: 0.5 },
-        { label: 1, n: 3, clean: 1, robust: 2 / 3 },
-        { label: 2, n: 3, clean: 1, robust: 1 / 3 },
+        { label: 0, n: 4, clean: 0.75, robust: 0.5, ...iv(0) },
+        { label: 1, n: 3, clean: 1, robust: 2 / 3, ...iv(1) },
+        { label: 2, n: 3, clean: 1, robust: 1 / 3, ...iv(2) },
       ],
       total: 3,
       selection: 'all',
@@ -140,35 +151,33 @@ describe('hardPairHeatmapData', () => {
 });
 
 describe('minimalNormHistogramData', () => {
-  it('sample, 4 bins: range [0, 0.2] (p90), the 4 broken points (norm 0.1) in bin [0.1, 0.15)', () => {
-    const d = minimalNormHistogramData(sampleReport(), 4);
-    expect(d.broken).toBe(4);
-    expect(d.bins.map((b) => b.count)).toEqual([0, 0, 4, 0]);
-    expect(d.bins.map((b) => [b.lo, b.hi])).toEqual([[0, 0.05], [0.05, 0.1], [0.1, 0.15], [0.15, 0.2]].map(([a, b]) => [expect.closeTo(a, 12), expect.closeTo(b, 12)]));
-    expect(d.quantiles).toEqual([
-      { name: 'p10', value: 0.04 }, { name: 'p25', value: 0.07 }, { name: 'p50', value: 0.1 }, { name: 'p75', value: 0.15 }, { name: 'p90', value: 0.2 },
-    ]);
-    expect(d.minimalNorms).toEqual({ attack: 'fab', n: 9, found: 9, mean: 0.11 });
+  // sample: minimal norms of the 9 clean-correct points 0.12 0.15 0.2 0.3 0.11 0.04 0.07 0.1 0.05 (point 9 is misclassified: null).
+  it('sample, √9 → 5 bins asked: width 0.05 (the largest 1-2-5 step ≤ 0.3 / 5), 6 bins over [0, 0.3]', () => {
+    const d = minimalNormHistogramData(sampleReport());
+    expect(d.bins.map((b) => b.count)).toEqual([1, 2, 3, 1, 1, 1]); // 0.05, 0.1, 0.15 on an edge go up; 0.3 = hi to the last
+    expect(d.bins.map((b) => b.hi - b.lo)).toEqual(Array(6).fill(expect.closeTo(0.05, 12)));
+    expect(d).toMatchObject({ cleanCorrect: 9, found: 9, notFound: 0, withinEps: 4, median: 0.11, attack: 'fab', eps: 0.1 });
   });
 
-  it('without minimal norms the range is the largest norm or ε; null quantiles are dropped', () => {
+  it('a forced bin count gives equal bins over [0, max(norms, ε)]; points without a norm are counted as not found', () => {
     const r = sampleReport();
-    const d = minimalNormHistogramData({ ...r, sweep: { ...r.sweep, minimalNorms: null } }, 2);
-    expect(d.quantiles).toEqual([]);
-    expect(d.bins[1].hi).toBeCloseTo(0.1, 12);
-    expect(d.bins.map((b) => b.count)).toEqual([0, 4]); // 0.1 = hi goes to the last bin
-    const q = { ...r.sweep.minimalNorms!, quantiles: { p10: 0.04, p25: null, p50: 0.1, p75: null, p90: null } };
-    expect(minimalNormHistogramData({ ...r, sweep: { ...r.sweep, minimalNorms: q } }).quantiles.map((x) => x.name)).toEqual(['p10', 'p50']);
+    const minimalNorm = [...r.points.minimalNorm];
+    minimalNorm[3] = null; // 0.3: none found
+    const d = minimalNormHistogramData({ ...r, points: { ...r.points, minimalNorm } }, 4);
+    expect(d.bins[3].hi).toBeCloseTo(0.2, 12);
+    expect(d.bins.map((b) => b.count)).toEqual([1, 2, 3, 2]);
+    expect(d).toMatchObject({ found: 8, notFound: 1 });
   });
 
-  it('demo report: the 26 broken points fill the bars; the range reaches the FAB p90', () => {
+  it('demo report: every found FAB norm of a clean-correct point is in exactly one bin', () => {
     const r = demo();
-    const d = minimalNormHistogramData(r, 10);
-    expect(d.broken).toBe(26);
-    expect(d.bins.reduce((s, b) => s + b.count, 0)).toBe(26);
-    expect(d.bins[9].hi).toBeCloseTo(r.sweep.minimalNorms!.quantiles.p90!, 12);
-    const inRange = (lo: number, hi: number) => r.points.perturbationNorm.filter((v, i) => r.points.brokenBy[i] >= 0 && v >= lo && v < hi).length;
-    for (const b of d.bins.slice(0, -1)) expect(b.count).toBe(inRange(b.lo, b.hi));
+    const d = minimalNormHistogramData(r);
+    const norms = r.points.minimalNorm.filter((v, i): v is number => v !== null && r.points.cleanPred[i] === r.points.label[i]);
+    expect(d.found).toBe(norms.length);
+    expect(d.bins.reduce((s, b) => s + b.count, 0)).toBe(norms.length);
+    expect(d.bins.length).toBeGreaterThanOrEqual(5);
+    for (const b of d.bins.slice(0, -1)) expect(b.count).toBe(norms.filter((v) => v >= b.lo - 1e-12 && v < b.hi - 1e-12).length);
+    expect(d.withinEps).toBe(norms.filter((v) => v <= r.threat.eps).length);
   });
 });
 

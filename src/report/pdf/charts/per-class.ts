@@ -3,14 +3,17 @@
  * (Xu et al. 2021, "To be Robust or to be Fair", arXiv:2010.06121); with many classes the chart
  * shows the k classes with the lowest robust accuracy, and says so.
  */
-import type { Report } from '../../schema';
+import type { Interval, Report } from '../../schema';
 import { COLORS } from '../layout';
 import { pct } from '../text';
-import { Frame, drawAxes, drawLegend, linear, plotFrame } from './axes';
+import { Frame, drawAxes, drawLegend, errorBar, linear, plotFrame } from './axes';
+
+/** Marks a class with fewer than 30 points (report.perClass.classes[].smallSample). */
+export const SMALL_MARK = '*';
 
 /** The bars' numbers. */
 export interface PerClassData {
-  classes: { label: number; n: number; clean: number; robust: number }[];
+  classes: { label: number; n: number; clean: number; robust: number; cleanInterval: Interval | null; robustInterval: Interval | null; smallSample: boolean }[];
   /** Classes with points (n > 0) in the report. */
   total: number;
   /** 'all' (sorted by label) or 'worst' (the k lowest robust accuracies, lowest first). */
@@ -21,7 +24,10 @@ export interface PerClassData {
 export function perClassData(r: Report, k = 20): PerClassData {
   const withPoints = r.perClass.classes
     .filter((c) => c.n > 0 && c.cleanAccuracy !== null && c.robustAccuracy !== null)
-    .map((c) => ({ label: c.label, n: c.n, clean: c.cleanAccuracy as number, robust: c.robustAccuracy as number }));
+    .map((c) => ({
+      label: c.label, n: c.n, clean: c.cleanAccuracy as number, robust: c.robustAccuracy as number,
+      cleanInterval: c.cleanAccuracyInterval, robustInterval: c.robustAccuracyInterval, smallSample: c.smallSample,
+    }));
   if (withPoints.length <= k) return { classes: withPoints.sort((a, b) => a.label - b.label), total: withPoints.length, selection: 'all' };
   const worst = [...withPoints].sort((a, b) => a.robust - b.robust || a.clean - b.clean || a.label - b.label).slice(0, k);
   return { classes: worst, total: withPoints.length, selection: 'worst' };
@@ -40,8 +46,10 @@ export function drawPerClass(doc: PDFKit.PDFDocument, box: Frame, d: PerClassDat
     const cx = f.x + slot * (i + 0.5);
     doc.rect(cx - bar - 0.5, sy(c.clean), bar, f.y + f.h - sy(c.clean)).fill(COLORS.series[2]);
     doc.rect(cx + 0.5, sy(c.robust), bar, f.y + f.h - sy(c.robust)).fill(COLORS.series[0]);
+    if (c.cleanInterval) errorBar(doc, cx - bar / 2 - 0.5, sy(c.cleanInterval.lower), sy(c.cleanInterval.upper), COLORS.text, { cap: Math.min(2.5, bar / 3), width: 0.6 });
+    if (c.robustInterval) errorBar(doc, cx + bar / 2 + 0.5, sy(c.robustInterval.lower), sy(c.robustInterval.upper), COLORS.text, { cap: Math.min(2.5, bar / 3), width: 0.6 });
     doc.font('regular').fontSize(slot < 14 ? 5.5 : 7).fillColor(COLORS.text);
-    const label = String(c.label);
+    const label = `${c.label}${c.smallSample ? SMALL_MARK : ''}`;
     const w = doc.widthOfString(label);
     if (w < slot + 2) doc.text(label, cx - w / 2, f.y + f.h + 4, { lineBreak: false });
   });
@@ -52,5 +60,7 @@ export function drawPerClass(doc: PDFKit.PDFDocument, box: Frame, d: PerClassDat
   drawLegend(doc, f.x, box.y + 2, [
     { label: 'clean accuracy', color: COLORS.series[2], kind: 'box' },
     { label: 'robust accuracy', color: COLORS.series[0], kind: 'box' },
+    { label: 'confidence interval', color: COLORS.text, kind: 'errorbar' },
+    ...(d.classes.some((c) => c.smallSample) ? [{ label: `${SMALL_MARK} n < 30 (too few points to compare)`, color: '#ffffff', kind: 'box' as const }] : []),
   ], f.w);
 }

@@ -19,7 +19,7 @@ export function environmentSection(L: Layout, ctx: RenderContext): void {
   ]);
   const timings = Object.entries(r.timings).slice(0, ctx.maxTableRows);
   if (timings.length) {
-    L.heading('Timings', 2, 30);
+    L.heading('Timings', 2);
     L.keyValues(timings.map(([k, v]) => [k, seconds(v)] as [string, string]));
   }
 }

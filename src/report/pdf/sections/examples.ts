@@ -30,7 +30,7 @@ export function examplesSection(L: Layout, ctx: RenderContext): void {
     return;
   }
   const shown = ctx.examples.slice(0, limit);
-  L.paragraph(`Each row: the original image with its true class, the perturbation δ = x_adv − x scaled to the full grey range (mid-grey = no change, black/white = the largest change, ±max|δ|), and the adversarial image with the class the model predicts for it. ${ctx.examples.length > shown.length ? `Showing ${shown.length} of ${ctx.examples.length} examples.` : `${plural(shown.length, 'example')}.`}`);
+  L.paragraph(`Each row: the original image with its true class, the perturbation δ = x_adv − x scaled to the full grey range (mid-grey = no change, black/white = the largest change, ±max|δ|), and the adversarial image with the class the model predicts for it. ${ctx.examples.length > shown.length ? `Showing ${shown.length} of ${ctx.examples.length} examples.` : `${plural(shown.length, 'example')}.`}`, { keep: PANEL + 40 }); // kept with the first row of images
   shown.forEach((e, k) => {
     const g = checkExample(e, k);
     const p = examplePanels(e, g);
@@ -53,6 +53,6 @@ export function examplesSection(L: Layout, ctx: RenderContext): void {
         const tw = Math.min(L.doc.widthOfString(label), pw + gap);
         L.doc.text(label, px0 + pw / 2 - tw / 2, y + 16 + ph, { width: tw + 1, height: 10, ellipsis: true, lineBreak: false });
       });
-    });
+    }, `Point ${e.index}: original image of class ${e.label}, the perturbation (${e.attack}, ${nm} = ${num(e.norm)}), and the adversarial image, predicted ${e.advPred}.`);
   });
 }

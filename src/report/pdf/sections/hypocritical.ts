@@ -1,6 +1,6 @@
 /** Hypocritical risk (Tao et al. 2022, arXiv:2107.07759): could small changes make wrong answers look right? */
 import { COLORS, Layout } from '../layout';
-import { num, pct, plural, seconds } from '../text';
+import { int, num, pct, pctCI, plural, seconds } from '../text';
 import type { RenderContext } from './context';
 
 /** Per-class rows, highest risk first (then more fixable, then lower label), top k. */
@@ -9,7 +9,7 @@ export function hypocriticalRows(ctx: RenderContext): { rows: string[][]; total:
   if (!h) return { rows: [], total: 0 };
   const sorted = [...h.perClass].sort((a, b) => (b.risk ?? -1) - (a.risk ?? -1) || b.fixable - a.fixable || a.label - b.label);
   return {
-    rows: sorted.slice(0, ctx.maxTableRows).map((c) => [String(c.label), String(c.n), String(c.misclassified), String(c.fixable), pct(c.risk)]),
+    rows: sorted.slice(0, ctx.maxTableRows).map((c) => [String(c.label), int(c.n), int(c.misclassified), int(c.fixable), pct(c.risk)]),
     total: h.perClass.length,
   };
 }
@@ -25,9 +25,9 @@ export function hypocriticalSection(L: Layout, ctx: RenderContext): void {
   }
   L.keyValues([
     ['Budget', `ε = ${num(h.eps)} (attack ${h.attack})`],
-    ['Misclassified points', String(h.misclassified)],
-    ['Fixable by a false friend', `${h.fixable} (risk ${pct(h.risk)} of all points)`],
-    ['Accuracy a false friend could show', pct(h.fakedAccuracy)],
+    ['Misclassified points', int(h.misclassified)],
+    ['Fixable by a false friend', `${int(h.fixable)} (risk ${pctCI(h.risk, h.riskInterval)} of all points)`],
+    ['Accuracy a false friend could show', pctCI(h.fakedAccuracy, h.fakedAccuracyInterval)],
     ['Substandard below', `${pct(h.substandardBelow)} clean accuracy — this model is ${h.substandard ? '' : 'not '}substandard`],
     ['Fakeable', h.fakeable ? 'YES: a substandard model could be made to look acceptable' : 'no'],
     ['Time', seconds(h.seconds)],
@@ -38,5 +38,5 @@ export function hypocriticalSection(L: Layout, ctx: RenderContext): void {
     { header: 'Class', weight: 1, align: 'right' }, { header: 'Points', weight: 1, align: 'right' },
     { header: 'Misclassified', weight: 1.3, align: 'right' }, { header: 'Fixable', weight: 1, align: 'right' }, { header: 'Risk', weight: 1, align: 'right' },
   ], rows);
-  L.caption(`Per class, highest risk first${total > rows.length ? `; ${rows.length} of ${plural(total, 'class', 'classes')} shown` : ''}. Data: report.hypocritical.perClass.`);
+  L.caption(`Per class, highest risk first${total > rows.length ? `; ${rows.length} of ${plural(total, 'class', 'classes')} shown` : ''}. Brackets above: exact ${pct(ctx.report.intervals.level, 0)} Clopper–Pearson intervals. Data: report.hypocritical.perClass.`);
 }

@@ -6,7 +6,7 @@
 import type { Check } from '../../schema';
 import { explainAdaptation, explainCheck } from '../explain';
 import { COLORS, Layout } from '../layout';
-import { evidenceValue, num, pct } from '../text';
+import { evidenceValue, int, num, pct } from '../text';
 import type { RenderContext } from './context';
 
 const STATUS: Record<Check['status'], { word: string; color: string }> = {
@@ -30,7 +30,7 @@ export function reliabilitySection(L: Layout, ctx: RenderContext): void {
   const checks = [...r.checks].sort((a, b) => order[a.status] - order[b.status]);
   for (const c of checks) {
     const s = STATUS[c.status];
-    L.heading(`${c.title}`, 3, 46);
+    L.heading(`${c.title}`, 3);
     L.paragraph(`${s.word} · ${c.id}`, { font: 'bold', size: 8, color: s.color, gap: 2 });
     L.paragraph(explainCheck(c), { gap: 2 });
     L.paragraph(`Technical: ${c.message}`, { size: 8, color: COLORS.muted, gap: 1 });
@@ -39,12 +39,12 @@ export function reliabilitySection(L: Layout, ctx: RenderContext): void {
   }
   if (r.checks.length === 0) L.paragraph('No check ran.', { color: COLORS.muted });
 
-  L.heading('Adaptations applied', 2, 40);
+  L.heading('Adaptations applied', 2);
   if (r.adaptations.length === 0) {
     L.paragraph('None: the model showed no property (randomness, rounding, probability outputs, saturated scores) that required changing the standard attacks.');
   }
   for (const a of r.adaptations) {
-    L.heading(a.id, 3, 40);
+    L.heading(a.id, 3);
     L.paragraph(explainAdaptation(a), { gap: 2 });
     L.paragraph(`Trigger: ${a.trigger}`, { size: 8, color: COLORS.muted, gap: 1 });
     L.paragraph(`Reason: ${a.reason}`, { size: 8, color: COLORS.muted, gap: 1 });
@@ -53,14 +53,14 @@ export function reliabilitySection(L: Layout, ctx: RenderContext): void {
 
   const i = r.integrity;
   if (i) {
-    L.heading('Evaluation-data integrity', 2, 80);
+    L.heading('Evaluation-data integrity', 2);
     L.paragraph(i.message, { gap: 4 });
     L.table([
       { header: 'Set', weight: 2 }, { header: 'Points', weight: 1, align: 'right' }, { header: 'Accuracy', weight: 1, align: 'right' },
       { header: 'Mean confidence', weight: 1.3, align: 'right' }, { header: 'Median margin', weight: 1.3, align: 'right' },
     ], [
-      ['supplied data', String(i.owner.n), pct(i.owner.accuracy), pct(i.owner.meanConfidence), num(i.owner.medianMargin)],
-      [`reference ${i.reference.name}`, String(i.referenceStats.n), pct(i.referenceStats.accuracy), pct(i.referenceStats.meanConfidence), num(i.referenceStats.medianMargin)],
+      ['supplied data', int(i.owner.n), pct(i.owner.accuracy), pct(i.owner.meanConfidence), num(i.owner.medianMargin)],
+      [`reference ${i.reference.name}`, int(i.referenceStats.n), pct(i.referenceStats.accuracy), pct(i.referenceStats.meanConfidence), num(i.referenceStats.medianMargin)],
     ]);
     L.caption(`One-sided two-sample Kolmogorov–Smirnov test on the logit margins: statistic ${num(i.ks.statistic, 3)}, p = ${num(i.ks.pValue, 3)}; ${i.flagged ? 'flagged' : 'not flagged'}. Reference SHA-256 ${i.reference.sha256}.`);
   }

@@ -1,5 +1,5 @@
 /**
- * poppler-utils (pdftoppm, pdftotext, pdffonts: Debian package poppler-utils) as independent
+ * poppler-utils (pdftoppm, pdftotext, pdffonts, pdfinfo: Debian package poppler-utils) as independent
  * readers of the PDFs the renderer writes. Tests that need them skip with POPPLER_SKIP as reason.
  */
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const TOOLS = ['pdftoppm', 'pdftotext', 'pdffonts'] as const;
+const TOOLS = ['pdftoppm', 'pdftotext', 'pdffonts', 'pdfinfo'] as const;
 
 function has(tool: string): boolean {
   const r = spawnSync(tool, ['-v'], { encoding: 'utf8' });
@@ -40,6 +40,11 @@ function run(tool: string, args: string[]): string {
 /** The PDF's text (pdftotext, reading order), whitespace collapsed to single spaces. */
 export function pdfText(bytes: Uint8Array): string {
   return withPdf(bytes, (_d, pdf) => run('pdftotext', ['-enc', 'UTF-8', pdf, '-'])).replace(/\s+/g, ' ');
+}
+
+/** The PDF's text in content-stream order (pdftotext -raw: a wrapped table cell's lines stay together), whitespace collapsed. */
+export function pdfRawText(bytes: Uint8Array): string {
+  return withPdf(bytes, (_d, pdf) => run('pdftotext', ['-raw', '-enc', 'UTF-8', pdf, '-'])).replace(/\s+/g, ' ');
 }
 
 /** The text of each page, whitespace collapsed. */
@@ -112,4 +117,27 @@ export function wordBoxes(bytes: Uint8Array): WordBox[] {
     out.push({ page, pageWidth: pw, pageHeight: ph, word: m[7], xMin: Number(m[3]), yMin: Number(m[4]), xMax: Number(m[5]), yMax: Number(m[6]) });
   }
   return out;
+}
+
+/** pdfinfo's "Key: value" lines as a record (Title, Tagged, Pages, …). */
+export function pdfInfo(bytes: Uint8Array): Record<string, string> {
+  const out = withPdf(bytes, (_d, pdf) => run('pdfinfo', ['-enc', 'UTF-8', pdf]));
+  const info: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const m = /^([^:]+):\s*(.*)$/.exec(line);
+    if (m) info[m[1].trim()] = m[2].trim();
+  }
+  return info;
+}
+
+/**
+ * Per page, the share of the text area [top, bottom] used: from the top margin down to the lowest
+ * word above `bottom` (the footer, below it, does not count). From pdftotext -bbox.
+ */
+export function pageFill(bytes: Uint8Array, top: number, bottom: number): number[] {
+  const boxes = wordBoxes(bytes);
+  const pages = boxes.reduce((n, b) => Math.max(n, b.page + 1), 0);
+  const low = Array<number>(pages).fill(top);
+  for (const b of boxes) if (b.yMax <= bottom + 2 && b.yMax > low[b.page]) low[b.page] = b.yMax;
+  return low.map((y) => (y - top) / (bottom - top));
 }
