@@ -68,7 +68,7 @@ describe('reliability checks', () => {
   it('full box: a robust point whose box holds a counterexample flags; the evidence names the attacks', () => {
     const c = valid(fullBoxCheck(box({ robust: 1, robustWitnessed: 1 })));
     expect(c.status).toBe('flag');
-    expect(c.evidence).toMatchObject({ attacks: 'pgd, apgd-ce', brokenByBattery: 30, robust: 1, robustWithCounterexampleInBox: 1 });
+    expect(c.evidence).toMatchObject({ attacks: 'pgd; apgd-ce', brokenByBattery: 30, robust: 1, robustWithCounterexampleInBox: 1 });
     expect(fullBoxCheck(box()).status).toBe('pass');
     expect(fullBoxCheck(null).status).toBe('skipped');
   });

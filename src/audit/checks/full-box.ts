@@ -39,7 +39,7 @@ export function fullBoxCheck(o: FullBoxOutcome | null): Check {
   const base = { id: 'full-box-not-zero', title: 'Attack at ε = the whole input box does not reach 0 %' };
   if (!o || o.attacked === 0) return { ...base, status: 'skipped', message: 'no clean-correct point to attack', evidence: {} };
   const evidence = {
-    eps: o.eps, attacks: o.attacks.join(', '), attacked: o.attacked, brokenByBattery: o.brokenByBattery, robust: o.robust,
+    eps: o.eps, attacks: o.attacks.join('; '), attacked: o.attacked, brokenByBattery: o.brokenByBattery, robust: o.robust,
     robustShare: o.robust / o.attacked, robustWithCounterexampleInBox: o.robustWitnessed,
   };
   const ran = `${o.attacks.join(' → ')} at ε = ${o.eps} (each point's whole box; ${o.brokenByBattery} of ${o.attacked} already broken by the battery at the audit ε)`;
