@@ -236,7 +236,7 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
   // Extra effort, escalated while a round breaks points (every round a checkpointed stage).
   let state = main.state;
   const convergenceSteps: BatteryStep[] = [];
-  const convergenceRounds = await escalate(b.escalation?.rounds ?? 1, async (r) => {
+  const convergenceRounds = await escalate(b.escalation?.rounds ?? 1, n, async (r) => {
     const step = escalationStep(b.convergence, r);
     const at = b.stages.length + r - 1;
     const conv = await runStagedCascade({

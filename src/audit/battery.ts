@@ -34,8 +34,9 @@ export interface Battery {
   /** Extra-effort stage run last on the points still robust (round 1 of the escalation below). */
   convergence: BatteryStep;
   /**
-   * Escalation of the extra-effort stage: while a round breaks a point, another round runs on the
-   * points still robust with twice the restarts (./escalation.ts), up to `rounds` rounds in all
+   * Escalation of the extra-effort stage: while a round still breaks points (≥ 2 and > 0.5 % of the
+   * set), another round runs on the points still robust with new restarts, as many as all earlier
+   * rounds together (./escalation.ts), up to `rounds` rounds in all
    * (report stage origins 'convergence', 'convergence-2', …). The battery is reported as not
    * converged only when the last allowed round still breaks points.
    */

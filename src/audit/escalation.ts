@@ -1,9 +1,14 @@
 /**
  * Escalation of the extra-effort (convergence) stage: "iterate until convergence" (Carlini et al.
  * 2019, arXiv:1902.06705 §4.4) made a loop with a stated budget. Round 1 is the battery's
- * convergence step on the points the cascade left robust; while a round breaks a point, the next
- * round runs on the points still robust with twice the restarts (or, for an attack without
- * restarts, twice its iterations/queries) and a fresh random stream, up to `rounds` rounds.
+ * convergence step on the points the cascade left robust; while a round still breaks points
+ * (stillBreaking: ≥ 2 and > 0.5 % of the set, the not-converged check's tolerance), the next
+ * round runs on the points still robust with a fresh random stream and as many new restarts as
+ * all earlier rounds together, so the restarts tried per point double every round (base, 2·base,
+ * 4·base, … in all) while round r costs 2^(r−2) times round 1 (worst case for 3 rounds: 4× the
+ * convergence stage, on the points still robust only). An attack without restarts gets twice its
+ * iterations/queries per round instead (not cumulative: its run is deterministic per seed).
+ * A round within that tolerance ends the loop, so escalation never turns a pass into a flag.
  * Every round is a report stage of its own (origin 'convergence', 'convergence-2', …), so the
  * robust accuracy stays the per-point minimum over every stage; `not-converged` is raised only
  * when the last allowed round still broke points (./checks/not-converged.ts).
@@ -18,6 +23,7 @@ import { getAttack, paramFields } from '../attacks';
 import type { AttackContext } from '../attacks/types';
 import type { ReportStage } from '../report/schema';
 import type { BatteryStep } from './battery';
+import { stillBreaking } from './checks/not-converged';
 
 /** Parameters an escalation round multiplies, by preference: the first the attack has. */
 const EFFORT_PARAMS = ['restarts', 'steps', 'iterations', 'nQueries'] as const;
@@ -31,13 +37,13 @@ export function roundOrigin(round: number): string {
 }
 
 /**
- * The step of round `round` (1-based): round 1 is `base` itself; round r multiplies the attack's
- * restarts (else steps, iterations or queries; through a transfer step, the inner attack's) by 2^(r−1).
+ * The step of round `round` (1-based): round 1 is `base` itself; round r ≥ 2 runs 2^(r−2) times the
+ * base restarts (new ones: see roundContext), or, for an attack without restarts, 2^(r−1) times its
+ * steps, iterations or queries; through a transfer step, the inner attack's.
  */
 export function escalationStep(base: BatteryStep, round: number): BatteryStep {
   if (!Number.isInteger(round) || round < 1) throw new RangeError(`round must be an integer ≥ 1, got ${round}`);
   if (round === 1) return structuredClone(base);
-  const factor = 2 ** (round - 1);
   const scale = (attack: string, params: Record<string, unknown>): Record<string, unknown> => {
     const def = getAttack(attack);
     const fields = paramFields(def);
@@ -45,7 +51,7 @@ export function escalationStep(base: BatteryStep, round: number): BatteryStep {
     if (!key) return params;
     const field = fields.find((f) => f.key === key)!;
     const current = typeof params[key] === 'number' ? (params[key] as number) : Number(field.default ?? 1);
-    return { ...params, [key]: current * factor };
+    return { ...params, [key]: current * 2 ** (key === 'restarts' ? round - 2 : round - 1) };
   };
   let params: Record<string, unknown>;
   if (base.attack === 'transfer') {
@@ -64,16 +70,17 @@ export function roundContext(ctx: AttackContext, round: number): AttackContext {
 export type RoundRecord = Pick<ReportStage, 'broken'> & Partial<ReportStage>;
 
 /**
- * Runs rounds 1, 2, … through `runRound` while the previous round broke a point, at most `rounds`
- * rounds; returns every round's record in order.
+ * Runs rounds 1, 2, … through `runRound` while the previous round still broke points
+ * (`stillBreaking(broken, n)` of ./checks/not-converged.ts for a set of `n` points), at most
+ * `rounds` rounds; returns every round's record in order.
  */
-export async function escalate<R extends RoundRecord>(rounds: number, runRound: (round: number) => Promise<R>): Promise<R[]> {
+export async function escalate<R extends RoundRecord>(rounds: number, n: number, runRound: (round: number) => Promise<R>): Promise<R[]> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`escalation rounds must be an integer ≥ 1, got ${rounds}`);
   const out: R[] = [];
   for (let r = 1; r <= rounds; r++) {
     const rec = await runRound(r);
     out.push(rec);
-    if (rec.broken === 0) break;
+    if (!stillBreaking(rec.broken, n)) break;
   }
   return out;
 }

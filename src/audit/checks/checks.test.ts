@@ -98,6 +98,7 @@ describe('reliability checks', () => {
     expect(valid(notConvergedCheck(rounds, 500, 3)).status).toBe('flag');
     // Budget not exhausted (a 4th round would run): the audit is not finished, so no verdict on these rounds.
     expect(notConvergedCheck(rounds, 500, 4).status).toBe('pass');
+    expect(notConvergedCheck(rounds, 500, 4).message).toMatch(/budget allows 1 more/);
     // The last round under the threshold.
     expect(notConvergedCheck([stage('apgd-ce', 60, 10), stage('apgd-ce', 50, 6), stage('apgd-ce', 44, 1)], 500, 3).status).toBe('pass');
   });

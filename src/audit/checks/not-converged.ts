@@ -5,12 +5,22 @@
  * (../escalation.ts) — while a round breaks points, another round with twice the restarts runs on
  * the points still robust — and every round's breaks are in the audit's figure. The battery is
  * reported as not converged only when the last round the budget allows still broke more than a
- * small share of the set: then the figure is an unfinished upper bound.
+ * small share of the set: then the figure is an unfinished upper bound. A round within that
+ * tolerance ends the escalation (./escalation.ts uses stillBreaking below).
  */
 import type { Check, ReportStage } from '../../report/schema';
 
 export const NOT_CONVERGED_SHARE = 0.005;
 export const NOT_CONVERGED_MIN = 2;
+
+/**
+ * Whether an extra-effort round that broke `broken` of `n` points still improved the figure
+ * significantly (≥ NOT_CONVERGED_MIN points and > NOT_CONVERGED_SHARE of the set). The escalation
+ * continues exactly while this holds, so it never turns a round the check would pass into a flag.
+ */
+export function stillBreaking(broken: number, n: number): boolean {
+  return broken >= NOT_CONVERGED_MIN && broken > NOT_CONVERGED_SHARE * n;
+}
 
 /**
  * `rounds`: the escalation rounds that ran, in order (round 1 is the convergence stage; a single
@@ -29,12 +39,12 @@ export function notConvergedCheck(rounds: ReportStage | readonly ReportStage[] |
   };
   const what = `the extra-effort ${list[0].attack} broke ${perRound} point${list.length > 1 ? 's in rounds 1–' + list.length : 's'} of the ${list[0].attacked} the battery left robust`;
   const exhausted = list.length >= maxRounds;
-  if (exhausted && last.broken >= NOT_CONVERGED_MIN && last.broken > NOT_CONVERGED_SHARE * n) {
+  if (exhausted && stillBreaking(last.broken, n)) {
     return { ...base, evidence, status: 'flag', message: `${what}; its last allowed round (${list.length} of ${maxRounds}, ${last.attack} ${describeEffort(last)}) still broke ${last.broken} (${(100 * last.broken / n).toFixed(1)}% of the set): the battery had not converged within the escalation budget` };
   }
-  const why = last.broken === 0
-    ? (list.length > 1 ? `; round ${list.length} broke none: converged (every round's breaks are in the figure)` : '')
-    : `; the last round broke ${last.broken}, below the threshold`;
+  const why = stillBreaking(last.broken, n)
+    ? `; the last round broke ${last.broken} and the budget allows ${maxRounds - list.length} more`
+    : list.length > 1 ? `; round ${list.length} broke ${last.broken === 0 ? 'none' : `only ${last.broken}, within the tolerance`}: converged (every round's breaks are in the figure)` : '';
   return { ...base, evidence, status: 'pass', message: `${what}${why}` };
 }
 
