@@ -8,6 +8,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stillBreaking } from '../src/audit/checks/not-converged';
 import { Report, validateReport } from '../src/report/schema';
 import { DIST_SKIP, runCliProcess } from './support/cli-process';
 import { fixturePath } from './support/fixtures';
@@ -74,7 +75,8 @@ d(`boxed sign/×1000 fixture (first ${N} points, linf ε=${EPS}, boxes x ± 0.15
     expect(c.status).toBe('pass');
     const rounds = r.stages.filter((s) => s.origin === 'convergence' || s.origin.startsWith('convergence-'));
     expect(rounds.length).toBe((c.evidence as { rounds: number }).rounds);
-    expect(rounds[rounds.length - 1].broken === 0 || rounds.length === 3).toBe(true);
+    // The escalation stopped at a round within the tolerance, or at the budget (then the check would have flagged).
+    expect(!stillBreaking(rounds[rounds.length - 1].broken, N) || rounds.length === 3).toBe(true);
   });
 
   it('when the policy requires less than the measured robust accuracy then PASS; more then FAIL (re-gated on resume)', async () => {
