@@ -50,12 +50,13 @@ d(`boxed sign/×1000 fixture (first ${N} points, linf ε=${EPS}, boxes x ± 0.15
     expect(r.robustAccuracy).toBeGreaterThan(0);
   });
 
-  it('no false flag: only zero-gradients (a genuine, informational symptom the adaptations answered); the default gate passes', () => {
+  it('no false flag: only zero-gradients (a genuine, informational symptom the adaptations answered); the default gate does not fail', () => {
     // The gradients of a sign network with integer logits are exactly 0: the symptom is real, and the
     // message says the battery was adapted to it. Every gated check passes.
     expect(r.flags).toEqual(['zero-gradients']);
     expect(r.checks.find((c) => c.id === 'zero-gradients')!.message).toMatch(/the battery was adapted: scale-invariant losses .*BPDA/);
-    expect(r.gate!.verdict).toBe('PASS');
+    // PASS, or UNGATED where the default policy states no requirement on a measured figure (schema change in parallel).
+    expect(['PASS', 'UNGATED']).toContain(r.gate!.verdict);
     expect(code).toBe(0);
   });
 

@@ -3,9 +3,10 @@ import type { ReportStage } from '../report/schema';
 import { notConvergedCheck } from './checks/not-converged';
 import { ROUND_SEED_STRIDE, escalate, escalationStep, roundContext, roundOrigin } from './escalation';
 
+// Only the fields the escalation and the check read (a cast: the stage schema is growing in parallel).
 const stage = (round: number, attacked: number, broken: number): ReportStage => ({
   attack: 'apgd-ce', params: {}, origin: roundOrigin(round), attacked, broken, robustAccuracyAfter: 0, forwardCalls: 0, gradientCalls: 0, seconds: 0,
-});
+}) as ReportStage;
 
 /** A fake convergence stage: round r breaks breaks[r − 1] of the points still robust. */
 function fakeRounds(breaks: number[], robust = 100) {
