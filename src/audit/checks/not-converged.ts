@@ -37,7 +37,8 @@ export function notConvergedCheck(rounds: ReportStage | readonly ReportStage[] |
     attack: list[0].attack, attacked: list[0].attacked, broken: total, brokenPerRound: perRound, rounds: list.length, maxRounds,
     lastRoundBroken: last.broken, share: n ? last.broken / n : 0, threshold: NOT_CONVERGED_SHARE,
   };
-  const what = `the extra-effort ${list[0].attack} broke ${perRound} point${list.length > 1 ? 's in rounds 1–' + list.length : 's'} of the ${list[0].attacked} the battery left robust`;
+  const plural = list.length > 1 || list[0].broken !== 1 ? 's' : '';
+  const what = `the extra-effort ${list[0].attack} broke ${perRound} point${plural}${list.length > 1 ? ` in rounds 1–${list.length}` : ''} of the ${list[0].attacked} the battery left robust`;
   const exhausted = list.length >= maxRounds;
   if (exhausted && stillBreaking(last.broken, n)) {
     return { ...base, evidence, status: 'flag', message: `${what}; its last allowed round (${list.length} of ${maxRounds}, ${last.attack} ${describeEffort(last)}) still broke ${last.broken} (${(100 * last.broken / n).toFixed(1)}% of the set): the battery had not converged within the escalation budget` };
