@@ -46,7 +46,7 @@ d('gauntlet audit', () => {
     expect(r.out).toMatch(/VERDICT {3}(UNGATED|FAIL) \(policy default\)/);
     expect(r.code).toBe(r.out.includes('VERDICT   UNGATED') ? 0 : 1);
     const report = validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
-    expect(report).toMatchObject({ threat: { norm: 'linf', eps: 0.1 }, battery: { id: 'gauntlet-std-1', preset: 'quick' }, data: { n: 500 } });
+    expect(report).toMatchObject({ threat: { norm: 'linf', eps: 0.1 }, battery: { id: 'gauntlet-std-2', preset: 'quick' }, data: { n: 500 } });
     expect(report.integrity?.reference.name).toBe('bundled:mnist');
     expect(report.robustAccuracy).toBeGreaterThan(0.2);
     expect(report.robustAccuracy).toBeLessThan(report.cleanAccuracy);

@@ -7,9 +7,10 @@
  * without redoing finished work:
  *  1. clean predictions (a majority of draws on random models);
  *  2. probes of outputs, randomness and gradients (./probe.ts) → adaptations (./adaptations);
- *  3. the battery as a cascade at the audit ε (./staged-cascade.ts), then an extra-effort stage;
+ *  3. the battery as a cascade at the audit ε (./staged-cascade.ts), then an extra-effort stage
+ *     escalated while it still breaks points, within the preset's budget (./escalation.ts);
  *  4. the ε sweep (the sweep cascade at fractions of ε) and FAB-T minimal norms;
- *  5. an attack at ε = the whole box (must reach 0 %);
+ *  5. the adapted battery at ε = each point's whole box (./checks/full-box.ts);
  *  6. hypocritical risk (misclassified points a false friend could fix);
  *  7. evaluation-data integrity against an auditor-held reference set (when given);
  *  8. per-class analysis, reliability checks, the report, the policy gate.
@@ -17,7 +18,7 @@
  * sharded audit (./shards.ts) runs them per shard and this function finishes from the merged checkpoint.
  */
 import os from 'node:os';
-import { getAttack, parseParams, runAttack } from '../attacks';
+import { getAttack, parseParams } from '../attacks';
 import { DEFAULT_SUCCESS_DRAWS, predictClasses } from '../attacks/run';
 import { selectBatch } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
@@ -30,7 +31,7 @@ import { clopperPearson, REPORT_CONFIDENCE } from '../util/clopper-pearson';
 import { REPORT_SCHEMA } from '../report/schema';
 import { GAUNTLET_VERSION } from '../version';
 import { adapt } from './adaptations';
-import { Battery, Preset, battery as presetBattery } from './battery';
+import { Battery, BatteryStep, Preset, battery as presetBattery } from './battery';
 import { Checkpoint } from './checkpoint';
 import { blackBoxCheck } from './checks/black-box';
 import { fullBoxCheck, FullBoxOutcome } from './checks/full-box';
@@ -39,6 +40,7 @@ import { notConvergedCheck } from './checks/not-converged';
 import { probabilityOutputsCheck } from './checks/probability-outputs';
 import { randomizedOutputsCheck } from './checks/randomized-outputs';
 import { zeroGradientsCheck } from './checks/zero-gradients';
+import { escalate, escalationStep, roundContext } from './escalation';
 import { hypocriticalRisk } from './hypocritical';
 import { dataIntegrity } from './integrity';
 import { quantile, verifiedMinimalNorms } from './minimal-norms';
@@ -175,8 +177,11 @@ export interface ChunkedPhases {
   /** The battery after adaptations. */
   battery: Battery;
   stages: ReportStage[];
-  /** The convergence stage's record. */
+  /** The convergence stage's record (round 1). */
   convergence: ReportStage;
+  /** The convergence rounds that ran (records and steps, in order; round 1 first). */
+  convergenceRounds: ReportStage[];
+  convergenceSteps: BatteryStep[];
   state: PointState;
   epsOutcomes: { eps: number; broken: Uint8Array }[];
   sweepRA: { eps: number; robustAccuracy: number; robustAccuracyInterval: Interval; attacks: string[] }[];
@@ -231,12 +236,21 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
   const common = { model, batch, cleanCorrect, cleanPred, checkpoint: ckpt, chunk, ctx, surrogates: { smooth: o.smoothSurrogate }, chunks: filter?.owns };
   const t3 = process.hrtime.bigint();
   const main = await runStagedCascade({ ...common, threat, steps: b.stages, unit: 'battery', onStage: stageProgress('battery', '') });
-  const conv = await runStagedCascade({
-    ...common, threat, steps: [b.convergence], unit: 'battery', from: main.state, stageOffset: b.stages.length,
-    onStage: stageProgress('battery', 'convergence ', b.stages.length),
+  // Extra effort, escalated while a round breaks points (every round a checkpointed stage).
+  let state = main.state;
+  const convergenceSteps: BatteryStep[] = [];
+  const convergenceRounds = await escalate(b.escalation?.rounds ?? 1, n, async (r) => {
+    const step = escalationStep(b.convergence, r);
+    const at = b.stages.length + r - 1;
+    const conv = await runStagedCascade({
+      ...common, ctx: roundContext(ctx, r), threat, steps: [step], unit: 'battery', from: state, stageOffset: at,
+      onStage: stageProgress('battery', r === 1 ? 'convergence ' : `convergence round ${r} `, at),
+    });
+    state = conv.state;
+    convergenceSteps.push(step);
+    return conv.stages[0];
   });
-  const stages: ReportStage[] = [...main.stages, ...conv.stages];
-  const state = conv.state;
+  const stages: ReportStage[] = [...main.stages, ...convergenceRounds];
   timings.battery = sumSeconds(stages) || Number(process.hrtime.bigint() - t3) / 1e9;
   const robustAccuracy = countRobust(state, cleanCorrect) / n;
 
@@ -269,7 +283,10 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
     }, (saved) => Array.isArray(saved?.idx) && sameList(saved.idx, idx));
     idx.forEach((i, j) => { minimal[i] = norms[j] < 0 ? Infinity : norms[j]; });
   }
-  return { cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergence: conv.stages[0], state, epsOutcomes, sweepRA, minimal };
+  return {
+    cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergence: convergenceRounds[0], convergenceRounds, convergenceSteps,
+    state, epsOutcomes, sweepRA, minimal,
+  };
 }
 
 /** runAudit, also returning every verified adversarial example. */
@@ -286,8 +303,9 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   const batch: AttackBatch = { x: data.x, n, y: data.y, lower: data.lower, upper: data.upper };
   const t = timedUnits(ckpt);
   const { timed, timings } = t;
-  const { cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergence, state, epsOutcomes, sweepRA, minimal } =
+  const { cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergenceRounds, convergenceSteps, state, epsOutcomes, sweepRA, minimal } =
     await runChunkedPhases(o, s, ckpt, t);
+  const reportSteps = [...b.stages, ...convergenceSteps];
   const robust = Uint8Array.from(cleanCorrect, (c, i) => (c && !state.success[i] ? 1 : 0));
   const nRobust = robust.reduce((acc, v) => acc + v, 0);
   const robustAccuracy = nRobust / n;
@@ -297,17 +315,29 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   const found = correctNorms.filter(Number.isFinite);
   const bound = (eps: number) => (nCorrect === 0 ? 0 : correctNorms.filter((v) => v > eps).length / n);
 
-  // 5. ε = the whole box.
-  const fullBox = await timed('fullBox', 'full-box', async (): Promise<FullBoxOutcome | null> => {
-    const idx: number[] = [];
-    for (let i = 0; i < n && idx.length < b.fullBox.points; i++) if (cleanCorrect[i]) idx.push(i);
-    if (idx.length === 0) return null;
-    const eps = boxDiameter(batch, idx, threat.norm);
-    progress({ phase: 'full-box', message: `${b.fullBox.step.attack} at ε = ${eps.toPrecision(4)} (the whole box) on ${idx.length} points` });
-    const def = getAttack(b.fullBox.step.attack);
-    const r = await runAttack(def, model, selectBatch(batch, idx), { norm: threat.norm, eps }, b.fullBox.step.params, ctx);
-    return { eps, attack: b.fullBox.step.attack, attacked: idx.length, robust: r.success.reduce((s, v) => s + (v ? 0 : 1), 0) };
-  });
+  // 5. ε = the whole box: the full-box step, then the adapted battery's stages and the convergence
+  // rounds that broke points, each with its own parameters, inside each point's own box, on the points
+  // the battery left robust (a point broken at ε is broken at the whole box, which holds its ε-ball).
+  let fullBox: FullBoxOutcome | null = null;
+  const fbIdx: number[] = [];
+  for (let i = 0; i < n && fbIdx.length < b.fullBox.points; i++) if (cleanCorrect[i]) fbIdx.push(i);
+  if (fbIdx.length > 0) {
+    const eps = boxDiameter(batch, fbIdx, threat.norm);
+    const fbSteps = [b.fullBox.step, ...b.stages, ...convergenceSteps.filter((_, r) => convergenceRounds[r].broken > 0)];
+    const only = new Uint8Array(n);
+    for (const i of fbIdx) only[i] = 1;
+    const fb = await runStagedCascade({
+      model, batch, threat: { norm: threat.norm, eps }, steps: fbSteps, cleanCorrect, cleanPred, checkpoint: ckpt, unit: 'full-box', chunk: s.chunk,
+      only, ctx, from: state, surrogates: { smooth: o.smoothSurrogate },
+      onStage: (p) => progress({ phase: 'full-box', fraction: (p.stage + p.chunk / p.chunks) / p.stages, message: `${p.attack} at ε = ${eps.toPrecision(4)} (each point's whole box), stage ${p.stage + 1}/${p.stages}` }),
+    });
+    timings.fullBox = sumSeconds(fb.stages);
+    const robustIdx = fbIdx.filter((i) => !fb.state.success[i]);
+    fullBox = {
+      eps, attacks: fb.stages.map((st) => st.attack), attacked: fbIdx.length, brokenByBattery: fbIdx.filter((i) => state.success[i]).length,
+      robust: robustIdx.length, robustWitnessed: robustIdx.filter((i) => counterexampleInBox(batch, i, cleanPred)).length,
+    };
+  }
 
   // 6. Hypocritical risk.
   progress({ phase: 'hypocritical', message: `hypocritical risk: targeted PGD toward the true label on ${n - nCorrect} misclassified points` });
@@ -338,11 +368,11 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   const checks: Check[] = [
     probabilityOutputsCheck(probe),
     randomizedOutputsCheck(probe),
-    zeroGradientsCheck(probe),
-    blackBoxCheck(stages, [...b.stages, b.convergence].map((s) => getAttack(s.attack).needs === 'logits'), n),
+    zeroGradientsCheck(probe, adaptations.map((a) => a.id)),
+    blackBoxCheck(stages, reportSteps.map((st) => (st.surrogate ? null : getAttack(st.attack).needs === 'logits')), n),
     nonMonotoneCheck(epsOutcomes),
     fullBoxCheck(fullBox),
-    notConvergedCheck(convergence, n),
+    notConvergedCheck(convergenceRounds, n, b.escalation?.rounds ?? 1),
     hypocriticalCheck(hypocritical),
     integrityCheck(integrity, o.reference ? null : 'no reference set given (--reference)'),
   ];
@@ -359,7 +389,7 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
     seed,
     battery: {
       id: b.id, preset: b.preset,
-      stages: [...b.stages, b.convergence].map((s) => ({ attack: s.attack, params: s.surrogate ? { ...s.params, surrogate: s.surrogate } : s.params, origin: s.origin })),
+      stages: reportSteps.map((s) => ({ attack: s.attack, params: s.surrogate ? { ...s.params, surrogate: s.surrogate } : s.params, origin: s.origin })),
     },
     adaptations,
     intervals: { method: 'clopper-pearson', level: REPORT_CONFIDENCE },
@@ -448,6 +478,22 @@ function countRobust(s: PointState, cleanCorrect: Uint8Array): number {
 /** ε rounded to 6 significant digits (stable unit ids and readable figures). */
 function roundEps(e: number): number {
   return Number(e.toPrecision(6));
+}
+
+/** Whether an evaluation input the model classifies otherwise than point i's label lies inside point i's box. */
+function counterexampleInBox(batch: AttackBatch, i: number, cleanPred: Int32Array): boolean {
+  const per = batch.x.length / batch.n;
+  const lo = i * per;
+  for (let j = 0; j < batch.n; j++) {
+    if (j === i || cleanPred[j] === batch.y[i]) continue;
+    let inside = true;
+    for (let k = 0; k < per && inside; k++) {
+      const v = batch.x[j * per + k];
+      inside = v >= batch.lower[lo + k] && v <= batch.upper[lo + k];
+    }
+    if (inside) return true;
+  }
+  return false;
 }
 
 /** Largest distance, in the norm, from a point to the farthest corner of its box (ε that allows any input). */

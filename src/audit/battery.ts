@@ -9,7 +9,7 @@
  */
 import { UsageError } from '../errors';
 
-export const BATTERY_ID = 'gauntlet-std-1';
+export const BATTERY_ID = 'gauntlet-std-2';
 export const PRESETS = ['quick', 'standard', 'thorough'] as const;
 export type Preset = (typeof PRESETS)[number];
 
@@ -31,8 +31,16 @@ export interface Battery {
   preset: Preset;
   /** The cascade at the audit ε. */
   stages: BatteryStep[];
-  /** Extra-effort stage run last on the points still robust: when it breaks points, the battery had not converged. */
+  /** Extra-effort stage run last on the points still robust (round 1 of the escalation below). */
   convergence: BatteryStep;
+  /**
+   * Escalation of the extra-effort stage: while a round still breaks points (≥ 2 and > 0.5 % of the
+   * set), another round runs on the points still robust with new restarts, as many as all earlier
+   * rounds together (./escalation.ts), up to `rounds` rounds in all
+   * (report stage origins 'convergence', 'convergence-2', …). The battery is reported as not
+   * converged only when the last allowed round still breaks points.
+   */
+  escalation: { rounds: number };
   /** ε sweep: fractions of the audit ε (ascending, < 1) and the cascade run at each. */
   sweep: { fractions: number[]; stages: BatteryStep[] };
   /** FAB-T parameters for the minimal-perturbation norms (not bounded by ε). */
@@ -40,9 +48,10 @@ export interface Battery {
   /** Targeted PGD toward the true label (hypocritical risk). */
   hypocritical: { steps: number; restarts: number };
   /**
-   * Attack at ε = the whole input box, on at most `points` clean-correct points: it must reach 0 %.
-   * PGD from x itself (no random start: a random point of the whole box is already misclassified,
-   * which would say nothing about the gradients).
+   * Attack at ε = the whole input box, on at most `points` clean-correct points (./checks/full-box.ts):
+   * `step` first — PGD from x itself (no random start: a random point of a wide box is already
+   * misclassified, which would say nothing about the gradients) — then every stage of the adapted
+   * battery with its own parameters, on the points still robust, inside each point's own box.
    */
   fullBox: { step: BatteryStep; points: number };
   /** Gradient draws per step on models with random ops (EOT). */
@@ -63,6 +72,7 @@ const BATTERIES: Record<Preset, Omit<Battery, 'id' | 'preset'>> = {
   quick: {
     stages: [step('apgd-ce', { steps: 50 }), step('apgd-t', { steps: 50, targetClasses: 3 }), step('fab-t', { iterations: 50, targetClasses: 3 }), step('square', { nQueries: 1000 }), step('alt-pgd', { steps: 60 })],
     convergence: step('apgd-ce', { steps: 100, restarts: 2 }, 'convergence'),
+    escalation: { rounds: 3 },
     sweep: { fractions: [0.25, 0.5], stages: [step('apgd-ce', { steps: 50 })] },
     minimalNorms: { iterations: 50, targetClasses: 2 },
     hypocritical: { steps: 50, restarts: 1 },
@@ -73,6 +83,7 @@ const BATTERIES: Record<Preset, Omit<Battery, 'id' | 'preset'>> = {
   standard: {
     stages: [step('apgd-ce'), step('apgd-t'), step('fab-t'), step('square', { nQueries: 5000 }), step('alt-pgd')],
     convergence: step('apgd-ce', { steps: 200, restarts: 3 }, 'convergence'),
+    escalation: { rounds: 3 },
     sweep: { fractions: [0.125, 0.25, 0.5], stages: [step('apgd-ce'), step('apgd-t', { targetClasses: 3 })] },
     minimalNorms: {},
     hypocritical: { steps: 100, restarts: 1 },
@@ -83,6 +94,7 @@ const BATTERIES: Record<Preset, Omit<Battery, 'id' | 'preset'>> = {
   thorough: {
     stages: [step('apgd-ce', { restarts: 5 }), step('apgd-dlr', { restarts: 5 }), step('apgd-t', { restarts: 2 }), step('fab-t', { restarts: 2 }), step('square', { nQueries: 10000 }), step('alt-pgd', { restarts: 3 })],
     convergence: step('apgd-ce', { steps: 400, restarts: 5 }, 'convergence'),
+    escalation: { rounds: 3 },
     sweep: { fractions: [0.125, 0.25, 0.5, 0.75], stages: [step('apgd-ce', { restarts: 2 }), step('apgd-t')] },
     minimalNorms: { restarts: 2 },
     hypocritical: { steps: 200, restarts: 3 },

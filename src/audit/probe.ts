@@ -38,6 +38,8 @@ export interface ProbeEvidence {
     cwZero: number;
     /** Same for CE with straight-through (BPDA) gradients; null when the model has no piecewise-constant op. */
     ceZeroStraightThrough: number | null;
+    /** Same for the CW margin with straight-through gradients (absent in older checkpoints). */
+    cwZeroStraightThrough?: number | null;
     /** Median over points of mean |∂CE/∂x| (per input element). */
     medianCeGradMeanAbs: number;
     /** Median logit margin z_y − max_{j≠y} z_j of the probed points. */
@@ -108,12 +110,15 @@ export async function probeModel(
   const ce = await zeroShare('ce', false);
   const cw = await zeroShare('cw', false);
   const ceSt = info.nonDifferentiable.length > 0 ? (await zeroShare('ce', true)).zero : null;
+  // Piecewise-constant ops and saturated logits together (e.g. sign activations and integer logits
+  // ×1000): BPDA gives the margin a gradient while CE still underflows.
+  const cwSt = info.nonDifferentiable.length > 0 ? (await zeroShare('cw', true)).zero : null;
 
   return {
     points: m,
     outputs: { strippedSoftmax: info.strippedSoftmax ?? null, probabilityRows: m ? probRows / m : 0, logProbabilityRows: m ? logProbRows / m : 0 },
     randomness: { graphOps: [...info.random], maxLogitDiff: maxDiff, predictionFlips: m ? flips / m : 0 },
-    gradients: { ceZero: ce.zero, cwZero: cw.zero, ceZeroStraightThrough: ceSt, medianCeGradMeanAbs: median(ce.meanAbs), medianMargin: median(margins) },
+    gradients: { ceZero: ce.zero, cwZero: cw.zero, ceZeroStraightThrough: ceSt, cwZeroStraightThrough: cwSt, medianCeGradMeanAbs: median(ce.meanAbs), medianMargin: median(margins) },
     nonDifferentiable: [...info.nonDifferentiable],
   };
 }

@@ -17,6 +17,12 @@ export const scaleInvariantRule: AdaptationRule = {
     if (g.ceZero >= SATURATION_SHARE && g.cwZero < g.ceZero / 2) {
       return `CE gradient exactly 0 on ${(100 * g.ceZero).toFixed(1)}% of ${probe.points} probed points but the margin (CW) gradient on ${(100 * g.cwZero).toFixed(1)}%; median logit margin ${g.medianMargin.toPrecision(4)}`;
     }
+    // With piecewise-constant ops both true gradients are 0; the attacks take straight-through
+    // gradients (BPDA), so saturation is judged on those.
+    const ce = g.ceZeroStraightThrough, cw = g.cwZeroStraightThrough;
+    if (ce != null && cw != null && ce >= SATURATION_SHARE && cw < ce / 2) {
+      return `with straight-through (BPDA) gradients, CE gradient exactly 0 on ${(100 * ce).toFixed(1)}% of ${probe.points} probed points but the margin (CW) gradient on ${(100 * cw).toFixed(1)}%; median logit margin ${g.medianMargin.toPrecision(4)}`;
+    }
     return null;
   },
   apply(b) {

@@ -2,6 +2,10 @@
  * Black-box beats white-box (AutoAttack checks.py `check_square_sr`; Carlini et al. 2019,
  * arXiv:1902.06705 §4.5): a gradient-free attack run after the gradient attacks still breaks
  * points, so the gradients were not finding adversarial examples that exist.
+ *
+ * A transfer stage crafted on a surrogate (the smooth straight-through model that the BPDA
+ * adaptation adds, Athalye et al. 2018, arXiv:1802.00420) needs only the target's logits but is a
+ * gradient attack: it is neither counted as black-box nor as the white-box stages it follows.
  */
 import type { Check, ReportStage } from '../../report/schema';
 
@@ -9,11 +13,15 @@ import type { Check, ReportStage } from '../../report/schema';
 export const BLACK_BOX_SHARE = 0.005;
 export const BLACK_BOX_MIN = 2;
 
-/** `blackBox[k]`: whether stage k needs only logits. */
-export function blackBoxCheck(stages: readonly ReportStage[], blackBox: readonly boolean[], n: number): Check {
+/**
+ * `blackBox[k]`: whether stage k is gradient-free (true), a white-box gradient attack (false), or a
+ * transfer from a surrogate model (null: ignored).
+ */
+export function blackBoxCheck(stages: readonly ReportStage[], blackBox: readonly (boolean | null)[], n: number): Check {
   let broken = 0, attacked = 0, which: string[] = [];
   let whiteBefore = false;
   stages.forEach((s, k) => {
+    if (blackBox[k] === null) return;
     if (!blackBox[k]) { whiteBefore = true; return; }
     if (!whiteBefore) return;
     broken += s.broken; attacked += s.attacked; which.push(s.attack);

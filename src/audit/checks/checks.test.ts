@@ -1,7 +1,7 @@
 import { checkSchema, ReportStage } from '../../report/schema';
 import type { ProbeEvidence } from '../probe';
 import { blackBoxCheck } from './black-box';
-import { fullBoxCheck } from './full-box';
+import { FullBoxOutcome, fullBoxCheck } from './full-box';
 import { nonMonotoneCheck } from './non-monotone-eps';
 import { notConvergedCheck } from './not-converged';
 import { probabilityOutputsCheck } from './probability-outputs';
@@ -63,16 +63,65 @@ describe('reliability checks', () => {
     expect(nonMonotoneCheck([{ eps: 0.1, broken: Uint8Array.of(1) }]).status).toBe('skipped');
   });
 
-  it('full box: any robust point flags', () => {
-    expect(valid(fullBoxCheck({ eps: 1, attack: 'apgd-ce', attacked: 50, robust: 1 })).status).toBe('flag');
-    expect(fullBoxCheck({ eps: 1, attack: 'apgd-ce', attacked: 50, robust: 0 }).status).toBe('pass');
+  const box = (o: Partial<FullBoxOutcome> = {}): FullBoxOutcome => ({ eps: 1, attacks: ['pgd', 'apgd-ce'], attacked: 50, brokenByBattery: 30, robust: 0, robustWitnessed: 0, ...o });
+
+  it('full box: a robust point whose box holds a counterexample flags; the evidence names the attacks', () => {
+    const c = valid(fullBoxCheck(box({ robust: 1, robustWitnessed: 1 })));
+    expect(c.status).toBe('flag');
+    expect(c.evidence).toMatchObject({ attacks: 'pgd; apgd-ce', brokenByBattery: 30, robust: 1, robustWithCounterexampleInBox: 1 });
+    expect(fullBoxCheck(box()).status).toBe('pass');
     expect(fullBoxCheck(null).status).toBe('skipped');
   });
 
-  it('not converged: the extra-effort stage breaking > 0.5 % (and ≥ 2) flags', () => {
+  it('full box: when per-point boxes hold no counterexample then robust points are reported, not flagged', () => {
+    const c = valid(fullBoxCheck(box({ robust: 3, robustWitnessed: 0 })));
+    expect(c.status).toBe('pass');
+    expect(c.message).toMatch(/3 of 50 points stay robust over their whole box.*may be genuinely robust/);
+  });
+
+  it('not converged: one round (no escalation budget) breaking > 0.5 % (and ≥ 2) flags', () => {
     expect(valid(notConvergedCheck(stage('apgd-ce', 60, 2), 100)).status).toBe('flag');
     expect(notConvergedCheck(stage('apgd-ce', 60, 1), 100).status).toBe('pass');
     expect(notConvergedCheck(stage('apgd-ce', 60, 2), 500).status).toBe('pass');
     expect(notConvergedCheck(undefined, 100).status).toBe('skipped');
+  });
+
+  it('not converged: when the escalation stops with a round that breaks nothing then it passes, whatever earlier rounds broke', () => {
+    const c = valid(notConvergedCheck([stage('apgd-ce', 60, 3), stage('apgd-ce', 57, 0)], 500, 3));
+    expect(c.status).toBe('pass');
+    expect(c.evidence).toMatchObject({ broken: 3, brokenPerRound: '3, 0', rounds: 2, maxRounds: 3, lastRoundBroken: 0 });
+    expect(c.message).toMatch(/converged/);
+  });
+
+  it('not converged: when the last allowed round still breaks > 0.5 % (and ≥ 2) then it flags', () => {
+    const rounds = [stage('apgd-ce', 60, 10), stage('apgd-ce', 50, 6), stage('apgd-ce', 44, 3)];
+    expect(valid(notConvergedCheck(rounds, 500, 3)).status).toBe('flag');
+    // Budget not exhausted (a 4th round would run): the audit is not finished, so no verdict on these rounds.
+    expect(notConvergedCheck(rounds, 500, 4).status).toBe('pass');
+    expect(notConvergedCheck(rounds, 500, 4).message).toMatch(/budget allows 1 more/);
+    // The last round under the threshold.
+    expect(notConvergedCheck([stage('apgd-ce', 60, 10), stage('apgd-ce', 50, 6), stage('apgd-ce', 44, 1)], 500, 3).status).toBe('pass');
+  });
+
+  it('black box: a transfer stage from a surrogate (null) is neither black- nor white-box', () => {
+    // BPDA stages broke 40, the smooth transfer 5 more, Square none: no black-box evidence of masking.
+    const stages = [stage('apgd-ce', 90, 40), stage('transfer(apgd-ce, smooth surrogate)', 50, 5), stage('square', 45, 0)];
+    expect(blackBoxCheck(stages, [false, null, true], 100).status).toBe('pass');
+    expect(blackBoxCheck(stages.slice(0, 2), [false, null], 100).status).toBe('skipped');
+    // Counted as black-box (the old reading) it would have flagged.
+    expect(blackBoxCheck(stages, [false, true, true], 100).status).toBe('flag');
+  });
+
+  it('zero gradients: the message says whether an adaptation answered the cause', () => {
+    const sign = probe({ gradients: { ceZero: 1, cwZero: 1, ceZeroStraightThrough: 1, cwZeroStraightThrough: 0 } });
+    const c = valid(zeroGradientsCheck(sign, ['scale-invariant-losses', 'bpda', 'transfer']));
+    expect(c.message).toMatch(/piecewise-constant ops and saturated logits/);
+    expect(c.message).toMatch(/adapted: scale-invariant losses \(DLR\/CW\) \+ BPDA/);
+    expect(zeroGradientsCheck(sign, []).message).toMatch(/no adaptation answers it/);
+  });
+
+  it('non-monotone in ε: a point broken by the main battery at ε but not by the weaker sweep at ε/2 is not a violation', () => {
+    // Sweep at 0.05 broke point 0 only; the main battery at 0.1 broke points 0, 1, 2.
+    expect(nonMonotoneCheck([{ eps: 0.05, broken: Uint8Array.of(1, 0, 0) }, { eps: 0.1, broken: Uint8Array.of(1, 1, 1) }]).status).toBe('pass');
   });
 });

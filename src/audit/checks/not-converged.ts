@@ -1,20 +1,56 @@
 /**
  * More iterations/restarts still improve (Carlini et al. 2019, arXiv:1902.06705 §4.4,
- * "iterate until convergence"; Croce & Hein 2020 use restarts for the same reason): an
- * extra-effort stage run after the battery on the points still robust. If it breaks more than a
- * small share, the battery's figure had not converged (the audit's figure includes its breaks).
+ * "iterate until convergence"; Croce & Hein 2020, arXiv:2003.01690, use restarts for the same
+ * reason). The audit does not stop at the symptom: the extra-effort stage escalates
+ * (../escalation.ts) — while a round breaks points, another round with twice the restarts runs on
+ * the points still robust — and every round's breaks are in the audit's figure. The battery is
+ * reported as not converged only when the last round the budget allows still broke more than a
+ * small share of the set: then the figure is an unfinished upper bound. A round within that
+ * tolerance ends the escalation (./escalation.ts uses stillBreaking below).
  */
 import type { Check, ReportStage } from '../../report/schema';
 
 export const NOT_CONVERGED_SHARE = 0.005;
 export const NOT_CONVERGED_MIN = 2;
 
-export function notConvergedCheck(stage: ReportStage | undefined, n: number): Check {
+/**
+ * Whether an extra-effort round that broke `broken` of `n` points still improved the figure
+ * significantly (≥ NOT_CONVERGED_MIN points and > NOT_CONVERGED_SHARE of the set). The escalation
+ * continues exactly while this holds, so it never turns a round the check would pass into a flag.
+ */
+export function stillBreaking(broken: number, n: number): boolean {
+  return broken >= NOT_CONVERGED_MIN && broken > NOT_CONVERGED_SHARE * n;
+}
+
+/**
+ * `rounds`: the escalation rounds that ran, in order (round 1 is the convergence stage; a single
+ * stage is accepted as one round); `maxRounds`: the budget (battery.escalation.rounds).
+ */
+export function notConvergedCheck(rounds: ReportStage | readonly ReportStage[] | undefined, n: number, maxRounds = 1): Check {
   const base = { id: 'not-converged', title: 'More iterations or restarts still break points' };
-  if (!stage) return { ...base, status: 'skipped', message: 'no convergence stage ran', evidence: {} };
-  const evidence = { attack: stage.attack, attacked: stage.attacked, broken: stage.broken, share: n ? stage.broken / n : 0, threshold: NOT_CONVERGED_SHARE };
-  if (stage.broken >= NOT_CONVERGED_MIN && stage.broken > NOT_CONVERGED_SHARE * n) {
-    return { ...base, evidence, status: 'flag', message: `the extra-effort ${stage.attack} broke ${stage.broken} of the ${stage.attacked} points the battery left robust (${(100 * stage.broken / n).toFixed(1)}% of the set): the battery had not converged` };
+  const list = rounds === undefined ? [] : Array.isArray(rounds) ? (rounds as readonly ReportStage[]) : [rounds as ReportStage];
+  if (list.length === 0) return { ...base, status: 'skipped', message: 'no convergence stage ran', evidence: {} };
+  const last = list[list.length - 1];
+  const total = list.reduce((s, r) => s + r.broken, 0);
+  const perRound = list.map((r) => r.broken).join(', ');
+  const evidence = {
+    attack: list[0].attack, attacked: list[0].attacked, broken: total, brokenPerRound: perRound, rounds: list.length, maxRounds,
+    lastRoundBroken: last.broken, share: n ? last.broken / n : 0, threshold: NOT_CONVERGED_SHARE,
+  };
+  const plural = list.length > 1 || list[0].broken !== 1 ? 's' : '';
+  const what = `the extra-effort ${list[0].attack} broke ${perRound} point${plural}${list.length > 1 ? ` in rounds 1–${list.length}` : ''} of the ${list[0].attacked} the battery left robust`;
+  const exhausted = list.length >= maxRounds;
+  if (exhausted && stillBreaking(last.broken, n)) {
+    return { ...base, evidence, status: 'flag', message: `${what}; its last allowed round (${list.length} of ${maxRounds}, ${last.attack} ${describeEffort(last)}) still broke ${last.broken} (${(100 * last.broken / n).toFixed(1)}% of the set): the battery had not converged within the escalation budget` };
   }
-  return { ...base, evidence, status: 'pass', message: `the extra-effort ${stage.attack} broke ${stage.broken} of the ${stage.attacked} points the battery left robust` };
+  const why = stillBreaking(last.broken, n)
+    ? `; the last round broke ${last.broken} and the budget allows ${maxRounds - list.length} more`
+    : list.length > 1 ? `; round ${list.length} broke ${last.broken === 0 ? 'none' : `only ${last.broken}, within the tolerance`}: converged (every round's breaks are in the figure)` : '';
+  return { ...base, evidence, status: 'pass', message: `${what}${why}` };
+}
+
+function describeEffort(s: ReportStage): string {
+  const p = (s.params ?? {}) as Record<string, unknown>;
+  const parts = ['restarts', 'steps', 'iterations', 'nQueries'].filter((k) => typeof p[k] === 'number').map((k) => `${k} ${p[k] as number}`);
+  return parts.length ? `with ${parts.join(', ')}` : '';
 }

@@ -41,14 +41,14 @@ export const CHECK_TEXT: Readonly<Record<string, CheckText>> = {
     pass: 'Allowing larger changes never made the model look more robust, as expected of a sound evaluation.',
   },
   'full-box-not-zero': {
-    tests: 'whether the attacks fool every image when any change at all is allowed',
-    flag: 'Even when allowed to change an image into anything at all, the attacks left some images unfooled, so the attacks are failing rather than the model being robust.',
-    pass: 'When allowed to change images without limit the attacks fooled every image, which shows that they work on this model.',
+    tests: 'whether the attacks fool every image when any change within its allowed range is permitted',
+    flag: 'Even when allowed to change an image into anything in its allowed range, the attacks left unfooled some images whose range is known to contain an image the model classifies differently, so the attacks are failing rather than the model being robust.',
+    pass: 'When allowed to change images anywhere in their allowed range the attacks fooled every image that could be fooled as far as is known, which shows that they work on this model.',
   },
   'not-converged': {
     tests: 'whether running the attacks longer would fool more images',
-    flag: 'Running the attacks longer still fooled more images, so the robustness figure may be too optimistic.',
-    pass: 'Running the attacks longer fooled almost no further images, so the robustness figure is stable.',
+    flag: 'Running the attacks longer, round after round up to the allowed budget, still fooled more images, so the robustness figure may be too optimistic.',
+    pass: 'Running the attacks longer, until a round fooled no further image, left the robustness figure stable (the images fooled on the way are counted).',
   },
   'hypocritical-fakeable': {
     tests: 'whether someone could retouch the test images to make a weak model look accurate',
