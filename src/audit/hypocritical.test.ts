@@ -6,6 +6,7 @@ import { Linear, linearModel, minimalPerturbation, noisyLinearModel } from '../a
 import { expectInThreatSet, randomBatch, randomLinear, row, wideBox } from '../attacks/testing/random-linear';
 import { AttackBatch, AttackModel, Norm } from '../attacks/types';
 import { findFixable, hypocriticalRisk, HypocriticalOptions } from './hypocritical';
+import { clopperPearson } from '../util/clopper-pearson';
 
 const NORMS: Norm[] = ['linf', 'l2'];
 const D = 8;
@@ -133,7 +134,7 @@ describe('hypocritical risk on linear models (closed-form distance to the true r
       const expectClass = (label: number) => {
         const js = [...y.keys()].filter((j) => y[j] === label);
         const m = js.filter((j) => j >= 6).length, f = js.filter((j) => j === 6 || j === 7).length;
-        return { label, n: js.length, misclassified: m, fixable: f, risk: js.length ? f / js.length : null };
+        return { label, n: js.length, misclassified: m, fixable: f, risk: js.length ? f / js.length : null, riskInterval: js.length ? clopperPearson(f, js.length) : null };
       };
       expect(h.perClass).toEqual([expectClass(0), expectClass(1)]);
     }

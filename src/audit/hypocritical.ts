@@ -159,7 +159,7 @@ export async function hypocriticalRisk(
       if (clean[i] !== label) m++;
       f += fixable[i];
     }
-    return { label, n: k, misclassified: m, fixable: f, risk: k > 0 ? f / k : null };
+    return { label, n: k, misclassified: m, fixable: f, risk: k > 0 ? f / k : null, riskInterval: k > 0 ? clopperPearson(f, k) : null };
   });
   const misclassified = perClass.reduce((s, c) => s + c.misclassified, 0);
   const fixed = perClass.reduce((s, c) => s + c.fixable, 0);

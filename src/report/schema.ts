@@ -136,7 +136,8 @@ export const hypocriticalSchema = z.object({
   /** Clean accuracy + risk: what a false friend could make the evaluation show. */
   fakedAccuracy: fraction,
   fakedAccuracyInterval: intervalSchema,
-  perClass: z.array(z.object({ label: z.number().int(), n: count, misclassified: count, fixable: count, risk: fraction.nullable() })),
+  /** Per true class; riskInterval is fixable of n (absent in reports written before it existed). */
+  perClass: z.array(z.object({ label: z.number().int(), n: count, misclassified: count, fixable: count, risk: fraction.nullable(), riskInterval: intervalSchema.nullable().optional() })),
   /** Clean accuracy below which the model counts as substandard (policy minCleanAccuracy or the default). */
   substandardBelow: fraction,
   substandard: z.boolean(),

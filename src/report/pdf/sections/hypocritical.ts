@@ -9,7 +9,7 @@ export function hypocriticalRows(ctx: RenderContext): { rows: string[][]; total:
   if (!h) return { rows: [], total: 0 };
   const sorted = [...h.perClass].sort((a, b) => (b.risk ?? -1) - (a.risk ?? -1) || b.fixable - a.fixable || a.label - b.label);
   return {
-    rows: sorted.slice(0, ctx.maxTableRows).map((c) => [String(c.label), int(c.n), int(c.misclassified), int(c.fixable), pct(c.risk)]),
+    rows: sorted.slice(0, ctx.maxTableRows).map((c) => [String(c.label), int(c.n), int(c.misclassified), int(c.fixable), c.riskInterval ? pctCI(c.risk, c.riskInterval) : pct(c.risk)]),
     total: h.perClass.length,
   };
 }
@@ -36,7 +36,7 @@ export function hypocriticalSection(L: Layout, ctx: RenderContext): void {
   L.space(4);
   L.table([
     { header: 'Class', weight: 1, align: 'right' }, { header: 'Points', weight: 1, align: 'right' },
-    { header: 'Misclassified', weight: 1.3, align: 'right' }, { header: 'Fixable', weight: 1, align: 'right' }, { header: 'Risk', weight: 1, align: 'right' },
+    { header: 'Misclassified', weight: 1.3, align: 'right' }, { header: 'Fixable', weight: 1, align: 'right' }, { header: 'Risk', weight: 1.8, align: 'right' },
   ], rows);
-  L.caption(`Per class, highest risk first${total > rows.length ? `; ${rows.length} of ${plural(total, 'class', 'classes')} shown` : ''}. Brackets above: exact ${pct(ctx.report.intervals.level, 0)} Clopper–Pearson intervals. Data: report.hypocritical.perClass.`);
+  L.caption(`Per class, highest risk first${total > rows.length ? `; ${rows.length} of ${plural(total, 'class', 'classes')} shown` : ''}. Brackets and parentheses: exact ${pct(ctx.report.intervals.level, 0)} Clopper–Pearson intervals. Data: report.hypocritical.perClass.`);
 }
