@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -59,9 +60,12 @@ export class BlobStore {
         cb(null, chunk);
       },
     });
+    const out = createWriteStream(tmp, { mode: 0o600 });
     try {
-      await pipeline(source, meter, createWriteStream(tmp, { mode: 0o600 }));
+      await pipeline(source, meter, out);
     } catch (e) {
+      // an aborted or rejected upload: close the descriptor, then delete the partial file
+      if (!out.closed) { out.destroy(); await once(out, 'close').catch(() => undefined); }
       rmSync(tmp, { force: true });
       throw e;
     }

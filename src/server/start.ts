@@ -48,7 +48,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   const service = new AuditService({ store, blobs, runner, jobsRoot: layout.jobs, logger, limits: config.limits, shards: config.shards });
   const metrics = createMetrics(store, () => local?.active ?? 0);
   const app = createApp({
-    store, blobs, runner, service, logger, metrics, signingKey: () => key.publicKey, limits: config.limits, rateLimitPerMinute: config.rateLimitPerMinute,
+    store, blobs, runner, service, logger, metrics, signingKey: () => key.publicKey, limits: config.limits, uploadTimeouts: config.uploadTimeouts, rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await runner.start();
   const server = await new Promise<Server>((resolve, reject) => {

@@ -18,6 +18,8 @@ export interface AuditRouteOptions {
   service: AuditService;
   blobs: BlobStore;
   limits: { modelBytes: number; dataBytes: number; policyBytes: number; configBytes: number };
+  /** Upload timeouts, ms (0: none). */
+  uploadTimeouts?: { idleMs: number; bodyMs: number };
 }
 
 /** The public view of a job. */
@@ -43,6 +45,7 @@ export function auditRoutes(o: AuditRouteOptions): Router {
       const form = await parseMultipart(req, {
         files: { model: o.limits.modelBytes, data: o.limits.dataBytes, policy: o.limits.policyBytes },
         fields: { config: o.limits.configBytes, reference: 256, policy: o.limits.policyBytes },
+        timeouts: o.uploadTimeouts,
       }, o.blobs, uploads.hold);
       const up = (f: typeof form.files[string] | undefined) => f && { sha256: f.sha256, size: f.size, path: f.path, filename: f.filename };
       let policy = up(form.files.policy);
