@@ -41,6 +41,9 @@ export function auditRoutes(o: AuditRouteOptions): Router {
 
   r.post('/', async (req, res) => {
     const uploads = service.uploadScope();
+    // the client hung up before its answer: submit() then creates no job
+    const gone = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) gone.abort(); });
     try {
       const form = await parseMultipart(req, {
         files: { model: o.limits.modelBytes, data: o.limits.dataBytes, policy: o.limits.policyBytes },
@@ -58,7 +61,7 @@ export function auditRoutes(o: AuditRouteOptions): Router {
       const job = await service.submit(principalOf(res.locals), {
         model: up(form.files.model), data: up(form.files.data), policy,
         reference: form.fields.reference, config: form.fields.config,
-      });
+      }, gone.signal);
       const view = auditView(job);
       res.status(202).location(view.links.self).json({ id: job.id, state: job.state, links: view.links });
     } finally {
