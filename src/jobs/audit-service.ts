@@ -182,6 +182,17 @@ export class AuditService {
     return { path, type: a.type };
   }
 
+  /**
+   * Deletes every stored blob that no job and no request in progress refers to (uploads that a
+   * crash left between storing and creating their job). Called at start-up.
+   * @returns how many blobs were removed.
+   */
+  collectOrphans(): number {
+    const all = this.o.blobs.list();
+    this.collect(all);
+    return all.filter((s) => !this.o.blobs.has(s)).length;
+  }
+
   /** Deletes blobs no job and no request in progress refers to. */
   private collect(shas: string[]): void {
     for (const s of new Set(shas)) {
