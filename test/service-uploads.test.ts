@@ -16,6 +16,7 @@ import { CNN, MNIST, get } from './support/service';
 jest.setTimeout(60_000);
 
 const IDLE_MS = 1500;
+const BODY_MS = 4000;
 const BOUNDARY = 'gauntlet-test-boundary';
 const home = mkdtempSync(join(tmpdir(), 'gauntlet-up-'));
 const incoming = join(home, 'blobs', 'incoming');
@@ -27,7 +28,7 @@ let key: string;
 async function start(): Promise<void> {
   const config: ServiceConfig = {
     ...loadServiceConfig({ GAUNTLET_HOME: home }), port: 0, host: '127.0.0.1', logLevel: 'silent',
-    uploadTimeouts: { idleMs: IDLE_MS, bodyMs: 30_000 },
+    uploadTimeouts: { idleMs: IDLE_MS, bodyMs: BODY_MS },
   };
   svc = await startService(config, { logger: createLogger('silent') });
   url = `http://127.0.0.1:${svc.port}`;
@@ -106,20 +107,40 @@ describe('when uploads are aborted', () => {
   });
 });
 
+/** The server's answer on `s` (empty when none came within `ms`). */
+function replyOf(s: Socket, ms: number): Promise<string> {
+  return new Promise<string>((resolve) => {
+    let text = '';
+    s.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+    s.on('close', () => resolve(text));
+    setTimeout(() => { s.destroy(); resolve(text); }, ms);
+  });
+}
+
 describe('when an upload stalls', () => {
   it('when no bytes arrive for the idle timeout then the answer is 408 problem+json and the partial file is gone', async () => {
     const s = await partialUpload();
     const t0 = Date.now();
-    const reply = await new Promise<string>((resolve) => {
-      let text = '';
-      s.on('data', (c: Buffer) => { text += c.toString('utf8'); });
-      s.on('close', () => resolve(text));
-      setTimeout(() => { s.destroy(); resolve(text); }, IDLE_MS + 5000);
-    });
+    const reply = await replyOf(s, IDLE_MS + 5000);
     expect(reply).toMatch(/^HTTP\/1\.1 408 /);
     expect(reply).toMatch(/content-type: application\/problem\+json/i);
     expect(reply).toMatch(/"code":"request_timeout"/);
     expect(Date.now() - t0).toBeLessThan(IDLE_MS + 3000);
+    expect(await until(() => entries(incoming).length === 0)).toBe(true);
+  });
+
+  it('when a body trickles in past the body timeout then the answer is 408 and the partial file is gone', async () => {
+    const s = await partialUpload();
+    const trickle = setInterval(() => { if (!s.destroyed) s.write(Buffer.alloc(1024, 7)); }, IDLE_MS / 3);
+    const t0 = Date.now();
+    try {
+      const text = await replyOf(s, BODY_MS + 5000);
+      expect(text).toMatch(/^HTTP\/1\.1 408 /);
+      expect(text).toMatch(/took longer than 4 s/);
+      expect(Date.now() - t0).toBeGreaterThan(BODY_MS - 1000);
+    } finally {
+      clearInterval(trickle);
+    }
     expect(await until(() => entries(incoming).length === 0)).toBe(true);
   });
 });
