@@ -28,6 +28,10 @@ export const ServiceEnvSchema = z.object({
   GAUNTLET_MAX_MODEL_MB: z.coerce.number().positive().default(256),
   GAUNTLET_MAX_DATA_MB: z.coerce.number().positive().default(1024),
   GAUNTLET_MAX_POLICY_KB: z.coerce.number().positive().default(64),
+  /** An upload that sends no bytes for this long is answered 408 and discarded, seconds (0: never). */
+  GAUNTLET_UPLOAD_IDLE_TIMEOUT_S: int(0).default(60),
+  /** An upload body that takes longer than this is answered 408 and discarded, seconds (0: never). */
+  GAUNTLET_UPLOAD_BODY_TIMEOUT_S: int(0).default(3600),
   /** Requests per minute per API key (per address when unauthenticated). */
   GAUNTLET_RATE_LIMIT: int(1).default(600),
   /** Threads for ONNX Runtime in each audit process. */
@@ -45,6 +49,8 @@ export interface ServiceConfig {
   jobTimeoutMs: number;
   shards: number;
   limits: { modelBytes: number; dataBytes: number; policyBytes: number; configBytes: number };
+  /** Upload timeouts, ms (0: none): no bytes for idleMs, or the whole body not within bodyMs. */
+  uploadTimeouts: { idleMs: number; bodyMs: number };
   rateLimitPerMinute: number;
   threads?: number;
 }
@@ -69,6 +75,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
       modelBytes: Math.round(e.GAUNTLET_MAX_MODEL_MB * MB), dataBytes: Math.round(e.GAUNTLET_MAX_DATA_MB * MB),
       policyBytes: Math.round(e.GAUNTLET_MAX_POLICY_KB * 1024), configBytes: 16 * 1024,
     },
+    uploadTimeouts: { idleMs: e.GAUNTLET_UPLOAD_IDLE_TIMEOUT_S * 1000, bodyMs: e.GAUNTLET_UPLOAD_BODY_TIMEOUT_S * 1000 },
     rateLimitPerMinute: e.GAUNTLET_RATE_LIMIT, threads: e.GAUNTLET_THREADS,
   };
 }

@@ -42,3 +42,17 @@ export class UnsupportedMediaTypeError extends GauntletError {
     super(message, 'unsupported_media_type', 415);
   }
 }
+
+/** The client sent its upload too slowly: no bytes for the idle timeout, or not all within the body timeout. */
+export class RequestTimeoutError extends GauntletError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, 'request_timeout', 408, true, details);
+  }
+}
+
+/** The client disconnected before its request was answered; nothing was done on its behalf. */
+export class ClientClosedRequestError extends GauntletError {
+  constructor(message: string) {
+    super(message, 'client_closed_request', 499);
+  }
+}

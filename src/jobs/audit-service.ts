@@ -16,7 +16,7 @@ import { AuditConfig, AuditConfigSchema, BlobRef, JobSpec, JobState } from './sp
 import { isFinal, JobRecord, JobStore } from './store';
 import { parsePolicy } from '../audit/policy';
 import { GauntletError, UsageError } from '../errors';
-import { ConflictError, NotFoundError } from '../errors/http';
+import { ClientClosedRequestError, ConflictError, NotFoundError } from '../errors/http';
 import type { Logger } from '../logging/logger';
 import { describeIssues } from '../util/zod';
 
@@ -94,9 +94,11 @@ export class AuditService {
   /**
    * Validates the request and the uploads (in an isolated process), stores the job and hands it
    * to the runner.
-   * @throws UsageError (400) for a malformed request, UploadRejected (422/413) for a bad upload.
+   * @param gone aborted when the client disconnects: no inspection starts and no job is created after that.
+   * @throws UsageError (400) for a malformed request, UploadRejected (422/413) for a bad upload,
+   *   ClientClosedRequestError (499) once `gone` is aborted.
    */
-  async submit(who: Principal, r: SubmitRequest): Promise<JobRecord> {
+  async submit(who: Principal, r: SubmitRequest, gone?: AbortSignal): Promise<JobRecord> {
     if (!r.model) throw new UsageError("missing the 'model' file (an ONNX classifier)", { field: 'model' });
     if (!r.data && !r.reference) throw new UsageError("give the evaluation set as the 'data' file (.npz) or name a bundled reference set in 'reference'", { field: 'data' });
     const config = parseConfig(r.config);
@@ -115,6 +117,7 @@ export class AuditService {
     let inspected: InspectResult;
     const done = await this.inspections.acquire();
     try {
+      if (gone?.aborted) throw new ClientClosedRequestError('the client disconnected before its upload was inspected; no audit was created');
       inspected = await inspectUploads({
         modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null,
         timeoutMs: this.o.inspectTimeoutMs, maxDataBytes: this.o.limits.dataBytes, maxModelBytes: this.o.limits.modelBytes,
@@ -125,6 +128,7 @@ export class AuditService {
     } finally {
       done();
     }
+    if (gone?.aborted) throw new ClientClosedRequestError('the client disconnected while its upload was inspected; no audit was created');
     const n = inspected.data?.n ?? inspected.reference?.n ?? 0;
     if (config.n !== undefined && config.n > n) throw new UsageError(`config.n = ${config.n} but the evaluation set has ${n} points`, { field: 'config' });
     const spec: JobSpec = {
@@ -176,6 +180,17 @@ export class AuditService {
     const path = join(jobDir(this.o.jobsRoot, id), a.file);
     if (!existsSync(path)) throw new NotFoundError(`audit ${id} has no ${name}`);
     return { path, type: a.type };
+  }
+
+  /**
+   * Deletes every stored blob that no job and no request in progress refers to (uploads that a
+   * crash left between storing and creating their job). Called at start-up.
+   * @returns how many blobs were removed.
+   */
+  collectOrphans(): number {
+    const all = this.o.blobs.list();
+    this.collect(all);
+    return all.filter((s) => !this.o.blobs.has(s)).length;
   }
 
   /** Deletes blobs no job and no request in progress refers to. */

@@ -4,7 +4,8 @@
  * memory) and are renamed into place, so a reader never sees a partial blob.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -59,9 +60,12 @@ export class BlobStore {
         cb(null, chunk);
       },
     });
+    const out = createWriteStream(tmp, { mode: 0o600 });
     try {
-      await pipeline(source, meter, createWriteStream(tmp, { mode: 0o600 }));
+      await pipeline(source, meter, out);
     } catch (e) {
+      // an aborted or rejected upload: close the descriptor, then delete the partial file
+      if (!out.closed) { out.destroy(); await once(out, 'close').catch(() => undefined); }
       rmSync(tmp, { force: true });
       throw e;
     }
@@ -70,6 +74,22 @@ export class BlobStore {
     if (existsSync(path)) rmSync(tmp, { force: true });
     else renameSync(tmp, path);
     return { sha256, size: statSync(path).size, path };
+  }
+
+  /** The sha256 of every stored blob. */
+  list(): string[] {
+    return readdirSync(this.dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  }
+
+  /**
+   * Deletes every partial upload in `incoming/` (left by a crash). Only the process that accepts
+   * uploads may call it, and only before it accepts any.
+   * @returns how many files were removed.
+   */
+  sweepIncoming(): number {
+    const names = readdirSync(this.tmp);
+    for (const n of names) rmSync(join(this.tmp, n), { recursive: true, force: true });
+    return names.length;
   }
 
   /** Deletes a blob (no error when absent). */

@@ -31,6 +31,8 @@ export interface AppDeps {
   metrics: Metrics;
   signingKey: () => KeyObject;
   limits: { modelBytes: number; dataBytes: number; policyBytes: number; configBytes: number };
+  /** Upload timeouts, ms (0: none). */
+  uploadTimeouts?: { idleMs: number; bodyMs: number };
   rateLimitPerMinute: number;
 }
 
@@ -64,8 +66,8 @@ export function createApp(d: AppDeps): Express {
   app.use('/v1/keys', keyRoutes(d.signingKey));
 
   const authed = [requireApiKey(d.store), perKeyRateLimit(d.rateLimitPerMinute)];
-  app.use('/v1/audits', ...authed, auditRoutes({ service: d.service, blobs: d.blobs, limits: d.limits }));
-  app.use('/v1/verify', ...authed, verifyRoutes({ service: d.service, blobs: d.blobs, signingKey: d.signingKey, limits: d.limits }));
+  app.use('/v1/audits', ...authed, auditRoutes({ service: d.service, blobs: d.blobs, limits: d.limits, uploadTimeouts: d.uploadTimeouts }));
+  app.use('/v1/verify', ...authed, verifyRoutes({ service: d.service, blobs: d.blobs, signingKey: d.signingKey, limits: d.limits, uploadTimeouts: d.uploadTimeouts }));
 
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}; the API is described at /openapi.json`)));
   app.use(errorHandler(d.logger));

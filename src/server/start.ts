@@ -1,6 +1,6 @@
 /**
  * Starts the service: opens the state under GAUNTLET_HOME (database, blobs, jobs, keys), makes
- * sure a signing key exists, starts the job runner (local child processes, or BullMQ with
+ * sure a signing key exists, removes uploads a crash left behind, starts the job runner (local child processes, or BullMQ with
  * --queue redis://…), and listens. SIGTERM/SIGINT stop it gracefully: no new requests, running
  * audits are stopped and resume on the next start.
  */
@@ -46,9 +46,13 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
     store, blobs, jobsRoot: layout.jobs, concurrency: config.concurrency, timeoutMs: config.jobTimeoutMs, threads: config.threads, logger, env,
   }));
   const service = new AuditService({ store, blobs, runner, jobsRoot: layout.jobs, logger, limits: config.limits, shards: config.shards });
+  // start-up sweep: partial uploads and unreferenced blobs a crash left behind
+  const partial = blobs.sweepIncoming();
+  const orphans = service.collectOrphans();
+  if (partial || orphans) logger.info('removed leftover uploads', { partial, orphans });
   const metrics = createMetrics(store, () => local?.active ?? 0);
   const app = createApp({
-    store, blobs, runner, service, logger, metrics, signingKey: () => key.publicKey, limits: config.limits, rateLimitPerMinute: config.rateLimitPerMinute,
+    store, blobs, runner, service, logger, metrics, signingKey: () => key.publicKey, limits: config.limits, uploadTimeouts: config.uploadTimeouts, rateLimitPerMinute: config.rateLimitPerMinute,
   });
   await runner.start();
   const server = await new Promise<Server>((resolve, reject) => {

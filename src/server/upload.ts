@@ -2,13 +2,16 @@
  * multipart/form-data parsing for POST /v1/audits (busboy): files stream straight into the blob
  * store (hashed on the way, never held whole in memory) with a size limit per field; text fields
  * are small and collected. Unknown fields, repeated files and oversized parts are rejected.
+ * An upload that fails in any way — the client disconnects, the body stalls past the idle
+ * timeout or runs past the body timeout, busboy errors — destroys the part being written, so
+ * its descriptor is closed and its partial file deleted at once.
  */
 import busboy from 'busboy';
 import type { Request } from 'express';
 import type { Blob, BlobStore } from '../jobs/blobs';
 import { formatBytes } from '../jobs/blobs';
 import { UsageError } from '../errors';
-import { PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/http';
+import { ClientClosedRequestError, PayloadTooLargeError, RequestTimeoutError, UnsupportedMediaTypeError } from '../errors/http';
 
 /** An uploaded file: the stored blob and the client's file name. */
 export interface UploadedFile extends Blob {
@@ -21,6 +24,8 @@ export interface MultipartSpec {
   files: Record<string, number>;
   /** Text fields and their size limits (bytes). */
   fields: Record<string, number>;
+  /** idleMs: longest wait for the next bytes; bodyMs: longest time for the whole body (0: none). */
+  timeouts?: { idleMs: number; bodyMs: number };
 }
 
 export interface MultipartResult {
@@ -34,7 +39,8 @@ export interface MultipartResult {
  * @param onStored called with each blob's sha256 as soon as it is stored (also when parsing fails
  *   later), so the caller can hold it and release it when done.
  * @throws UnsupportedMediaTypeError (not multipart), UsageError (unknown or repeated field),
- *   PayloadTooLargeError (a part over its limit).
+ *   PayloadTooLargeError (a part over its limit), RequestTimeoutError (idle or body timeout; the
+ *   answer then closes the connection).
  */
 export function parseMultipart(req: Request, spec: MultipartSpec, blobs: BlobStore, onStored: (sha256: string) => void): Promise<MultipartResult> {
   const type = req.get('content-type') ?? '';
@@ -55,13 +61,29 @@ export function parseMultipart(req: Request, spec: MultipartSpec, blobs: BlobSto
     const fields: Record<string, string> = {};
     const pending: Promise<void>[] = [];
     let failed: Error | null = null;
+    let idle: NodeJS.Timeout | undefined;
+    let body: NodeJS.Timeout | undefined;
+    const stopTimers = () => { clearTimeout(idle); clearTimeout(body); req.off('data', onData); };
     const fail = (e: Error) => {
       if (failed) return;
       failed = e;
+      stopTimers();
       req.unpipe(bb);
+      bb.destroy(e); // ends the part being written: its file is closed and deleted by the store
+      if (e instanceof RequestTimeoutError) req.res?.setHeader('Connection', 'close'); // a slow client is not kept
       req.resume(); // drain the rest so the client gets the answer
       reject(e);
     };
+    const t = spec.timeouts;
+    const armIdle = () => {
+      if (!t?.idleMs) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => fail(new RequestTimeoutError(`no upload data for ${t.idleMs / 1000} s; send the body without pauses longer than that`, { timeoutS: t.idleMs / 1000 })), t.idleMs);
+    };
+    const onData = () => armIdle();
+    armIdle();
+    req.on('data', onData);
+    if (t?.bodyMs) body = setTimeout(() => fail(new RequestTimeoutError(`the upload took longer than ${t.bodyMs / 1000} s; send it faster or in a smaller set`, { timeoutS: t.bodyMs / 1000 })), t.bodyMs);
     bb.on('file', (name, stream, info) => {
       if (failed) { stream.resume(); return; }
       const textLimit = spec.fields[name];
@@ -97,11 +119,14 @@ export function parseMultipart(req: Request, spec: MultipartSpec, blobs: BlobSto
     bb.on('partsLimit', () => fail(new UsageError('too many parts in the multipart request')));
     bb.on('filesLimit', () => fail(new UsageError('too many files in the multipart request')));
     bb.on('fieldsLimit', () => fail(new UsageError('too many fields in the multipart request')));
-    bb.on('error', (e: Error) => fail(new UsageError(`malformed multipart request: ${e.message}`)));
+    bb.on('error', (e: Error) => fail(e === failed ? e : new UsageError(`malformed multipart request: ${e.message}`)));
     bb.on('close', () => {
+      stopTimers();
       Promise.all(pending).then(() => { if (!failed) resolve({ files, fields }); }, () => { /* reported through fail */ });
     });
-    req.on('aborted', () => fail(new UsageError('the upload was aborted by the client')));
+    const aborted = () => fail(new ClientClosedRequestError('the upload was aborted by the client'));
+    req.on('aborted', aborted);
+    req.on('close', () => { if (!req.complete) aborted(); });
     req.pipe(bb);
   });
 }

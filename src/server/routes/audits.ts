@@ -18,6 +18,8 @@ export interface AuditRouteOptions {
   service: AuditService;
   blobs: BlobStore;
   limits: { modelBytes: number; dataBytes: number; policyBytes: number; configBytes: number };
+  /** Upload timeouts, ms (0: none). */
+  uploadTimeouts?: { idleMs: number; bodyMs: number };
 }
 
 /** The public view of a job. */
@@ -39,10 +41,14 @@ export function auditRoutes(o: AuditRouteOptions): Router {
 
   r.post('/', async (req, res) => {
     const uploads = service.uploadScope();
+    // the client hung up before its answer: submit() then creates no job
+    const gone = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) gone.abort(); });
     try {
       const form = await parseMultipart(req, {
         files: { model: o.limits.modelBytes, data: o.limits.dataBytes, policy: o.limits.policyBytes },
         fields: { config: o.limits.configBytes, reference: 256, policy: o.limits.policyBytes },
+        timeouts: o.uploadTimeouts,
       }, o.blobs, uploads.hold);
       const up = (f: typeof form.files[string] | undefined) => f && { sha256: f.sha256, size: f.size, path: f.path, filename: f.filename };
       let policy = up(form.files.policy);
@@ -55,7 +61,7 @@ export function auditRoutes(o: AuditRouteOptions): Router {
       const job = await service.submit(principalOf(res.locals), {
         model: up(form.files.model), data: up(form.files.data), policy,
         reference: form.fields.reference, config: form.fields.config,
-      });
+      }, gone.signal);
       const view = auditView(job);
       res.status(202).location(view.links.self).json({ id: job.id, state: job.state, links: view.links });
     } finally {

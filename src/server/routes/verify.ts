@@ -11,12 +11,12 @@ import { verifyFile } from '../../report/sign/verify';
 import { UsageError } from '../../errors';
 import { parseMultipart } from '../upload';
 
-export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signingKey: () => KeyObject; limits: { modelBytes: number; dataBytes: number } }): Router {
+export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signingKey: () => KeyObject; limits: { modelBytes: number; dataBytes: number }; uploadTimeouts?: { idleMs: number; bodyMs: number } }): Router {
   const r = Router();
   r.post('/', async (req, res) => {
     const uploads = o.service.uploadScope();
     try {
-      const form = await parseMultipart(req, { files: { file: 64 * 1024 * 1024, model: o.limits.modelBytes, data: o.limits.dataBytes }, fields: {} }, o.blobs, uploads.hold);
+      const form = await parseMultipart(req, { files: { file: 64 * 1024 * 1024, model: o.limits.modelBytes, data: o.limits.dataBytes }, fields: {}, timeouts: o.uploadTimeouts }, o.blobs, uploads.hold);
       const f = form.files.file;
       if (!f) throw new UsageError("missing the 'file' part: a report.intoto.jsonl attestation or a signed report.pdf");
       const v = verifyFile(f.path, { keys: [{ key: o.signingKey(), source: 'service signing key' }], model: form.files.model?.path, data: form.files.data?.path });
