@@ -3,13 +3,14 @@
  * the start with a message instead of starting "ready" with audits and keys gone; `admin
  * backup|restore` round-trips audits and API keys; state files are 0600 and folders 0700.
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServiceConfig } from '../src/config/service';
 import { homeLayout } from '../src/config/home';
 import { StateError } from '../src/errors';
 import { createApiKey } from '../src/jobs/api-keys';
+import { backupDatabase, restoreDatabase } from '../src/jobs/backup';
 import type { JobSpec } from '../src/jobs/spec';
 import { JobStore } from '../src/jobs/store';
 import { createLogger } from '../src/logging/logger';
@@ -113,6 +114,65 @@ describe('when the job database is damaged', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toContain(`gauntlet: the job database ${homeLayout(home).db} is damaged`);
     expect(r.err).toContain('gauntlet admin restore');
+  });
+});
+
+describe('backup and restore', () => {
+  it('when a backup is taken while the store is open, then mutated, then restored, the audits and API keys come back', async () => {
+    const home = usedHome(5);
+    const db = homeLayout(home).db;
+    const file = join(home, '..', 'backup.db');
+    const live = new JobStore(db);
+    const jobs = live.listJobs(null, 100).jobs;
+    const keys = live.listApiKeys();
+    const b = await backupDatabase(db, file); // online: `live` is open
+    expect(b).toMatchObject({ audits: 5, apiKeys: 2 });
+    expect(mode(file)).toBe(0o600);
+    live.deleteJob(jobs[0].id);
+    live.revokeApiKey(keys[0].id);
+    live.createJob('other', spec(99));
+    await expect(restoreDatabase(db, file)).rejects.toThrow(/in use.*stop the service/); // -wal: the store is open
+    live.close();
+    expect(await restoreDatabase(db, file)).toMatchObject({ audits: 5, apiKeys: 2 });
+    expect(mode(db)).toBe(0o600);
+    const back = new JobStore(db);
+    expect(back.listJobs(null, 100).jobs).toEqual(jobs);
+    expect(back.listApiKeys()).toEqual(keys);
+    back.close();
+    await expect(backupDatabase(db, file)).rejects.toThrow(/exists/); // never overwrites
+  });
+
+  it('when the backup file is damaged then restore refuses and leaves the database as it was', async () => {
+    const home = usedHome(2);
+    const db = homeLayout(home).db;
+    const before = readFileSync(db);
+    const empty = join(home, '..', 'empty.db');
+    writeFileSync(empty, '');
+    await expect(restoreDatabase(db, empty)).rejects.toThrow(/not a usable Gauntlet backup.*was not changed/);
+    const junk = join(home, '..', 'junk.db');
+    writeFileSync(junk, Buffer.alloc(8192, 0x41));
+    await expect(restoreDatabase(db, junk)).rejects.toThrow(/was not changed/);
+    expect(readFileSync(db).equals(before)).toBe(true);
+  });
+
+  (DIST_SKIP ? it.skip : it)('when `gauntlet admin backup` and `restore` run then they round-trip the API keys and restore exits 2 on a damaged file', async () => {
+    const home = usedHome(1);
+    const env = { GAUNTLET_HOME: home };
+    const file = join(home, '..', 'cli-backup.db');
+    const list = () => runCliProcess(['apikey', 'list'], env);
+    const keys = (await list()).out;
+    const backup = await runCliProcess(['admin', 'backup', file], env);
+    expect(backup.err).toMatch(/backed up 1 audit\(s\), 2 API key\(s\)/);
+    expect(backup.code).toBe(0);
+    await runCliProcess(['apikey', 'create', '--tenant', 'late'], env);
+    expect((await list()).out).not.toBe(keys);
+    const restore = await runCliProcess(['admin', 'restore', file], env);
+    expect(restore.code).toBe(0);
+    expect((await list()).out).toBe(keys);
+    writeFileSync(file + '.bad', 'not a database at all, just text that is long enough to matter');
+    const bad = await runCliProcess(['admin', 'restore', file + '.bad'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^gauntlet: .*was not changed/);
   });
 });
 
