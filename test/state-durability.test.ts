@@ -3,7 +3,7 @@
  * the start with a message instead of starting "ready" with audits and keys gone; `admin
  * backup|restore` round-trips audits and API keys; state files are 0600 and folders 0700.
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServiceConfig } from '../src/config/service';
@@ -16,6 +16,7 @@ import { JobStore } from '../src/jobs/store';
 import { createLogger } from '../src/logging/logger';
 import { startService } from '../src/server/start';
 import { DIST_SKIP, runCliProcess } from './support/cli-process';
+import { CNN, MNIST, postForm, startTestService, waitForState } from './support/service';
 
 jest.setTimeout(60_000);
 
@@ -192,6 +193,25 @@ describe('permissions', () => {
       expect(process.umask()).toBe(0o077); // job processes inherit it: outputs and checkpoints are 0600
     } finally {
       await svc.close();
+      process.umask(umask);
+    }
+  });
+
+  it('when an audit runs then its upload blobs and every output file are 0600 and its folders 0700', async () => {
+    const umask = process.umask();
+    const t = await startTestService();
+    try {
+      const key = t.key('acme');
+      const r = await postForm(`${t.url}/v1/audits`, key, { model: { path: CNN }, data: { path: MNIST }, config: JSON.stringify({ eps: 0.1, preset: 'quick', n: 4 }) });
+      expect(r.status).toBe(202);
+      await waitForState(t.url, key, r.body.id, ['succeeded'], 50_000);
+      const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [join(dir, e.name), ...walk(join(dir, e.name))] : [join(dir, e.name)]));
+      const l = homeLayout(t.home);
+      const paths = [...walk(l.blobs), ...walk(join(l.jobs, r.body.id))];
+      expect(paths.some((p) => p.endsWith('report.json'))).toBe(true);
+      for (const p of paths) expect([p, mode(p)]).toEqual([p, statSync(p).isDirectory() ? 0o700 : 0o600]);
+    } finally {
+      await t.close();
       process.umask(umask);
     }
   });
