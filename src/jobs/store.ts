@@ -96,8 +96,15 @@ export function databaseProblem(db: Database.Database): string | null {
     if (missing.length) return `Gauntlet's tables are missing (${missing.join(', ')})${names.size === 0 ? ': the database is empty' : ''}`;
     return null;
   } catch (e) {
+    if (isBusy(e)) throw e; // another process holds a lock: not damage
     return `SQLite: ${(e as Error).message}`;
   }
+}
+
+/** SQLite's "locked by another connection" errors, which say nothing about the file's health. */
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
 }
 
 /** The refusal to open a damaged database: names the file and the way back. */
@@ -133,7 +140,11 @@ export class JobStore {
       if (expect && !existsSync(path)) throw damagedDatabaseError(path, 'the file is missing');
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       if (!existsSync(path)) writeFileSync(path, '', { mode: 0o600 }); // SQLite then gives -wal/-shm the same mode
-      chmodSync(path, 0o600);
+      try {
+        chmodSync(path, 0o600);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e; // another user's file: leave its mode
+      }
     }
     let db: Database.Database | undefined;
     try {
@@ -148,7 +159,7 @@ export class JobStore {
       db.exec(SCHEMA);
     } catch (e) {
       db?.close();
-      if (e instanceof StateError) throw e;
+      if (e instanceof StateError || isBusy(e)) throw e;
       throw damagedDatabaseError(path, `SQLite: ${(e as Error).message}`);
     }
     this.db = db;
