@@ -3,7 +3,7 @@
  * the start with a message instead of starting "ready" with audits and keys gone; `admin
  * backup|restore` round-trips audits and API keys; state files are 0600 and folders 0700.
  */
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServiceConfig } from '../src/config/service';
@@ -191,6 +191,22 @@ describe('permissions', () => {
         expect([f, mode(f)]).toEqual([f, 0o600]);
       }
       expect(process.umask()).toBe(0o077); // job processes inherit it: outputs and checkpoints are 0600
+    } finally {
+      await svc.close();
+      process.umask(umask);
+    }
+  });
+
+  it('when an older installation left its home and folders 0755 and its database 0644 then a start tightens them to 0700/0600', async () => {
+    const home = usedHome(1);
+    const l = homeLayout(home);
+    for (const d of [home, l.blobs, l.jobs]) { mkdirSync(d, { recursive: true }); chmodSync(d, 0o755); }
+    chmodSync(l.db, 0o644);
+    const umask = process.umask();
+    const svc = await start(home);
+    try {
+      for (const d of [home, l.blobs, l.jobs]) expect([d, mode(d)]).toEqual([d, 0o700]);
+      expect(mode(l.db)).toBe(0o600);
     } finally {
       await svc.close();
       process.umask(umask);

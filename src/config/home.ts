@@ -4,7 +4,7 @@
  * isolates an installation (tests, several services on one host).
  */
 import { homedir } from 'node:os';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The state folder: GAUNTLET_HOME, else ~/.gauntlet. */
@@ -18,14 +18,21 @@ export function homeLayout(home: string): { db: string; blobs: string; jobs: str
 }
 
 /**
- * Creates the home and its folders 0700 (the database and files inside are 0600), and sets the
- * process umask to 0o077 so that everything this process and its children write — job outputs,
- * checkpoints, reports — is readable by the owner only.
+ * Creates the home and its folders 0700, or tightens them to 0700 (the database and files inside
+ * are 0600), and sets the process umask to 0o077 so that everything this process and its
+ * children write — job outputs, checkpoints, reports — is readable by the owner only.
  */
 export function prepareHome(home: string): ReturnType<typeof homeLayout> {
   process.umask(0o077);
   const layout = homeLayout(home);
-  for (const dir of [home, layout.blobs, layout.jobs]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [home, layout.blobs, layout.jobs]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      chmodSync(dir, 0o700); // an older installation's folders were 0755
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e; // another user's folder: leave it
+    }
+  }
   return layout;
 }
 
