@@ -13,6 +13,7 @@ import { verifyCommand } from './verify';
 import { serveCommand } from './serve';
 import { apikeyCommand } from './apikey';
 import { workerCommand } from './worker';
+import { adminCommand } from './admin';
 import { GAUNTLET_VERSION } from '../version';
 
 export const EXIT_OK = 0;
@@ -43,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(verifyCommand(done))
     .addCommand(serveCommand(done))
     .addCommand(apikeyCommand(done))
-    .addCommand(workerCommand(done));
+    .addCommand(workerCommand(done))
+    .addCommand(adminCommand(done));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   if (argv.length === 0) {

@@ -26,6 +26,7 @@ export function workerCommand(done: (code: number) => void): Command {
       const queue = o.queue ?? config.queue;
       if (!/^rediss?:\/\//.test(queue)) throw new UsageError(`a worker needs a redis queue: give --queue redis://host:port or set GAUNTLET_QUEUE (got '${queue}')`);
       const logger = createLogger(config.logLevel);
+      process.umask(0o077); // job outputs under the shared GAUNTLET_HOME: owner only
       const worker = await startRedisWorker({
         url: queue, home: config.home, concurrency: o.concurrency ?? config.concurrency, timeoutMs: config.jobTimeoutMs,
         threads: config.threads, logger, name: o.name,

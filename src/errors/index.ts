@@ -64,3 +64,10 @@ export class CancelledError extends GauntletError {
     super(message, 'cancelled', 499, true);
   }
 }
+
+/** The state under GAUNTLET_HOME (the job database) is damaged or missing while it should exist. */
+export class StateError extends GauntletError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, 'damaged_state', 503, true, details);
+  }
+}

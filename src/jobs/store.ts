@@ -5,9 +5,10 @@
  * that were running are put back in the queue to resume from their checkpoints.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { StateError } from '../errors';
 import { FINAL_STATES, JobProgress, JobResult, JobSpec, JobSpecSchema, JobState } from './spec';
 
 /** A job as stored. */
@@ -73,6 +74,52 @@ CREATE TABLE IF NOT EXISTS api_keys (
 
 const now = () => new Date().toISOString();
 
+/** The tables a Gauntlet database must hold. */
+export const STORE_TABLES = ['audits', 'api_keys'] as const;
+
+/** Written beside the database when its schema is first created: from then on an empty database is damage, not a fresh start. */
+export function storeMarkerPath(dbPath: string): string {
+  return join(dirname(dbPath), '.gauntlet-db-created');
+}
+
+/**
+ * Checks an open database: `PRAGMA quick_check` says 'ok' and Gauntlet's tables exist. Returns
+ * what is wrong, or null. SQLite's own errors (not a database, corrupt page) are returned too.
+ */
+export function databaseProblem(db: Database.Database): string | null {
+  try {
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    const bad = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+    if (bad.length) return `quick_check failed: ${bad.slice(0, 3).join('; ')}${bad.length > 3 ? ` (+${bad.length - 3} more)` : ''}`;
+    const names = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const missing = STORE_TABLES.filter((t) => !names.has(t));
+    if (missing.length) return `Gauntlet's tables are missing (${missing.join(', ')})${names.size === 0 ? ': the database is empty' : ''}`;
+    return null;
+  } catch (e) {
+    if (isBusy(e)) throw e; // another process holds a lock: not damage
+    return `SQLite: ${(e as Error).message}`;
+  }
+}
+
+/** SQLite's "locked by another connection" errors, which say nothing about the file's health. */
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
+/** The refusal to open a damaged database: names the file and the way back. */
+export function damagedDatabaseError(path: string, problem: string): StateError {
+  return new StateError(`the job database ${path} is damaged (${problem}); refusing to start so that no audit or API key is silently lost. Restore a backup with \`gauntlet admin restore FILE\` (service stopped), or move the file away to start empty`, { path, problem });
+}
+
+export interface JobStoreOptions {
+  /**
+   * The database must already hold Gauntlet's tables (the home was used before: blobs or jobs
+   * exist). Also implied by the marker file written at first creation.
+   */
+  expectExisting?: boolean;
+}
+
 /** The SQLite job store. */
 export class JobStore {
   private readonly db: Database.Database;
@@ -80,14 +127,43 @@ export class JobStore {
   /** Prepared statements by SQL text (compiled once). */
   private readonly statements = new Map<string, Database.Statement>();
 
-  /** Opens (creating) the database at `path`; ':memory:' for tests. */
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+  /**
+   * Opens (creating) the database at `path`; ':memory:' for tests. A file database is checked
+   * first (`PRAGMA quick_check`, Gauntlet's tables where they are expected): damage throws a
+   * StateError instead of starting "ready" with every list failing or every audit gone.
+   * The file (and its -wal/-shm, which SQLite creates with the same mode) is made 0600.
+   */
+  constructor(path: string, opts: JobStoreOptions = {}) {
+    const file = path !== ':memory:';
+    const expect = file && (opts.expectExisting === true || existsSync(storeMarkerPath(path)) || (existsSync(path) && statSync(path).size > 0));
+    if (file) {
+      if (expect && !existsSync(path)) throw damagedDatabaseError(path, 'the file is missing');
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) writeFileSync(path, '', { mode: 0o600 }); // SQLite then gives -wal/-shm the same mode
+      try {
+        chmodSync(path, 0o600);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e; // another user's file: leave its mode
+      }
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma('busy_timeout = 5000');
+      if (expect) {
+        const problem = databaseProblem(db);
+        if (problem) throw damagedDatabaseError(path, problem);
+      }
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+    } catch (e) {
+      db?.close();
+      if (e instanceof StateError || isBusy(e)) throw e;
+      throw damagedDatabaseError(path, `SQLite: ${(e as Error).message}`);
+    }
+    this.db = db;
+    if (file && !existsSync(storeMarkerPath(path))) writeFileSync(storeMarkerPath(path), `${now()}\n`, { mode: 0o600 });
   }
 
   private q(sql: string): Database.Statement {

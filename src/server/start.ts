@@ -5,8 +5,7 @@
  * audits are stopped and resume on the next start.
  */
 import type { Server } from 'node:http';
-import { mkdirSync } from 'node:fs';
-import { homeLayout } from '../config/home';
+import { homeInUse, prepareHome } from '../config/home';
 import type { ServiceConfig } from '../config/service';
 import { AuditService } from '../jobs/audit-service';
 import { BlobStore } from '../jobs/blobs';
@@ -31,12 +30,12 @@ export interface RunningService {
 /** Opens everything and listens on config.host:config.port. */
 export async function startService(config: ServiceConfig, opts: { logger?: Logger; runner?: (deps: { store: JobStore; blobs: BlobStore; logger: Logger }) => JobRunner } = {}): Promise<RunningService> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const layout = homeLayout(config.home);
-  for (const dir of [layout.blobs, layout.jobs]) mkdirSync(dir, { recursive: true });
+  const used = homeInUse(config.home); // before anything below creates folders
+  const layout = prepareHome(config.home);
+  const store = new JobStore(layout.db, { expectExisting: used }); // a damaged database stops the start here
   const env = { ...process.env, GAUNTLET_HOME: config.home };
   const key = loadOrCreateSigningKey({ env });
   logger.info('signing key', { fingerprint: key.fingerprint, source: key.source });
-  const store = new JobStore(layout.db);
   if (store.listApiKeys().every((k) => k.revokedAt)) {
     logger.warn('no API key exists yet: every /v1 request will get 401; create one with `gauntlet apikey create --tenant NAME` (same GAUNTLET_HOME)');
   }
