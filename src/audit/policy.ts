@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors';
 import type { Gate, GateRule, Interval, Report } from '../report/schema';
 import { clopperPearson } from '../util/clopper-pearson';
+import { canonicalJson } from './checkpoint';
 import { CHECK_IDS } from './checks';
 
 /** Clean accuracy under which a model is "substandard" for the hypocritical-risk check, when the policy does not say. */
@@ -130,14 +131,9 @@ export function applyShortcuts(base: { policy: Policy; source: PolicySource } | 
   if (s.confidence !== undefined) p.confidence = s.confidence;
   const policy = policySchema.parse(p);
   const name = base ? `${base.source.name} + ${origin}` : origin;
-  return { policy, source: { name, sha256: createHash('sha256').update(canonical(policy)).digest('hex') } };
+  return { policy, source: { name, sha256: createHash('sha256').update(canonicalJson(policy)).digest('hex') } };
 }
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
 
 /**
  * The built-in policy when no --policy is given: no thresholds, but the flags meaning the
