@@ -22,11 +22,13 @@ const SAMPLERS: [string, SmallNode][] = [
 describe('random ops', () => {
   it.each(SAMPLERS)('when x + 0.1 · %s gives the logits, then the op is reported as random, draws differ and the gradient is the x path\'s', async (op, noise) => {
     const x = uniform(6, 0.05, 0.95, 2); // probabilities for Bernoulli
-    const r = await gradientOf(noisy(noise), x, { runs: 2 });
+    // Eight draws: at these probabilities two Bernoulli draws of the 6 coins coincide with
+    // probability 0.036 (CI saw it once); eight alike, 5.7e-9.
+    const r = await gradientOf(noisy(noise), x, { runs: 8 });
     expect(r.random).toEqual([`${op} '${op}_0'`]);
     expect(r.nonDifferentiable).toEqual([]);
-    const [a, b] = r.runs;
-    expect(maxRelDiff(a.logits, b.logits)).toBeGreaterThan(0);
+    const [first, ...rest] = r.runs;
+    expect(Math.max(...rest.map((run) => maxRelDiff(first.logits, run.logits)))).toBeGreaterThan(0);
     for (const run of r.runs) expect(maxRelDiff(run.grad, ceGradient(run.logits))).toBeLessThan(1e-12);
   });
 
