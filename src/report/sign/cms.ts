@@ -138,9 +138,10 @@ function verifyRaw(sigAlg: string, digest: string, data: Buffer, key: KeyObject,
  * Verifies a detached CMS SignedData over `content`: the signer's certificate is in the
  * structure, messageDigest matches, the signature over the signed attributes verifies with the
  * certificate's key, and signingCertificateV2 (when present) names that certificate. Throws
- * DataError when the bytes are not a CMS SignedData at all.
+ * DataError when the bytes are not a CMS SignedData at all. `content` may be given in parts
+ * (a PDF's byte ranges), hashed in order without copying them together.
  */
-export function verifySignedData(der: Buffer, content: Buffer): SignedDataCheck {
+export function verifySignedData(der: Buffer, content: Buffer | readonly Buffer[]): SignedDataCheck {
   const top = readDer(der);
   const [ct, wrapped] = derChildren(expectTag(top, TAG.SEQUENCE, 'ContentInfo'));
   if (oidToString(expectTag(ct, TAG.OID, 'contentType').content) !== CMS_OID.signedData) throw new DataError('CMS: not a SignedData');
@@ -174,7 +175,9 @@ export function verifySignedData(der: Buffer, content: Buffer): SignedDataCheck 
   if (!digest) problems.push(`unsupported digest algorithm ${digestOid}`);
   else {
     const md = attrValue(attrs, CMS_OID.messageDigest);
-    const actual = createHash(digest).update(content).digest();
+    const h = createHash(digest);
+    for (const part of Buffer.isBuffer(content) ? [content] : content) h.update(part);
+    const actual = h.digest();
     if (!md) problems.push('no messageDigest attribute');
     else if (!md.content.equals(actual)) {
       problems.push(`the signed bytes were modified: their ${digest} is ${actual.toString('hex')}, the signature was made over ${md.content.toString('hex')}`);

@@ -11,6 +11,7 @@
 import { KeyObject, sign, verify } from 'node:crypto';
 import { z } from 'zod';
 import { keyAlgorithm, keyFingerprint, SigningKey } from './keys';
+import { parseJsonStrict, StrictJsonError } from '../../util/strict-json';
 import { Statement } from './statement';
 
 /** The payload type of an in-toto statement. */
@@ -73,6 +74,19 @@ export function signStatement(statement: Statement, key: SigningKey): Envelope {
   return signEnvelope(Buffer.from(JSON.stringify(statement), 'utf8'), INTOTO_PAYLOAD_TYPE, key);
 }
 
+/** What became of one signature of an envelope. */
+export interface EnvelopeSignatureCheck {
+  /** The keyid the signature claims (a hint, not trusted), or null when it names none. */
+  keyid: string | null;
+  /**
+   * valid: an accepted key verifies it; invalid: it names an accepted key (or is not even
+   * base64) but does not verify; unknown-key: it names no accepted key and none verifies it.
+   */
+  status: 'valid' | 'invalid' | 'unknown-key';
+  /** Fingerprint of the accepted key that verified it, or null. */
+  verifiedBy: string | null;
+}
+
 /** Result of checking an envelope's signatures against accepted keys. */
 export interface EnvelopeCheck {
   /** The decoded payload (whether or not a signature verified). */
@@ -81,27 +95,34 @@ export interface EnvelopeCheck {
   verifiedBy: string[];
   /** keyids the envelope names (for the message when nothing verified). */
   keyids: string[];
+  /** Every signature, in envelope order. */
+  signatures: EnvelopeSignatureCheck[];
 }
 
 /**
- * Verifies an envelope against accepted public keys (DSSE: it is valid when any signature verifies
- * with any accepted key; keyid is only a hint and is not trusted). Throws when the payload is not
- * canonical base64.
+ * Checks every signature of an envelope against accepted public keys (keyid is only a hint and
+ * is not trusted: each signature is tried with each key). DSSE itself calls an envelope valid
+ * when any signature verifies; callers apply their policy to `signatures` (verify.ts: all must).
+ * Throws when the payload is not canonical base64.
  */
 export function verifyEnvelope(env: Envelope, keys: KeyObject[]): EnvelopeCheck {
   const payload = decodeBase64Strict(env.payload, 'payload');
   const message = pae(env.payloadType, payload);
-  const verifiedBy = new Set<string>();
-  for (const s of env.signatures) {
+  const fps = keys.map((k) => keyFingerprint(k));
+  const signatures = env.signatures.map((s): EnvelopeSignatureCheck => {
+    const keyid = s.keyid ?? null;
     let sig: Buffer;
     try {
       sig = decodeBase64Strict(s.sig, 'sig');
     } catch {
-      continue;
+      return { keyid, status: 'invalid', verifiedBy: null };
     }
-    for (const k of keys) if (verifyPae(message, sig, k)) verifiedBy.add(keyFingerprint(k));
-  }
-  return { payload, verifiedBy: [...verifiedBy], keyids: env.signatures.map((s) => s.keyid ?? '(none)') };
+    const i = keys.findIndex((k) => verifyPae(message, sig, k));
+    if (i >= 0) return { keyid, status: 'valid', verifiedBy: fps[i] };
+    return { keyid, status: keyid !== null && fps.includes(keyid) ? 'invalid' : 'unknown-key', verifiedBy: null };
+  });
+  const verifiedBy = [...new Set(signatures.flatMap((s) => (s.verifiedBy ? [s.verifiedBy] : [])))];
+  return { payload, verifiedBy, keyids: env.signatures.map((s) => s.keyid ?? '(none)'), signatures };
 }
 
 /** One envelope per line (JSON Lines), as in `report.intoto.jsonl`. */
@@ -118,15 +139,17 @@ export function parseEnvelopes(text: string): Envelope[] {
   if (trimmed === '') throw new Error('the file is empty');
   let docs: { line: number; value: unknown }[];
   try {
-    docs = [{ line: 1, value: JSON.parse(trimmed) }];
-  } catch {
+    docs = [{ line: 1, value: parseJsonStrict(trimmed) }];
+  } catch (e) {
+    if (e instanceof StrictJsonError) throw new Error(`the envelope has a ${e.message}`);
     docs = [];
     text.split('\n').forEach((l, i) => {
       if (l.trim() === '') return;
       try {
-        docs.push({ line: i + 1, value: JSON.parse(l) });
-      } catch (e) {
-        throw new Error(`line ${i + 1} is not JSON (${(e as Error).message})`);
+        docs.push({ line: i + 1, value: parseJsonStrict(l) });
+      } catch (err) {
+        if (err instanceof StrictJsonError) throw new Error(`line ${i + 1} has a ${err.message}`);
+        throw new Error(`line ${i + 1} is not JSON (${(err as Error).message})`);
       }
     });
   }

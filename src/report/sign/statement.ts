@@ -12,7 +12,7 @@
  * predicate type.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../errors';
@@ -50,12 +50,26 @@ export interface ReportStatement extends Statement {
   predicate: Report;
 }
 
-/** sha256 of a file's bytes, hex. */
-export function sha256File(path: string): string {
+/** Bytes read at a time when hashing a file (the file is never held whole in memory). */
+const HASH_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * sha256 of a file's bytes, hex, read in 1 MiB chunks (memory stays flat for any file size).
+ * @param name what error messages call the file (default: its path).
+ * @throws UsageError when the file cannot be read.
+ */
+export function sha256File(path: string, name = path): string {
+  let fd: number | undefined;
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    fd = openSync(path, 'r');
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+    return hash.digest('hex');
   } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

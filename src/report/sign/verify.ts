@@ -6,11 +6,17 @@
  *
  * A verification that runs and fails returns `valid: false` with problems in plain words; only
  * unusable input (unreadable file, neither envelope nor PDF, bad arguments) throws (UsageError).
+ *
+ * Strictness: every signature is reported (valid / invalid / unknown-key) and, by default, all of
+ * them must verify; JSON with a repeated key is refused (../../util/strict-json.ts); PDF signatures
+ * are found in one linear pass and capped (PDF_VERIFY_LIMITS). Messages name files only by the
+ * caller's display names (`names`), so a service never shows its own paths.
  */
 import { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { UsageError } from '../../errors';
+import { parseJsonStrict } from '../../util/strict-json';
 import { reportSchema, Verdict } from '../schema';
 import { verifySignedData } from './cms';
 import { INTOTO_PAYLOAD_TYPE, parseEnvelopes, verifyEnvelope } from './dsse';
@@ -31,7 +37,30 @@ export interface VerifyOptions {
   model?: string;
   /** Evaluation data file to check against the signed data digest. */
   data?: string;
+  /**
+   * What results and messages call the file, model and data (default: their paths). The service
+   * passes the uploads' filenames: no message can then name a server path.
+   */
+  names?: { file?: string; model?: string; data?: string };
+  /** Which signatures must verify (default 'all'). */
+  policy?: SignaturePolicy;
 }
+
+/**
+ * `all`: every signature must verify with an accepted key (a bad or foreign extra signature makes
+ * the file invalid); `any`: one verified signature per envelope (per PDF) suffices, as plain DSSE
+ * says: the others are still listed with their status.
+ */
+export type SignaturePolicy = 'all' | 'any';
+export const SIGNATURE_POLICIES = ['all', 'any'] as const;
+
+/** Caps on what a PDF may hold before it is refused unchecked (the work stays linear in its size). */
+export const PDF_VERIFY_LIMITS = {
+  /** Signature dictionaries (/ByteRange entries). */
+  maxSignatures: 16,
+  /** Bytes of one signature's /Contents (a CMS container with a certificate chain and timestamp is a few KiB). */
+  maxContentsBytes: 256 * 1024,
+} as const;
 
 /** The report figures a verifier prints. */
 export interface SignedSummary {
@@ -52,9 +81,16 @@ export interface SignatureInfo {
   /** Certificate subject (PDF) or null. */
   certificate: string | null;
   signingTime: string | null;
-  /** Free text: PDF /Reason, or which envelope line. */
+  /** Free text: PDF /Reason, or which envelope and signature. */
   note: string;
+  /**
+   * valid: an accepted key verifies it; invalid: it is broken or altered (or names an accepted
+   * key it does not verify with); unknown-key: intact or not, it is by a key not accepted.
+   */
+  status: SignatureStatus;
 }
+
+export type SignatureStatus = 'valid' | 'invalid' | 'unknown-key';
 
 /** A file digest checked against the signed one. */
 export interface DigestCheck {
@@ -66,6 +102,7 @@ export interface DigestCheck {
 }
 
 export interface VerifyResult {
+  /** The file's display name. */
   file: string;
   kind: 'dsse' | 'pdf';
   valid: boolean;
@@ -85,26 +122,32 @@ function describeKeys(keys: TrustedKey[]): VerifyResult['keys'] {
 /** Verifies FILE: a DSSE envelope file or a signed PDF (detected from the content). */
 export function verifyFile(file: string, opts: VerifyOptions): VerifyResult {
   if (opts.keys.length === 0) throw new UsageError('no key to verify with: pass --key PUB.pem (the signer\'s signing-key.pub.pem)');
+  const name = opts.names?.file ?? file;
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const digests = checkDigestsFromFiles(opts);
-  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return finish(verifyPdf(bytes, file, opts.keys), digests);
+  const policy = opts.policy ?? 'all';
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return finish(verifyPdf(bytes, name, opts.keys, policy), digests);
   const head = bytes.subarray(0, 64).toString('utf8').trimStart();
-  if (['.jsonl', '.json'].includes(extname(file).toLowerCase()) || head.startsWith('{')) {
-    return finish(verifyEnvelopeText(bytes.toString('utf8'), file, opts.keys), digests);
+  if (['.jsonl', '.json'].includes(extname(name).toLowerCase()) || head.startsWith('{')) {
+    return finish(verifyEnvelopeText(bytes.toString('utf8'), name, opts.keys, policy), digests);
   }
-  throw new UsageError(`${file}: neither a PDF nor a DSSE envelope file (.intoto.jsonl / .json)`);
+  throw new UsageError(`${name}: neither a PDF nor a DSSE envelope file (.intoto.jsonl / .json)`);
 }
 
 /** Hashes --model/--data up front (an unreadable file is an error, exit 2, not an invalid signature). */
 function checkDigestsFromFiles(opts: VerifyOptions): { role: 'model' | 'data'; file: string; sha256: string }[] {
   const out: { role: 'model' | 'data'; file: string; sha256: string }[] = [];
-  if (opts.model) out.push({ role: 'model', file: opts.model, sha256: sha256File(opts.model) });
-  if (opts.data) out.push({ role: 'data', file: opts.data, sha256: sha256File(opts.data) });
+  for (const role of ['model', 'data'] as const) {
+    const path = opts[role];
+    if (!path) continue;
+    const name = opts.names?.[role] ?? path;
+    out.push({ role, file: name, sha256: sha256File(path, name) });
+  }
   return out;
 }
 
@@ -123,8 +166,8 @@ function finish(r: VerifyResult, files: { role: 'model' | 'data'; file: string; 
   return r;
 }
 
-/** Verifies the envelopes of a .intoto.jsonl / .json file. */
-export function verifyEnvelopeText(text: string, file: string, keys: TrustedKey[]): VerifyResult {
+/** Verifies the envelopes of a .intoto.jsonl / .json file; `file` is the name messages use. */
+export function verifyEnvelopeText(text: string, file: string, keys: TrustedKey[], policy: SignaturePolicy = 'all'): VerifyResult {
   const r: VerifyResult = { file, kind: 'dsse', valid: false, problems: [], keys: describeKeys(keys), signatures: [], subjects: [], summary: null, digests: [] };
   let envelopes;
   try {
@@ -143,8 +186,14 @@ export function verifyEnvelopeText(text: string, file: string, keys: TrustedKey[
       r.problems.push(`${where}${(e as Error).message}`);
       return;
     }
+    const many = check.signatures.length > 1;
+    check.signatures.forEach((sig, j) => {
+      r.signatures.push({
+        signer: sig.verifiedBy ?? sig.keyid ?? '(none)', verified: sig.status === 'valid', status: sig.status,
+        certificate: null, signingTime: null, note: many ? `envelope ${i + 1}, signature ${j + 1}` : `envelope ${i + 1}`,
+      });
+    });
     const verified = check.verifiedBy.length > 0;
-    r.signatures.push({ signer: verified ? check.verifiedBy[0] : check.keyids[0], verified, certificate: null, signingTime: null, note: `envelope ${i + 1}` });
     if (!verified) {
       const foreign = check.keyids.filter((k) => !fps.includes(k));
       r.problems.push(foreign.length === check.keyids.length
@@ -152,13 +201,22 @@ export function verifyEnvelopeText(text: string, file: string, keys: TrustedKey[
         : `${where}the signature does not verify with key ${fps.join(', ')}: the envelope's payload or signature was altered`);
       return;
     }
+    if (policy === 'all') {
+      check.signatures.forEach((sig, j) => {
+        if (sig.status === 'valid') return;
+        const which = `${where}signature ${j + 1} of ${check.signatures.length} (keyid ${sig.keyid ?? '(none)'})`;
+        r.problems.push(sig.status === 'invalid'
+          ? `${which} is invalid: it does not verify with key ${fps.join(', ')} (altered or forged); every signature must verify (signature policy 'all')`
+          : `${which} is by a key that is not accepted; every signature must verify (signature policy 'all'): pass that key too, or drop the signature`);
+      });
+    }
     if (env.payloadType !== INTOTO_PAYLOAD_TYPE) {
       r.problems.push(`${where}payloadType is '${env.payloadType}', expected '${INTOTO_PAYLOAD_TYPE}'`);
       return;
     }
     let statement;
     try {
-      statement = statementSchema.parse(JSON.parse(check.payload.toString('utf8')));
+      statement = statementSchema.parse(parseJsonStrict(check.payload.toString('utf8')));
     } catch (e) {
       r.problems.push(`${where}the signed payload is not an in-toto Statement v1 (${(e as Error).message.split('\n')[0]})`);
       return;
@@ -191,27 +249,68 @@ export function verifyEnvelopeText(text: string, file: string, keys: TrustedKey[
   return r;
 }
 
+/** A /ByteRange found in the file, with the dictionary around it (or why it is unusable). */
 interface PdfSignature {
-  byteRange: number[];
+  /** The four integers [a b c d], or null when /ByteRange is not such an array. */
+  byteRange: number[] | null;
   dict: PdfValue;
+  /** Keys the dictionary repeats. */
+  duplicateKeys: string[];
 }
 
-/** Finds signature dictionaries (those with /ByteRange) in a PDF. */
-function findPdfSignatures(s: string): PdfSignature[] {
-  const out: PdfSignature[] = [];
-  const re = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g;
-  for (let m; (m = re.exec(s));) {
-    const objAt = s.lastIndexOf('obj', m.index);
-    const dictAt = objAt < 0 ? -1 : s.indexOf('<<', objAt);
-    let dict: PdfValue = { t: 'dict', entries: [] };
-    try {
-      if (dictAt >= 0 && dictAt < m.index) dict = parseValue(s, dictAt)[0];
-    } catch {
-      // unparsable dictionary: keep the ByteRange, report what is missing below
-    }
-    out.push({ byteRange: m.slice(1, 5).map(Number), dict });
+const BYTE_RANGE = '/ByteRange';
+
+/**
+ * Finds the signature dictionaries (those with /ByteRange) of a PDF in one forward pass: the
+ * /ByteRange tokens and the `obj` keywords are each scanned once, and each dictionary is parsed
+ * once however many /ByteRange entries it holds. Returns null when there are more than
+ * `maxSignatures` (the caller refuses the file unchecked).
+ */
+function findPdfSignatures(s: string, maxSignatures: number): PdfSignature[] | null {
+  const at: number[] = [];
+  for (let i = s.indexOf(BYTE_RANGE); i >= 0; i = s.indexOf(BYTE_RANGE, i + BYTE_RANGE.length)) {
+    if (isRegularChar(s[i + BYTE_RANGE.length])) continue; // /ByteRangeX is another name
+    if (at.push(i) > maxSignatures) return null;
   }
-  return out;
+  const objRe = /(?<![A-Za-z])obj(?![A-Za-z])/g;
+  let lastObj = -1;
+  let nextObj = objRe.exec(s);
+  const dicts = new Map<number, { dict: PdfValue; duplicateKeys: string[] }>();
+  return at.map((idx) => {
+    while (nextObj && nextObj.index < idx) {
+      lastObj = nextObj.index;
+      nextObj = objRe.exec(s);
+    }
+    const dictAt = lastObj < 0 ? -1 : s.indexOf('<<', lastObj);
+    let found = dicts.get(dictAt);
+    if (!found) {
+      found = { dict: { t: 'dict', entries: [] }, duplicateKeys: [] };
+      try {
+        if (dictAt >= 0 && dictAt < idx) found.dict = parseValue(s, dictAt)[0];
+      } catch {
+        // unparsable dictionary: keep the ByteRange, report what is missing below
+      }
+      if (found.dict.t === 'dict') {
+        const keys = found.dict.entries.map(([k]) => k);
+        found.duplicateKeys = [...new Set(keys.filter((k, i) => keys.indexOf(k) !== i))];
+      }
+      dicts.set(dictAt, found);
+    }
+    let byteRange: number[] | null = null;
+    try {
+      const [v] = parseValue(s, idx + BYTE_RANGE.length);
+      if (v.t === 'array' && v.items.length === 4 && v.items.every((x) => x.t === 'raw' && /^\d{1,15}$/.test(x.text))) {
+        byteRange = v.items.map((x) => Number((x as { text: string }).text));
+      }
+    } catch {
+      // not an array: malformed
+    }
+    return { byteRange, dict: found.dict, duplicateKeys: found.duplicateKeys };
+  });
+}
+
+function isRegularChar(c: string | undefined): boolean {
+  return c !== undefined && !'\0\t\n\f\r ()<>[]{}/%'.includes(c);
 }
 
 function pdfString(dict: PdfValue, key: string): string | null {
@@ -219,58 +318,83 @@ function pdfString(dict: PdfValue, key: string): string | null {
   return v?.t === 'raw' && (v.text.startsWith('(') || v.text.startsWith('<')) ? decodePdfString(v.text) : null;
 }
 
-/** Verifies the signatures of a PDF; the last one must cover the whole file. */
-export function verifyPdf(pdf: Buffer, file: string, keys: TrustedKey[]): VerifyResult {
+/**
+ * Verifies the signatures of a PDF (`file` is the name messages use); the last one must cover the
+ * whole file. More than PDF_VERIFY_LIMITS.maxSignatures /ByteRange entries, or a /Contents above
+ * maxContentsBytes, is refused without further work.
+ */
+export function verifyPdf(pdf: Buffer, file: string, keys: TrustedKey[], policy: SignaturePolicy = 'all'): VerifyResult {
   const r: VerifyResult = { file, kind: 'pdf', valid: false, problems: [], keys: describeKeys(keys), signatures: [], subjects: [], summary: null, digests: [] };
   const s = pdf.toString('latin1');
-  const sigs = findPdfSignatures(s);
+  const { maxSignatures, maxContentsBytes } = PDF_VERIFY_LIMITS;
+  const sigs = findPdfSignatures(s, maxSignatures);
+  if (sigs === null) {
+    r.problems.push(`the PDF has more than ${maxSignatures} signature dictionaries (/ByteRange entries), the most accepted: refused unchecked`);
+    return r;
+  }
   if (sigs.length === 0) {
     r.problems.push('the PDF has no signature (no /ByteRange)');
     return r;
   }
   const fps = r.keys.map((k) => k.fingerprint);
+  /** Problems that only say a signature is not (or not by an accepted key) valid: policy 'any' forgives them when another verifies. */
+  const signatureProblems: string[] = [];
+  const invalid = (note: string) => r.signatures.push({ signer: '(unknown)', verified: false, status: 'invalid', certificate: null, signingTime: null, note });
   sigs.forEach((sig, i) => {
     const where = sigs.length > 1 ? `signature ${i + 1}: ` : '';
-    const [a, b, c, d] = sig.byteRange;
-    if (a !== 0 || b >= c || c + d > pdf.length || s[b] !== '<' || s[c - 1] !== '>') {
-      r.problems.push(`${where}malformed /ByteRange [${sig.byteRange.join(' ')}]`);
+    if (sig.duplicateKeys.length) r.problems.push(`${where}the signature dictionary repeats ${sig.duplicateKeys.join(', ')}: a signed document must have one meaning`);
+    const [a, b, c, d] = sig.byteRange ?? [];
+    if (!sig.byteRange || a !== 0 || b >= c || c + d > pdf.length || s[b] !== '<' || s[c - 1] !== '>') {
+      r.problems.push(`${where}malformed /ByteRange${sig.byteRange ? ` [${sig.byteRange.join(' ')}]` : ' (not an array of four offsets)'}`);
+      invalid('malformed /ByteRange');
+      return;
+    }
+    if ((c - b - 2) / 2 > maxContentsBytes) {
+      r.problems.push(`${where}the signature's /Contents is ${Math.floor((c - b - 2) / 2)} bytes; at most ${maxContentsBytes} are accepted`);
+      invalid('oversized /Contents');
       return;
     }
     const hex = s.slice(b + 1, c - 1);
     if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length % 2) {
       r.problems.push(`${where}the signature's /Contents is not a hex string (the signature container was altered)`);
+      invalid('/Contents is not a hex string');
       return;
     }
     const container = Buffer.from(hex, 'hex');
     let check;
     try {
-      check = verifySignedData(container, Buffer.concat([pdf.subarray(a, a + b), pdf.subarray(c, c + d)]));
+      check = verifySignedData(container, [pdf.subarray(a, a + b), pdf.subarray(c, c + d)]);
     } catch (e) {
       r.problems.push(`${where}the signature container is not a valid CMS SignedData (${(e as Error).message}): it was altered`);
+      invalid('not a CMS SignedData');
       return;
     }
     const certFp = check.certificate ? keyFingerprint(check.certificate.publicKey) : '(unknown)';
     const cn = check.certificate?.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3) ?? null;
-    r.signatures.push({ signer: certFp, verified: check.valid, certificate: cn, signingTime: check.signingTime?.toISOString() ?? null, note: pdfString(sig.dict, '/Reason') ?? '' });
-    r.problems.push(...check.problems.map((p) => `${where}${p}`));
+    const accepted = check.certificate !== null && fps.includes(certFp);
+    const status: SignatureStatus = !check.valid ? 'invalid' : accepted ? 'valid' : 'unknown-key';
+    r.signatures.push({ signer: certFp, verified: status === 'valid', status, certificate: cn, signingTime: check.signingTime?.toISOString() ?? null, note: pdfString(sig.dict, '/Reason') ?? '' });
+    signatureProblems.push(...check.problems.map((p) => `${where}${p}`));
     if (container.subarray(check.length).some((x) => x !== 0)) r.problems.push(`${where}the signature container was altered (non-zero bytes after the CMS structure)`);
-    if (check.certificate && !fps.includes(certFp)) {
-      r.problems.push(`${where}signed by key ${certFp} (${cn}), not by ${fps.join(', ')}; pass the signer's public key with --key`);
+    if (check.certificate && !accepted) {
+      signatureProblems.push(`${where}signed by key ${certFp} (${cn}), not by ${fps.join(', ')}; pass the signer's public key with --key`);
     }
     if (i === sigs.length - 1) {
       if (c + d !== pdf.length) r.problems.push(`the document was changed after signing: ${pdf.length - (c + d)} bytes after the signed range`);
       const summaryHex = dictGet(sig.dict, '/GauntletReport');
       if (summaryHex?.t === 'raw' && summaryHex.text.startsWith('<')) {
         try {
-          const sum = pdfReportSummarySchema.parse(JSON.parse(Buffer.from(summaryHex.text.slice(1, -1), 'hex').toString('utf8')));
+          const sum = pdfReportSummarySchema.parse(parseJsonStrict(Buffer.from(summaryHex.text.slice(1, -1), 'hex').toString('utf8')));
           r.subjects = sum.subjects;
           r.summary = { model: sum.model, data: sum.data, verdict: sum.verdict, cleanAccuracy: sum.cleanAccuracy, robustAccuracy: sum.robustAccuracy, threat: sum.threat, createdAt: sum.createdAt };
-        } catch {
-          r.problems.push('the signature dictionary\'s /GauntletReport is not a readable report summary');
+        } catch (e) {
+          r.problems.push(`the signature dictionary's /GauntletReport is not a readable report summary${e instanceof Error && /duplicate key/.test(e.message) ? ` (${e.message})` : ''}`);
         }
       }
     }
   });
+  const anyValid = r.signatures.some((x) => x.status === 'valid');
+  if (policy === 'all' || !anyValid) r.problems.push(...signatureProblems);
   r.valid = r.problems.length === 0;
   return r;
 }
