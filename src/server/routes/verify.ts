@@ -1,29 +1,40 @@
 /**
  * POST /v1/verify: checks a signed report (a DSSE attestation .intoto.jsonl, or a signed PDF)
  * against the service's signing key; optionally that a model and data file are the ones it names.
- * multipart fields: `file` (required), `model`, `data`.
+ * multipart fields: `file` (required), `model`, `data`, `policy` (`all`, the default: every
+ * signature must verify; `any`: one per envelope suffices). The verification itself runs in a
+ * child process (jobs/verify.ts) under the uploads' filenames, never their blob paths.
  */
 import { Router } from 'express';
 import type { KeyObject } from 'node:crypto';
 import type { AuditService } from '../../jobs/audit-service';
 import type { BlobStore } from '../../jobs/blobs';
-import { verifyFile } from '../../report/sign/verify';
+import { UploadVerifier } from '../../jobs/verify';
+import { SIGNATURE_POLICIES, SignaturePolicy } from '../../report/sign/verify';
 import { UsageError } from '../../errors';
 import { parseMultipart } from '../upload';
 
-export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signingKey: () => KeyObject; limits: { modelBytes: number; dataBytes: number }; uploadTimeouts?: { idleMs: number; bodyMs: number } }): Router {
+export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signingKey: () => KeyObject; limits: { modelBytes: number; dataBytes: number }; uploadTimeouts?: { idleMs: number; bodyMs: number }; verifier?: UploadVerifier }): Router {
   const r = Router();
+  const verifier = o.verifier ?? new UploadVerifier();
   r.post('/', async (req, res) => {
     const uploads = o.service.uploadScope();
+    const gone = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) gone.abort(); });
     try {
-      const form = await parseMultipart(req, { files: { file: 64 * 1024 * 1024, model: o.limits.modelBytes, data: o.limits.dataBytes }, fields: {}, timeouts: o.uploadTimeouts }, o.blobs, uploads.hold);
+      const form = await parseMultipart(req, { files: { file: 64 * 1024 * 1024, model: o.limits.modelBytes, data: o.limits.dataBytes }, fields: { policy: 16 }, timeouts: o.uploadTimeouts }, o.blobs, uploads.hold);
       const f = form.files.file;
       if (!f) throw new UsageError("missing the 'file' part: a report.intoto.jsonl attestation or a signed report.pdf");
-      const v = verifyFile(f.path, { keys: [{ key: o.signingKey(), source: 'service signing key' }], model: form.files.model?.path, data: form.files.data?.path });
-      const names = new Map([[f.path, f.filename], ...[form.files.model, form.files.data].filter((x) => !!x).map((x) => [x!.path, x!.filename] as [string, string])]);
-      const hide = (s: string) => [...names].reduce((acc, [p, n]) => acc.split(p).join(n), s);
+      const policy = form.fields.policy ?? 'all';
+      if (!(SIGNATURE_POLICIES as readonly string[]).includes(policy)) throw new UsageError(`policy must be one of ${SIGNATURE_POLICIES.join(', ')}`);
+      const v = await verifier.verify({
+        file: f.path, model: form.files.model?.path, data: form.files.data?.path,
+        names: { file: f.filename, model: form.files.model?.filename, data: form.files.data?.filename },
+        keys: [{ key: o.signingKey(), source: 'service signing key' }],
+        policy: policy as SignaturePolicy,
+      }, gone.signal);
       res.json({
-        valid: v.valid, kind: v.kind, problems: v.problems.map(hide), signatures: v.signatures, summary: v.summary,
+        valid: v.valid, kind: v.kind, problems: v.problems, signatures: v.signatures, summary: v.summary,
         digests: v.digests.map((d) => ({ role: d.role, sha256: d.sha256, expected: d.expected, ok: d.ok })),
       });
     } finally {
