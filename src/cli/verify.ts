@@ -1,8 +1,9 @@
 /**
- * `gauntlet verify FILE [--key PUB.pem] [--model M.onnx] [--data D.npz] [--recheck [--adversarial A.npz]] [--json]`:
+ * `gauntlet verify FILE [--key PUB.pem] [--model M.onnx] [--data D.npz] [--signatures all|any] [--recheck [--adversarial A.npz]] [--json]`:
  * verifies a DSSE attestation (report.intoto.jsonl) or a signed report PDF against a public key
  * (default: the local signing key's), checks --model/--data against the signed digests, and prints
- * who signed what and when. With --recheck (attestations only), also checks adversarial.npz against
+ * who signed what and when, with each signature's status (ok / INVALID / UNKNOWN KEY): by default
+ * every signature must verify (--signatures any: one per envelope or PDF suffices). With --recheck (attestations only), also checks adversarial.npz against
  * its signed digest and re-runs the model on every claimed adversarial example (src/report/recheck.ts).
  * Exit codes: 0 valid, 1 invalid (bad signature, altered file, digest mismatch, unconfirmed claim), 2 error.
  */
@@ -10,7 +11,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { RecheckReport, recheckAttestation } from '../report/recheck';
 import { loadPublicKey, localPublicKey } from '../report/sign/keys';
-import { TrustedKey, VerifyResult, verifyFile } from '../report/sign/verify';
+import { SIGNATURE_POLICIES, SignaturePolicy, SignatureStatus, TrustedKey, VerifyResult, verifyFile } from '../report/sign/verify';
 
 export interface VerifyCliOptions {
   key?: string;
@@ -19,7 +20,11 @@ export interface VerifyCliOptions {
   json?: boolean;
   recheck?: boolean;
   adversarial?: string;
+  signatures?: string;
 }
+
+/** How the text output shows a signature's status. */
+const STATUS_WORDS: Record<SignatureStatus, string> = { valid: 'ok', invalid: 'INVALID', 'unknown-key': 'UNKNOWN KEY' };
 
 /** The key(s) to verify with: --key, else the local signing key's public half. */
 export function verifierKeys(keyPath?: string): TrustedKey[] {
@@ -62,7 +67,7 @@ export function formatVerifyResult(r: VerifyResult & { recheck?: RecheckReport }
   for (const k of r.keys) L.push(`key       ${k.fingerprint} (${k.algorithm}) from ${k.source}`);
   for (const s of r.signatures) {
     const who = s.certificate ? `${s.certificate}, key ${s.signer}` : `key ${s.signer}`;
-    L.push(`signature ${s.verified ? 'ok' : 'FAILED'}: ${who}${s.signingTime ? `, signed ${s.signingTime}` : ''}${s.note && r.kind === 'pdf' ? `\n          reason: ${s.note}` : ''}`);
+    L.push(`signature ${STATUS_WORDS[s.status] ?? (s.verified ? 'ok' : 'FAILED')}: ${who}${s.signingTime ? `, signed ${s.signingTime}` : ''}${s.note && r.kind === 'pdf' ? `\n          reason: ${s.note}` : ''}`);
   }
   for (const s of r.subjects) L.push(`subject   ${s.name}  sha256:${s.digest.sha256}`);
   if (r.summary) {
@@ -85,16 +90,20 @@ export function verifyCommand(done: (code: number) => void): Command {
     .option('--data <data.npz>', 'check this evaluation set against the signed data digest')
     .option('--recheck', 'attestations: re-run the model on every signed adversarial example and print the re-checkable upper bound on robust accuracy (needs --model and --data)')
     .option('--adversarial <file.npz>', 'with --recheck: the adversarial examples (default: adversarial.npz next to FILE)')
+    .option('--signatures <policy>', "which signatures must verify: 'all' (default; a bad or foreign extra signature makes the file invalid) or 'any' (one per envelope or PDF, the others listed)", 'all')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, o: VerifyCliOptions) => {
       if (o.adversarial !== undefined && !o.recheck) throw new UsageError('--adversarial is only used with --recheck');
       if (o.recheck && (!o.model || !o.data)) {
         throw new UsageError('--recheck needs --model M.onnx and --data D.npz: the audited model and evaluation set it re-runs the adversarial examples on');
       }
+      const policy = (o.signatures ?? 'all') as SignaturePolicy;
+      if (!SIGNATURE_POLICIES.includes(policy)) throw new UsageError(`--signatures must be one of ${SIGNATURE_POLICIES.join(', ')}; got '${o.signatures}'`);
+      if (o.recheck && policy !== 'all') throw new UsageError('--recheck verifies with --signatures all');
       const keys = verifierKeys(o.key);
       const r = o.recheck
         ? await recheckAttestation({ file, keys, model: o.model!, data: o.data!, adversarial: o.adversarial })
-        : verifyFile(file, { keys, model: o.model, data: o.data });
+        : verifyFile(file, { keys, model: o.model, data: o.data, policy });
       process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatVerifyResult(r));
       if (!r.valid) process.stderr.write(`gauntlet: verification failed: ${r.problems[0]}\n`);
       done(r.valid ? 0 : 1);
