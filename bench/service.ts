@@ -15,6 +15,8 @@
  * Options (after `--`): --points N (500) --polls N (100) --rounds N (20) --uploads N (20)
  *   --budget MS (100) --upload-concurrency N (all at once)
  *   --profile DIR (the server runs with node --cpu-prof and writes its profile there)
+ *   --scenario hostile-verify [--verifies N (8)] [--verify-concurrency N (2)]: instead, /healthz
+ *   latency while hostile 64 MiB PDFs are verified (./service-verify.ts)
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openAsBlob, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { packageRoot } from '../src/util/entry';
+import { hostileVerifyScenario } from './service-verify';
 
 const ROOT = packageRoot(__dirname);
 const BIN = path.join(ROOT, 'bin', 'gauntlet.js');
@@ -168,6 +171,13 @@ async function main(): Promise<void> {
   const { child, url } = await startServer(env, p >= 0 ? path.resolve(process.argv[p + 1]) : null);
   const ids: string[] = [];
   try {
+    if (process.argv.includes('--scenario')) {
+      const scenario = process.argv[process.argv.indexOf('--scenario') + 1];
+      if (scenario !== 'hostile-verify') throw new Error(`--scenario: expected hostile-verify, got '${scenario}'`);
+      const pass = await hostileVerifyScenario({ url, key, verifies: arg('verifies', 8), concurrency: arg('verify-concurrency', 2), budget, summary, fmt });
+      process.exitCode = pass ? 0 : 1;
+      return;
+    }
     const load0 = loadavg();
     const long = await submit(url, key, { eps: 0.1, preset: 'quick', n: points });
     if (long.status !== 202 || !long.id) throw new Error(`the long audit was not accepted: ${long.status} ${long.body}`);
