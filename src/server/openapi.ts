@@ -82,8 +82,8 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/verify': {
         post: {
           summary: 'Verify a signed report (attestation or PDF) against the service key; optionally the model/data digests', security: auth,
-          requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, model: { type: 'string', format: 'binary' }, data: { type: 'string', format: 'binary' } } } } } },
-          responses: { 200: { description: 'verification result (valid may be false)', content: json('VerifyResponse') }, ...errors(400, 401, 413, 415) },
+          requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, model: { type: 'string', format: 'binary' }, data: { type: 'string', format: 'binary' }, policy: { type: 'string', enum: ['all', 'any'], default: 'all' } } } } } },
+          responses: { 200: { description: 'verification result (valid may be false)', content: json('VerifyResponse') }, ...errors(400, 401, 413, 415, 422) },
         },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },

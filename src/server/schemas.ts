@@ -48,7 +48,10 @@ export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknow
 
 export const VerifyResponseSchema = z.object({
   valid: z.boolean(), kind: z.enum(['dsse', 'pdf']), problems: z.array(z.string()),
-  signatures: z.array(z.object({ signer: z.string(), verified: z.boolean(), certificate: z.string().nullable(), signingTime: z.string().nullable(), note: z.string() })),
+  signatures: z.array(z.object({
+    signer: z.string(), verified: z.boolean(), status: z.enum(['valid', 'invalid', 'unknown-key']),
+    certificate: z.string().nullable(), signingTime: z.string().nullable(), note: z.string(),
+  })),
   summary: z.record(z.string(), z.unknown()).nullable(),
   digests: z.array(z.object({ role: z.enum(['model', 'data']), sha256: z.string(), expected: z.string(), ok: z.boolean() })),
 });
