@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleReport } from '../src/audit/testing/sample-report';
-import { attestReport, loadOrCreateSigningKey, pdfReportSummary, signPdf } from '../src/report/sign';
+import { attestReport, buildStatement, loadOrCreateSigningKey, pdfReportSummary, serializeEnvelopes, signPdf, signStatement } from '../src/report/sign';
 import { hostileSignaturePdf, signatureContentsHex } from '../src/report/sign/testing/hostile-pdfs';
 import { pdfkitPdf } from '../src/report/sign/testing/pdfs';
 import { startTestService, TestService } from './support/service';
@@ -36,13 +36,16 @@ const [url, key, parts] = [process.argv[1], process.argv[2], JSON.parse(process.
 (async () => {
   const { openAsBlob } = require('node:fs');
   const form = new FormData();
-  for (const [field, p] of Object.entries(parts)) form.append(field, await openAsBlob(p.path), p.name);
+  for (const [field, p] of Object.entries(parts)) {
+    if (typeof p === 'string') form.append(field, p);
+    else form.append(field, await openAsBlob(p.path), p.name);
+  }
   const res = await fetch(url, { method: 'POST', body: form, headers: { authorization: 'Bearer ' + key } });
   process.stdout.write(JSON.stringify({ status: res.status, body: await res.json() }));
 })().catch((e) => { process.stderr.write(String(e)); process.exit(1); });`;
 
-/** POSTs `parts` ({ field: { path, name } }) from a child process. */
-function postFromChild(url: string, parts: Record<string, { path: string; name: string }>): Promise<{ status: number; body: any }> {
+/** POSTs `parts` ({ field: { path, name } }, or text) from a child process. */
+function postFromChild(url: string, parts: Record<string, { path: string; name: string } | string>): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', UPLOADER, url, key, JSON.stringify(parts)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
@@ -156,5 +159,26 @@ describe('POST /v1/verify answers name uploads, never server paths', () => {
     expect(r.body.valid).toBe(false);
     expect(JSON.stringify(r.body)).not.toContain(t.home);
     expect(r.body.problems.join('\n')).toMatch(/model cnn\.onnx does not match the signed model/);
+  });
+});
+
+describe('POST /v1/verify: every signature, all must verify', () => {
+  it('when an attestation carries an extra signature by another key then it is invalid by default, valid with policy=any, and other policies are refused', async () => {
+    const service = loadOrCreateSigningKey({ env: { GAUNTLET_HOME: t.home } });
+    const other = loadOrCreateSigningKey({ env: { GAUNTLET_KEY_DIR: join(dir, 'other') } });
+    const a = signStatement(buildStatement(sampleReport()), service);
+    const b = signStatement(buildStatement(sampleReport()), other);
+    const f = join(dir, 'two.intoto.jsonl');
+    writeFileSync(f, serializeEnvelopes([{ ...a, signatures: [...a.signatures, ...b.signatures] }]));
+    const all = await postFromChild(`${t.url}/v1/verify`, { file: { path: f, name: 'two.intoto.jsonl' } });
+    expect(all.status).toBe(200);
+    expect(all.body.valid).toBe(false);
+    expect(all.body.signatures.map((x: { status: string }) => x.status)).toEqual(['valid', 'unknown-key']);
+    expect(all.body.problems[0]).toMatch(/^signature 2 of 2 \(keyid [0-9a-f]{64}\) is by a key that is not accepted/);
+    const any = await postFromChild(`${t.url}/v1/verify`, { file: { path: f, name: 'two.intoto.jsonl' }, policy: 'any' });
+    expect(any.body).toMatchObject({ valid: true, problems: [] });
+    const bad = await postFromChild(`${t.url}/v1/verify`, { file: { path: f, name: 'two.intoto.jsonl' }, policy: 'most' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toBe('policy must be one of all, any');
   });
 });
