@@ -22,6 +22,7 @@ import { EvalSet, loadEvalSet, readNpz, sliceEvalSet } from '../data';
 import type { NdArray } from '../data';
 import { DataError, UsageError } from '../errors';
 import { loadModel, Model } from '../runtime/model';
+import { parseJsonStrict } from '../util/strict-json';
 import { Report, reportSchema } from './schema';
 import { INTOTO_PAYLOAD_TYPE, parseEnvelopes, verifyEnvelope } from './sign/dsse';
 import { PREDICATE_TYPE, sha256File, statementSchema, Subject } from './sign/statement';
@@ -216,7 +217,7 @@ export function signedReport(envelopeText: string, keys: TrustedKey[]): { report
     if (check.verifiedBy.length === 0) continue;
     let payload: unknown;
     try {
-      payload = JSON.parse(check.payload.toString('utf8'));
+      payload = parseJsonStrict(check.payload.toString('utf8'));
     } catch {
       continue;
     }
