@@ -3,8 +3,8 @@
  * verifies a DSSE attestation (report.intoto.jsonl) or a signed report PDF against a public key
  * (default: the local signing key's), checks --model/--data against the signed digests, and prints
  * who signed what and when, with each signature's status (ok / INVALID / UNKNOWN KEY): by default
- * every signature must verify (--signatures any: one per envelope or PDF suffices). With --recheck (attestations only), also checks adversarial.npz against
- * its signed digest and re-runs the model on every claimed adversarial example (src/report/recheck.ts).
+ * every signature must verify (--signatures any: one per envelope, or one covering a whole PDF).
+ * With --recheck (attestations only), also checks adversarial.npz against its signed digest and re-runs the model on every claimed adversarial example (src/report/recheck.ts).
  * Exit codes: 0 valid, 1 invalid (bad signature, altered file, digest mismatch, unconfirmed claim), 2 error.
  */
 import { Command } from 'commander';
@@ -90,7 +90,7 @@ export function verifyCommand(done: (code: number) => void): Command {
     .option('--data <data.npz>', 'check this evaluation set against the signed data digest')
     .option('--recheck', 'attestations: re-run the model on every signed adversarial example and print the re-checkable upper bound on robust accuracy (needs --model and --data)')
     .option('--adversarial <file.npz>', 'with --recheck: the adversarial examples (default: adversarial.npz next to FILE)')
-    .option('--signatures <policy>', "which signatures must verify: 'all' (default; a bad or foreign extra signature makes the file invalid) or 'any' (one per envelope or PDF, the others listed)", 'all')
+    .option('--signatures <policy>', "which signatures must verify: 'all' (default; a bad or foreign extra signature makes the file invalid) or 'any' (one per envelope; for a PDF one covering the whole file; the others listed)", 'all')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, o: VerifyCliOptions) => {
       if (o.adversarial !== undefined && !o.recheck) throw new UsageError('--adversarial is only used with --recheck');

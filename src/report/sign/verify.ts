@@ -48,8 +48,8 @@ export interface VerifyOptions {
 
 /**
  * `all`: every signature must verify with an accepted key (a bad or foreign extra signature makes
- * the file invalid); `any`: one verified signature per envelope (per PDF) suffices, as plain DSSE
- * says: the others are still listed with their status.
+ * the file invalid); `any`: one verified signature per envelope suffices, as plain DSSE says, and
+ * for a PDF one that covers the whole file; the others are still listed with their status.
  */
 export type SignaturePolicy = 'all' | 'any';
 export const SIGNATURE_POLICIES = ['all', 'any'] as const;
@@ -337,8 +337,9 @@ export function verifyPdf(pdf: Buffer, file: string, keys: TrustedKey[], policy:
     return r;
   }
   const fps = r.keys.map((k) => k.fingerprint);
-  /** Problems that only say a signature is not (or not by an accepted key) valid: policy 'any' forgives them when another verifies. */
+  /** Problems that only say a signature is not (or not by an accepted key) valid: policy 'any' may forgive them. */
   const signatureProblems: string[] = [];
+  let validCoversAll = false;
   const invalid = (note: string) => r.signatures.push({ signer: '(unknown)', verified: false, status: 'invalid', certificate: null, signingTime: null, note });
   sigs.forEach((sig, i) => {
     const where = sigs.length > 1 ? `signature ${i + 1}: ` : '';
@@ -373,6 +374,7 @@ export function verifyPdf(pdf: Buffer, file: string, keys: TrustedKey[], policy:
     const cn = check.certificate?.subject.split('\n').find((l) => l.startsWith('CN='))?.slice(3) ?? null;
     const accepted = check.certificate !== null && fps.includes(certFp);
     const status: SignatureStatus = !check.valid ? 'invalid' : accepted ? 'valid' : 'unknown-key';
+    if (status === 'valid' && c + d === pdf.length) validCoversAll = true;
     r.signatures.push({ signer: certFp, verified: status === 'valid', status, certificate: cn, signingTime: check.signingTime?.toISOString() ?? null, note: pdfString(sig.dict, '/Reason') ?? '' });
     signatureProblems.push(...check.problems.map((p) => `${where}${p}`));
     if (container.subarray(check.length).some((x) => x !== 0)) r.problems.push(`${where}the signature container was altered (non-zero bytes after the CMS structure)`);
@@ -393,8 +395,9 @@ export function verifyPdf(pdf: Buffer, file: string, keys: TrustedKey[], policy:
       }
     }
   });
-  const anyValid = r.signatures.some((x) => x.status === 'valid');
-  if (policy === 'all' || !anyValid) r.problems.push(...signatureProblems);
+  // 'any' forgives other signatures only when a valid one covers the whole file: a signature by
+  // another key appended after ours could change the content (and the /GauntletReport read above).
+  if (policy === 'all' || !validCoversAll) r.problems.push(...signatureProblems);
   r.valid = r.problems.length === 0;
   return r;
 }

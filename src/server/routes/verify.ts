@@ -2,8 +2,9 @@
  * POST /v1/verify: checks a signed report (a DSSE attestation .intoto.jsonl, or a signed PDF)
  * against the service's signing key; optionally that a model and data file are the ones it names.
  * multipart fields: `file` (required), `model`, `data`, `policy` (`all`, the default: every
- * signature must verify; `any`: one per envelope suffices). The verification itself runs in a
- * child process (jobs/verify.ts) under the uploads' filenames, never their blob paths.
+ * signature must verify; `any`: one per envelope, or one covering a whole PDF, suffices). The
+ * verification itself runs in a child process (jobs/verify.ts) under the uploads' filenames, never
+ * their blob paths.
  */
 import { Router } from 'express';
 import type { KeyObject } from 'node:crypto';
