@@ -4,7 +4,8 @@
  * (default: the local signing key's), checks --model/--data against the signed digests, and prints
  * who signed what and when, with each signature's status (ok / INVALID / UNKNOWN KEY): by default
  * every signature must verify (--signatures any: one per envelope, or one covering a whole PDF).
- * With --recheck (attestations only), also checks adversarial.npz against its signed digest and re-runs the model on every claimed adversarial example (src/report/recheck.ts).
+ * With --recheck (attestations only), also checks adversarial.npz against its signed digest and
+ * re-runs the model on every claimed adversarial example (src/report/recheck.ts).
  * Exit codes: 0 valid, 1 invalid (bad signature, altered file, digest mismatch, unconfirmed claim), 2 error.
  */
 import { Command } from 'commander';
