@@ -18,8 +18,8 @@ export type { Envelope } from './dsse';
 export { pdfReportSummary, pdfSignatureWarning, signPdf } from './pdf-sign';
 export type { PdfReportSummary, SignPdfOptions } from './pdf-sign';
 export { loadOrCreateCertificate, selfIssuedCertificate } from './cert';
-export { verifyFile, verifyEnvelopeText, verifyPdf } from './verify';
-export type { VerifyResult, VerifyOptions, TrustedKey } from './verify';
+export { verifyFile, verifyEnvelopeText, verifyPdf, PDF_VERIFY_LIMITS, SIGNATURE_POLICIES } from './verify';
+export type { VerifyResult, VerifyOptions, TrustedKey, SignaturePolicy, SignatureStatus } from './verify';
 
 /**
  * The attestation for a report: a DSSE envelope around the in-toto statement (subjects: model,
