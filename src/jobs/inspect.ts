@@ -249,8 +249,9 @@ async function runChild(job: InspectJob, onExit: InspectRequest['onChildExit']):
     child.on('close', (code, signal) => {
       if (reply) settle(reply);
       else if (timedOut) settle(failure(`model inspection timed out after ${job.timeoutMs} ms (the model is too slow or hangs)`));
-      else if (endedForMemory(limited, stderr)) settle({ ok: false, field: 'model', tooLarge: true, error: toWire(memoryRejection(job).original) });
-      else settle(failure(`model inspection crashed (${crashReason(code, signal, stderr, job.maxOldSpaceMb)})`));
+      else if (V8_HEAP_LIMIT.test(stderr)) settle(tooLarge(`model inspection exceeded its JavaScript heap limit of ${job.maxOldSpaceMb} MiB`, job.maxOldSpaceMb));
+      else if (endedForMemory(limited, stderr)) settle(tooLarge(memoryLimitMessage('model inspection', job.memoryMb, 'GAUNTLET_INSPECT_MEMORY_MB'), job.memoryMb));
+      else settle(failure(`model inspection crashed (${signal ? `killed by ${signal}` : `exit code ${code}`})`));
     });
     child.send(job, (e) => {
       if (e) child.kill('SIGKILL');
@@ -258,8 +259,10 @@ async function runChild(job: InspectJob, onExit: InspectRequest['onChildExit']):
   });
 }
 
-/** Why the child ended without a reply, from its exit status and stderr. */
-function crashReason(code: number | null, signal: NodeJS.Signals | null, stderr: string, heapMb: number): string {
-  if (/heap out of memory|Allocation failed|Reached heap limit/i.test(stderr)) return `out of memory: the inspection's heap limit is ${heapMb} MB`;
-  return signal ? `killed by ${signal}` : `exit code ${code}`;
+/** What V8 prints when the heap reaches --max-old-space-size. */
+const V8_HEAP_LIMIT = /Reached heap limit|Ineffective mark-compacts near heap limit/;
+
+/** A 413 reply for a child stopped at a memory limit. */
+function tooLarge(message: string, limitMb: number): InspectReply {
+  return { ok: false, field: 'model', tooLarge: true, error: toWire(new ModelError(message, { limit: limitMb })) };
 }
