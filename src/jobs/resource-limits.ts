@@ -15,6 +15,7 @@
 import { ChildProcess, fork, ForkOptions } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Logger } from '../logging/logger';
 
 const MiB = 1024 * 1024;
 
@@ -145,4 +146,25 @@ export const COST_LIMIT_NAMES = { flops: 'GAUNTLET_MAX_GFLOPS_PER_SAMPLE', tenso
 /** Decoded-protobuf size allowed in a process capped at `memoryMb`: a quarter of the cap. */
 export function decodedBytesCap(memoryMb: number): number {
   return Math.floor((memoryMb * MiB) / 4);
+}
+
+/** Default memory cap of an audit process, MiB (GAUNTLET_JOB_MEMORY_MB). */
+export const JOB_MEMORY_DEFAULT_MB = 8192;
+
+/** Says once, at start-up, how memory caps are enforced here (a warning where only the watchdog is). */
+export function logMemoryEnforcement(logger: Logger): void {
+  if (memoryEnforcement() === 'rlimit') {
+    logger.info('memory caps of inspection and audit processes are enforced by the OS (RLIMIT_DATA via prlimit)', { prlimit: findPrlimit() });
+  } else {
+    logger.warn(`no prlimit here (${process.platform}): memory caps of inspection and audit processes are enforced only by sampling their resident set every ${WATCH_INTERVAL_MS} ms`);
+  }
+}
+
+/**
+ * Why an audit process that ended without a result, or reported `detail` as its failure, was
+ * stopped by its memory cap; null when it was not.
+ */
+export function jobMemoryFailure(limited: Pick<LimitedChild, 'killedForMemory'>, stderr: string, memoryMb: number, detail?: string): string | null {
+  const hit = detail !== undefined ? isAllocationFailure(detail) : endedForMemory(limited, stderr);
+  return hit ? memoryLimitMessage('the audit', memoryMb, 'GAUNTLET_JOB_MEMORY_MB') : null;
 }
