@@ -146,3 +146,10 @@ test('readStatus reads this process', () => {
   expect(s.rss).toBeGreaterThan(0);
   expect(s.hwm).toBeGreaterThanOrEqual(s.rss);
 });
+
+test('isAllocationFailure knows how node, V8, ORT and worker threads report a failed allocation, and nothing else', () => {
+  for (const m of ['Array buffer allocation failed', 'std::bad_alloc', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', 'EAGAIN', 'Cannot allocate memory']) {
+    expect(isAllocationFailure(m)).toBe(true);
+  }
+  for (const m of ['the model has two inputs', 'connect EAGAIN 127.0.0.1:6379', 'label 12 is not a class']) expect(isAllocationFailure(m)).toBe(false);
+});
