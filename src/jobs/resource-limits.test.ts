@@ -65,6 +65,21 @@ describe('inspection memory cap', () => {
     }
   });
 
+  test('when prlimit is not there then the watchdog alone kills a child past its cap', async () => {
+    if (!linux) return;
+    const script = join(dir, 'grow.js');
+    // 16 MiB touched buffers every 20 ms, kept: RSS grows ≈ 800 MiB/s until killed.
+    writeFileSync(script, `const a=[];setInterval(()=>a.push(Buffer.alloc(${16 * MiB},1)),20)`);
+    const limited = forkLimited(script, [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }, 320, null);
+    expect(limited.enforcement).toBe('watchdog');
+    const signal = await new Promise((resolve) => limited.child.once('exit', (_code, s) => resolve(s)));
+    expect(signal).toBe('SIGKILL');
+    expect(limited.killedForMemory()).toBe(true);
+    // measured: killed at 323–325 MiB sampled (within one 50 ms sampling interval past the cap)
+    expect(limited.peakRssBytes()).toBeGreaterThan(320 * MiB);
+    expect(limited.peakRssBytes()).toBeLessThan(320 * MiB + 512 * MiB);
+  });
+
   test('when a small model creates 1 GiB weights at run time and the cost caps are lifted then the OS cap stops it: 413 naming GAUNTLET_INSPECT_MEMORY_MB', async () => {
     const model = upload(runtimeWeightsModel(16384), 'onnx');
     const { error, peakRssBytes } = await inspect({ modelPath: model, maxGflopsPerSample: 1e9, maxTensorBytes: 2 ** 50 });

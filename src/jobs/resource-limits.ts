@@ -78,9 +78,9 @@ export interface LimitedChild {
 /**
  * `child_process.fork` with a memory cap of `memoryMb` MiB: RLIMIT_DATA through prlimit where it
  * exists, plus a resident-set watchdog (the only cap elsewhere) that SIGKILLs the child past the cap.
+ * @param prlimit the prlimit binary, or null to rely on the watchdog alone (default: findPrlimit()).
  */
-export function forkLimited(modulePath: string, args: string[], options: ForkOptions, memoryMb: number): LimitedChild {
-  const prlimit = findPrlimit();
+export function forkLimited(modulePath: string, args: string[], options: ForkOptions, memoryMb: number, prlimit = findPrlimit()): LimitedChild {
   const execArgv = options.execArgv ?? process.execArgv;
   const child = prlimit
     ? fork(modulePath, args, {
