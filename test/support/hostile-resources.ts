@@ -92,6 +92,20 @@ export function packedInt64Model(bytes: number): Uint8Array {
   return modelWithGraphPayload(payload);
 }
 
+/** A ModelProto of about `bytes` bytes: one string initializer of (bytes/2) empty string_data entries. */
+export function emptyStringsModel(bytes: number): Uint8Array {
+  const n = Math.floor(bytes / 2);
+  const head = [0x08, ...varint(n), 0x10, 8]; // dims [n], data_type STRING
+  const init = new Uint8Array(head.length + 2 * n);
+  init.set(head);
+  for (let i = 0; i < n; i++) init[head.length + 2 * i] = 0x32; // string_data (6), length 0
+  const field = [0x2a, ...varint(init.length)];
+  const payload = new Uint8Array(field.length + init.length);
+  payload.set(field);
+  payload.set(init, field.length);
+  return modelWithGraphPayload(payload);
+}
+
 /** A .npy v1 header for `descr` and `shape`, padded to 64 bytes as numpy writes it. */
 function npyHeader(descr: string, shape: number[]): Uint8Array {
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
