@@ -121,6 +121,8 @@ export class LocalRunner implements JobRunner {
       this.running.delete(job.id);
       const why = entryRec.stopping;
       const o = outcome as JobProcessMessage | null;
+      // a failure that was the memory cap, reported by the audit or seen in how its process ended
+      const memory = jobMemoryFailure(limited, stderr, memoryMb, o?.type === 'failed' ? o.error.detail : undefined);
       if (why === 'shutdown') {
         log.info('job stopped by shutdown; it resumes on the next start');
       } else if (why === 'cancel') {
@@ -132,11 +134,10 @@ export class LocalRunner implements JobRunner {
         this.o.store.finish(job.id, 'succeeded', { result: o.result });
         log.info('job succeeded', { verdict: o.result.verdict, robustAccuracy: o.result.robustAccuracy });
       } else if (o?.type === 'failed') {
-        const memory = jobMemoryFailure(limited, stderr, memoryMb, o.error.detail);
         this.o.store.finish(job.id, 'failed', { error: memory ? { title: 'Audit exceeded its memory limit', detail: memory } : { title: o.error.title, detail: o.error.detail } });
         log.warn('job failed', { code: o.error.code, detail: o.error.detail });
-      } else if (jobMemoryFailure(limited, stderr, memoryMb)) {
-        this.o.store.finish(job.id, 'failed', { error: { title: 'Audit exceeded its memory limit', detail: jobMemoryFailure(limited, stderr, memoryMb)! } });
+      } else if (memory) {
+        this.o.store.finish(job.id, 'failed', { error: { title: 'Audit exceeded its memory limit', detail: memory } });
         log.warn('job stopped at its memory limit', { memoryMb, peakRssBytes: limited.peakRssBytes(), stderr: stderr.slice(-1000) });
       } else {
         this.o.store.finish(job.id, 'failed', { error: { title: 'Audit process crashed', detail: `the audit process exited (${signal ?? `code ${code}`}) without a result` } });

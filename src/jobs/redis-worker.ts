@@ -21,7 +21,7 @@ import {
 } from './redis-queue';
 import type { JobProgress, JobResult } from './spec';
 import { lowerPriority } from '../util/priority';
-import { forkLimited, JOB_MEMORY_DEFAULT_MB, jobMemoryFailure } from './resource-limits';
+import { endedForMemory, forkLimited, JOB_MEMORY_DEFAULT_MB, jobMemoryFailure, memoryLimitMessage } from './resource-limits';
 
 export interface RedisWorkerOptions {
   /** redis:// URL of the queue. */
@@ -136,9 +136,9 @@ export async function startRedisWorker(o: RedisWorkerOptions): Promise<RedisWork
         else if (out?.type === 'failed') {
           const memory = jobMemoryFailure(limited, stderr, memoryMb, out.error.detail);
           reject(memory ? new UnrecoverableError(memory) : out.error.code === 'internal' ? new Error(out.error.detail) : new UnrecoverableError(out.error.detail));
-        } else if (jobMemoryFailure(limited, stderr, memoryMb)) {
+        } else if (endedForMemory(limited, stderr)) {
           jlog.warn('job stopped at its memory limit', { memoryMb, peakRssBytes: limited.peakRssBytes(), stderr: stderr.slice(-1000) });
-          reject(new UnrecoverableError(jobMemoryFailure(limited, stderr, memoryMb)!));
+          reject(new UnrecoverableError(memoryLimitMessage('the audit', memoryMb, 'GAUNTLET_JOB_MEMORY_MB')));
         } else {
           jlog.error('job process crashed', { code, signal: sig, stderr: stderr.slice(-1000) });
           reject(new Error(`the audit process exited (${sig ?? `code ${code}`}) without a result`));
