@@ -8,6 +8,7 @@
 import { Command } from 'commander';
 import { loadServiceConfig } from '../config/service';
 import { startRedisWorker } from '../jobs/redis-worker';
+import { logMemoryEnforcement } from '../jobs/resource-limits';
 import { redisLabel } from '../jobs/redis-queue';
 import { createLogger } from '../logging/logger';
 import { UsageError } from '../errors';
@@ -26,9 +27,10 @@ export function workerCommand(done: (code: number) => void): Command {
       const queue = o.queue ?? config.queue;
       if (!/^rediss?:\/\//.test(queue)) throw new UsageError(`a worker needs a redis queue: give --queue redis://host:port or set GAUNTLET_QUEUE (got '${queue}')`);
       const logger = createLogger(config.logLevel);
+      logMemoryEnforcement(logger);
       process.umask(0o077); // job outputs under the shared GAUNTLET_HOME: owner only
       const worker = await startRedisWorker({
-        url: queue, home: config.home, concurrency: o.concurrency ?? config.concurrency, timeoutMs: config.jobTimeoutMs,
+        url: queue, home: config.home, concurrency: o.concurrency ?? config.concurrency, timeoutMs: config.jobTimeoutMs, memoryMb: config.resources?.jobMemoryMb,
         threads: config.threads, logger, name: o.name,
       });
       process.stderr.write(`gauntlet: worker ${worker.name} on ${redisLabel(queue)} (GAUNTLET_HOME ${config.home})\n`);

@@ -36,7 +36,26 @@ export const ServiceEnvSchema = z.object({
   GAUNTLET_RATE_LIMIT: int(1).default(600),
   /** Threads for ONNX Runtime in each audit process. */
   GAUNTLET_THREADS: int(1).optional(),
+  /** OS-enforced memory cap of each upload-inspection process, MiB. */
+  GAUNTLET_INSPECT_MEMORY_MB: int(256).default(4096),
+  /** OS-enforced memory cap of each audit process, MiB. */
+  GAUNTLET_JOB_MEMORY_MB: int(256).default(8192),
+  /** Largest estimated forward cost of one sample an upload may have, GFLOPs. */
+  GAUNTLET_MAX_GFLOPS_PER_SAMPLE: z.coerce.number().positive().default(100),
+  /** Largest tensor one node of an uploaded model may produce for one sample, MiB. */
+  GAUNTLET_MAX_TENSOR_MB: z.coerce.number().positive().default(512),
 });
+
+/** Caps on what processes that touch untrusted uploads may use (see docs/service.md, "Resource limits"). */
+export interface ResourceLimits {
+  /** Memory cap of an inspection process, MiB. */
+  inspectMemoryMb: number;
+  /** Memory cap of an audit process, MiB. */
+  jobMemoryMb: number;
+  maxGflopsPerSample: number;
+  /** Largest per-sample tensor, bytes. */
+  maxTensorBytes: number;
+}
 
 /** Parsed configuration of a service process. */
 export interface ServiceConfig {
@@ -53,6 +72,8 @@ export interface ServiceConfig {
   uploadTimeouts: { idleMs: number; bodyMs: number };
   rateLimitPerMinute: number;
   threads?: number;
+  /** Memory and arithmetic caps (absent: the defaults of GAUNTLET_INSPECT_MEMORY_MB and the others). */
+  resources?: ResourceLimits;
 }
 
 /**
@@ -77,5 +98,9 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     },
     uploadTimeouts: { idleMs: e.GAUNTLET_UPLOAD_IDLE_TIMEOUT_S * 1000, bodyMs: e.GAUNTLET_UPLOAD_BODY_TIMEOUT_S * 1000 },
     rateLimitPerMinute: e.GAUNTLET_RATE_LIMIT, threads: e.GAUNTLET_THREADS,
+    resources: {
+      inspectMemoryMb: e.GAUNTLET_INSPECT_MEMORY_MB, jobMemoryMb: e.GAUNTLET_JOB_MEMORY_MB,
+      maxGflopsPerSample: e.GAUNTLET_MAX_GFLOPS_PER_SAMPLE, maxTensorBytes: Math.round(e.GAUNTLET_MAX_TENSOR_MB * MB),
+    },
   };
 }

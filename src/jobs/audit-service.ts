@@ -10,6 +10,7 @@ import { ZodError } from 'zod';
 import type { Principal } from './api-keys';
 import type { BlobStore } from './blobs';
 import { jobDir } from './files-spec';
+import type { ResourceLimits } from '../config/service';
 import { inspectUploads, InspectResult, UploadRejected } from './inspect';
 import type { JobRunner } from './runner';
 import { AuditConfig, AuditConfigSchema, BlobRef, JobSpec, JobState } from './spec';
@@ -51,6 +52,8 @@ export interface AuditServiceOptions {
   inspectTimeoutMs?: number;
   /** Inspections run at once; further uploads wait their turn (default 2). */
   maxInspections?: number;
+  /** Memory and arithmetic caps of inspections (default: INSPECT_DEFAULTS). */
+  resources?: Pick<ResourceLimits, 'inspectMemoryMb' | 'maxGflopsPerSample' | 'maxTensorBytes'>;
 }
 
 /** Files of a finished audit the API serves, by public name. */
@@ -121,6 +124,7 @@ export class AuditService {
       inspected = await inspectUploads({
         modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null,
         timeoutMs: this.o.inspectTimeoutMs, maxDataBytes: this.o.limits.dataBytes, maxModelBytes: this.o.limits.modelBytes,
+        memoryMb: this.o.resources?.inspectMemoryMb, maxGflopsPerSample: this.o.resources?.maxGflopsPerSample, maxTensorBytes: this.o.resources?.maxTensorBytes,
       });
     } catch (e) {
       if (e instanceof UploadRejected) throw hidePaths(e, r);

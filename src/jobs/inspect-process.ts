@@ -12,6 +12,8 @@ import { foreignModelFormat, foreignModelMessage } from '../onnx/foreign';
 import { DEFAULT_MAX_UNCOMPRESSED_BYTES, EvalSet, checkFits, evalSetFromArrays, readNpz } from '../data';
 import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { decodeModel } from '../onnx/decode';
+import { checkModelCost, estimateCost } from '../onnx/cost';
+import { COST_LIMIT_NAMES, decodedBytesCap } from './resource-limits';
 import { defaultOpset, numel } from '../onnx/ir';
 import { Model, loadModel } from '../runtime/model';
 import { toWire } from '../runtime/wire';
@@ -104,7 +106,9 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
     const format = foreignModelFormat(bytes);
     if (format) throw new ModelError(foreignModelMessage('the model', format), { format });
   });
-  const decoded = await about('model', () => decodeModel(bytes, { maxFileBytes: job.maxModelBytes }));
+  const decoded = await about('model', () => decodeModel(bytes, { maxFileBytes: job.maxModelBytes, maxDecodedBytes: decodedBytesCap(job.memoryMb) }));
+  // Before ONNX Runtime allocates anything (it folds constant subgraphs when the session is created).
+  await about('model', () => checkModelCost(estimateCost(decoded), job, COST_LIMIT_NAMES));
   const model = await about('model', () => loadModel(bytes, { inProcess: true, threads: 1 }));
   try {
     const info = model.info;

@@ -218,7 +218,7 @@ describe('inspectUploads: the good case, timeouts and crashes', () => {
     expect(r.model.sha256).toBe(sha(CNN));
   });
 
-  it('when decoding the model exhausts the heap cap, then ModelError "crashed … out of memory", and the next inspection works', async () => {
+  it('when decoding the model exhausts the heap cap, then 413 naming the heap limit, and the next inspection works', async () => {
     // 6M floats in the packed float_data field: protobufjs decodes them into a JS array (heap), not a typed array.
     const F = onnx.TensorProto.DataType.FLOAT;
     const vi = (name: string, d: number): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: F, shape: { dim: [{ dimParam: 'N' }, { dimValue: d }] } } } });
@@ -230,7 +230,7 @@ describe('inspectUploads: the good case, timeouts and crashes', () => {
         initializer: [{ name: 'w', dims: [N / 4, 4], dataType: F, floatData: new Array<number>(N).fill(0.5) }],
       },
     })).finish();
-    await rejected({ modelPath: upload(bytes, 'onnx'), maxOldSpaceMb: 32 }, ModelError, 'model', /model inspection crashed \(out of memory: the inspection's heap limit is 32 MB\)/);
+    await rejected({ modelPath: upload(bytes, 'onnx'), maxOldSpaceMb: 32 }, ModelError, 'model', /^model inspection exceeded its JavaScript heap limit of 32 MiB$/, 413);
     const r = await inspectUploads({ modelPath: CNN, dataPath: null, reference: null, maxOldSpaceMb: 32 });
     expect(r.data).toBeNull();
     expect(r.model.numClasses).toBe(10);

@@ -2,20 +2,22 @@
  * Inspection of untrusted uploads before a job is accepted: the model is decoded, prepared,
  * loaded into ONNX Runtime and run forward and backward once; the evaluation set is parsed with
  * the zip-bomb cap and checked against the model; a reference set is looked up among the bundled
- * ones. All of it runs in a child process (inspect-process.ts) under a wall-clock timeout and a V8
- * heap cap, so a hostile upload can neither crash nor block the server. Rejections are
+ * ones. All of it runs in a child process (inspect-process.ts) under a wall-clock timeout, a V8
+ * heap cap and an OS-enforced memory cap (resource-limits.ts), and the model's arithmetic is
+ * estimated from its graph and capped before ONNX Runtime sees it (onnx/cost.ts), so a hostile
+ * upload can neither crash nor block nor exhaust the server. Rejections are
  * UploadRejected errors: HTTP 422 (413 when a size limit is the reason) with a one-line reason and
  * the upload it is about.
  */
-import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GauntletError, ModelError, UsageError } from '../errors';
 import { DEFAULT_MAX_UNCOMPRESSED_BYTES } from '../data';
-import { WireError, fromWire } from '../runtime/wire';
+import { WireError, fromWire, toWire } from '../runtime/wire';
 import { moduleEntry } from '../util/entry';
 import { lowerPriority } from '../util/priority';
 import { describeIssues } from '../util/zod';
+import { MIN_MEMORY_MB, endedForMemory, forkLimited, isAllocationFailure, memoryLimitMessage } from './resource-limits';
 
 /** What the inspection learned about the model. */
 export interface ModelSummary {
@@ -60,6 +62,14 @@ export interface InspectRequest {
   timeoutMs?: number;
   /** V8 heap cap of the inspecting process, MiB (--max-old-space-size). */
   maxOldSpaceMb?: number;
+  /** OS-enforced memory cap of the inspecting process, MiB (GAUNTLET_INSPECT_MEMORY_MB). */
+  memoryMb?: number;
+  /** Largest estimated forward cost of one sample, GFLOPs (GAUNTLET_MAX_GFLOPS_PER_SAMPLE). */
+  maxGflopsPerSample?: number;
+  /** Largest tensor one node may produce for one sample, bytes (GAUNTLET_MAX_TENSOR_MB). */
+  maxTensorBytes?: number;
+  /** Called once the child has ended, with the largest resident set sampled (tests, logs). */
+  onChildExit?: (u: { peakRssBytes: number; enforcement: 'rlimit' | 'watchdog' }) => void;
   /** Largest evaluation-set file accepted, bytes. */
   maxDataBytes?: number;
   /** Largest model file accepted, bytes. */
@@ -84,6 +94,9 @@ export type UploadField = 'model' | 'data' | 'reference';
 export const INSPECT_DEFAULTS = {
   timeoutMs: 120_000,
   maxOldSpaceMb: 1024,
+  memoryMb: 4096,
+  maxGflopsPerSample: 100,
+  maxTensorBytes: 512 * 1024 ** 2,
   maxDataBytes: 1024 * 1024 ** 2,
   maxModelBytes: 256 * 1024 ** 2,
 } as const;
@@ -98,6 +111,9 @@ export const InspectJobSchema = z.object({
   reference: z.string().nullable(),
   timeoutMs: positive,
   maxOldSpaceMb: positive.min(16),
+  memoryMb: positive.min(MIN_MEMORY_MB),
+  maxGflopsPerSample: z.number().positive(),
+  maxTensorBytes: positive,
   maxDataBytes: positive,
   maxModelBytes: positive,
   maxUncompressedBytes: positive,
@@ -127,6 +143,9 @@ export class UploadRejected extends GauntletError {
   }
 }
 
+/** Memory cap ÷ this = the evaluation set's uncompressed-size cap (see inspectJob). */
+export const UNCOMPRESSED_PER_MEMORY = 16;
+
 /** Longest reason passed on (an HTTP problem document's `detail`). */
 const MAX_REASON_CHARS = 2000;
 /** How much of the child's stderr is kept to explain a crash. */
@@ -144,16 +163,22 @@ export function oneLine(message: string): string {
  */
 export function inspectJob(r: InspectRequest): InspectJob {
   const maxDataBytes = r.maxDataBytes ?? INSPECT_DEFAULTS.maxDataBytes;
+  const memoryMb = r.memoryMb ?? INSPECT_DEFAULTS.memoryMb;
   const parsed = InspectJobSchema.safeParse({
     modelPath: typeof r.modelPath === 'string' ? resolve(r.modelPath) : r.modelPath,
     dataPath: typeof r.dataPath === 'string' ? resolve(r.dataPath) : r.dataPath,
     reference: r.reference,
     timeoutMs: r.timeoutMs ?? INSPECT_DEFAULTS.timeoutMs,
-    maxOldSpaceMb: r.maxOldSpaceMb ?? INSPECT_DEFAULTS.maxOldSpaceMb,
+    maxOldSpaceMb: Math.min(r.maxOldSpaceMb ?? INSPECT_DEFAULTS.maxOldSpaceMb, memoryMb),
+    memoryMb,
+    maxGflopsPerSample: r.maxGflopsPerSample ?? INSPECT_DEFAULTS.maxGflopsPerSample,
+    maxTensorBytes: r.maxTensorBytes ?? INSPECT_DEFAULTS.maxTensorBytes,
     maxDataBytes,
     maxModelBytes: r.maxModelBytes ?? INSPECT_DEFAULTS.maxModelBytes,
-    // Parsed sets hold x, lower and upper at full size: a few times the uncompressed bytes.
-    maxUncompressedBytes: r.maxUncompressedBytes ?? Math.min(4 * maxDataBytes, DEFAULT_MAX_UNCOMPRESSED_BYTES),
+    // Parsed sets hold the inflated members, x as float32 and lower/upper at full size: up to
+    // 13 times the uncompressed bytes for a uint8 x. The cap keeps that within the memory cap.
+    maxUncompressedBytes: r.maxUncompressedBytes
+      ?? Math.min(4 * maxDataBytes, DEFAULT_MAX_UNCOMPRESSED_BYTES, Math.floor((memoryMb * 1024 ** 2) / UNCOMPRESSED_PER_MEMORY)),
   });
   if (!parsed.success) {
     throw new UsageError(`invalid inspection request: ${describeIssues(parsed.error)}`);
@@ -171,21 +196,31 @@ export function inspectJob(r: InspectRequest): InspectJob {
  */
 export async function inspectUploads(r: InspectRequest): Promise<InspectResult> {
   const job = inspectJob(r);
-  const reply = await runChild(job);
+  const reply = await runChild(job, r.onChildExit);
   if (reply.ok) return reply.result;
+  // An allocation that failed inside the child (RLIMIT_DATA reached) is the memory cap, whatever it was doing.
+  if (isAllocationFailure(reply.error.message)) throw memoryRejection(job);
   const e = fromWire(reply.error);
   const original = e instanceof GauntletError ? e : new ModelError(e.message);
   throw new UploadRejected(reply.field, original, reply.tooLarge);
 }
 
-/** Forks the inspector, sends the job, waits for its reply and its end (killing it at the timeout). */
-function runChild(job: InspectJob): Promise<InspectReply> {
+/** The 413 for an inspection stopped at its memory cap. */
+function memoryRejection(job: InspectJob): UploadRejected {
+  const message = memoryLimitMessage('model inspection', job.memoryMb, 'GAUNTLET_INSPECT_MEMORY_MB');
+  return new UploadRejected('model', new ModelError(message, { limit: job.memoryMb }), true);
+}
+
+/** Forks the inspector under its memory cap, sends the job, waits for its reply and its end (killing it at the timeout). */
+async function runChild(job: InspectJob, onExit: InspectRequest['onChildExit']): Promise<InspectReply> {
   const entry = moduleEntry(__dirname, 'inspect-process', __filename.endsWith('.ts'));
-  const child = fork(entry.filename, [], {
+  const limited = forkLimited(entry.filename, [], {
     execArgv: [...entry.execArgv, `--max-old-space-size=${job.maxOldSpaceMb}`],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
-  });
+  }, job.memoryMb);
+  const { child } = limited;
+  child.once('exit', () => onExit?.({ peakRssBytes: limited.peakRssBytes(), enforcement: limited.enforcement }));
   lowerPriority(child.pid);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-STDERR_TAIL_CHARS); });
@@ -214,7 +249,9 @@ function runChild(job: InspectJob): Promise<InspectReply> {
     child.on('close', (code, signal) => {
       if (reply) settle(reply);
       else if (timedOut) settle(failure(`model inspection timed out after ${job.timeoutMs} ms (the model is too slow or hangs)`));
-      else settle(failure(`model inspection crashed (${crashReason(code, signal, stderr, job.maxOldSpaceMb)})`));
+      else if (V8_HEAP_LIMIT.test(stderr)) settle(tooLarge(`model inspection exceeded its JavaScript heap limit of ${job.maxOldSpaceMb} MiB`, job.maxOldSpaceMb));
+      else if (endedForMemory(limited, stderr)) settle(tooLarge(memoryLimitMessage('model inspection', job.memoryMb, 'GAUNTLET_INSPECT_MEMORY_MB'), job.memoryMb));
+      else settle(failure(`model inspection crashed (${signal ? `killed by ${signal}` : `exit code ${code}`})`));
     });
     child.send(job, (e) => {
       if (e) child.kill('SIGKILL');
@@ -222,8 +259,10 @@ function runChild(job: InspectJob): Promise<InspectReply> {
   });
 }
 
-/** Why the child ended without a reply, from its exit status and stderr. */
-function crashReason(code: number | null, signal: NodeJS.Signals | null, stderr: string, heapMb: number): string {
-  if (/heap out of memory|Allocation failed|Reached heap limit/i.test(stderr)) return `out of memory: the inspection's heap limit is ${heapMb} MB`;
-  return signal ? `killed by ${signal}` : `exit code ${code}`;
+/** What V8 prints when the heap reaches --max-old-space-size. */
+const V8_HEAP_LIMIT = /Reached heap limit|Ineffective mark-compacts near heap limit/;
+
+/** A 413 reply for a child stopped at a memory limit. */
+function tooLarge(message: string, limitMb: number): InspectReply {
+  return { ok: false, field: 'model', tooLarge: true, error: toWire(new ModelError(message, { limit: limitMb })) };
 }

@@ -5,7 +5,7 @@
  * killing the process. On start, jobs a previous process left running are queued again and resume
  * from their checkpoints.
  */
-import { ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../logging/logger';
 import { moduleEntry } from '../util/entry';
 import type { BlobStore } from './blobs';
@@ -14,6 +14,7 @@ import type { JobProcessCommand, JobProcessMessage } from './job-process';
 import type { JobRunner } from './runner';
 import type { JobRecord, JobStore } from './store';
 import { lowerPriority } from '../util/priority';
+import { forkLimited, JOB_MEMORY_DEFAULT_MB, jobMemoryFailure } from './resource-limits';
 
 export interface LocalRunnerOptions {
   store: JobStore;
@@ -25,6 +26,8 @@ export interface LocalRunnerOptions {
   logger: Logger;
   /** Environment of job processes (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** OS-enforced memory cap of each job process, MiB (GAUNTLET_JOB_MEMORY_MB; default 8192). */
+  memoryMb?: number;
 }
 
 interface Running {
@@ -93,7 +96,9 @@ export class LocalRunner implements JobRunner {
   private launch(job: JobRecord): void {
     const log = this.o.logger.child({ jobId: job.id, tenant: job.tenant });
     const entry = moduleEntry(__dirname, 'job-process', __filename.endsWith('.ts'));
-    const child = fork(entry.filename, [], { execArgv: entry.execArgv, env: this.o.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const memoryMb = this.o.memoryMb ?? JOB_MEMORY_DEFAULT_MB;
+    const limited = forkLimited(entry.filename, [], { execArgv: entry.execArgv, env: this.o.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }, memoryMb);
+    const { child } = limited;
     lowerPriority(child.pid);
     let stderr = '';
     child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
@@ -116,6 +121,8 @@ export class LocalRunner implements JobRunner {
       this.running.delete(job.id);
       const why = entryRec.stopping;
       const o = outcome as JobProcessMessage | null;
+      // a failure that was the memory cap, reported by the audit or seen in how its process ended
+      const memory = jobMemoryFailure(limited, stderr, memoryMb, o?.type === 'failed' ? o.error.detail : undefined);
       if (why === 'shutdown') {
         log.info('job stopped by shutdown; it resumes on the next start');
       } else if (why === 'cancel') {
@@ -127,8 +134,11 @@ export class LocalRunner implements JobRunner {
         this.o.store.finish(job.id, 'succeeded', { result: o.result });
         log.info('job succeeded', { verdict: o.result.verdict, robustAccuracy: o.result.robustAccuracy });
       } else if (o?.type === 'failed') {
-        this.o.store.finish(job.id, 'failed', { error: { title: o.error.title, detail: o.error.detail } });
+        this.o.store.finish(job.id, 'failed', { error: memory ? { title: 'Audit exceeded its memory limit', detail: memory } : { title: o.error.title, detail: o.error.detail } });
         log.warn('job failed', { code: o.error.code, detail: o.error.detail });
+      } else if (memory) {
+        this.o.store.finish(job.id, 'failed', { error: { title: 'Audit exceeded its memory limit', detail: memory } });
+        log.warn('job stopped at its memory limit', { memoryMb, peakRssBytes: limited.peakRssBytes(), stderr: stderr.slice(-1000) });
       } else {
         this.o.store.finish(job.id, 'failed', { error: { title: 'Audit process crashed', detail: `the audit process exited (${signal ?? `code ${code}`}) without a result` } });
         log.error('job process crashed', { code, signal, stderr: stderr.slice(-1000) });

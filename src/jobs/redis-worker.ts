@@ -6,7 +6,7 @@
  * event for an audit kills its children here; a killed worker's job stalls and BullMQ hands it to
  * another worker, where the shard resumes from its checkpoint in the shared GAUNTLET_HOME.
  */
-import { ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { homeLayout } from '../config/home';
@@ -21,6 +21,7 @@ import {
 } from './redis-queue';
 import type { JobProgress, JobResult } from './spec';
 import { lowerPriority } from '../util/priority';
+import { endedForMemory, forkLimited, JOB_MEMORY_DEFAULT_MB, jobMemoryFailure, memoryLimitMessage } from './resource-limits';
 
 export interface RedisWorkerOptions {
   /** redis:// URL of the queue. */
@@ -39,6 +40,8 @@ export interface RedisWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** BullMQ lock duration (ms): a killed worker's job is retried after about this long (default 30 s). */
   lockDurationMs?: number;
+  /** OS-enforced memory cap of each job process, MiB (GAUNTLET_JOB_MEMORY_MB; default 8192). */
+  memoryMb?: number;
 }
 
 /** What a shard job returns. */
@@ -99,7 +102,9 @@ export async function startRedisWorker(o: RedisWorkerOptions): Promise<RedisWork
   /** Runs one command in a job process; resolves with its outcome, throws when it fails. */
   function runChild(job: Job, cmd: JobProcessCommand, signal: AbortSignal | undefined, jlog: Logger): Promise<Extract<JobProcessMessage, { type: 'done' | 'shard-done' }>> {
     const entry = moduleEntry(__dirname, 'job-process', __filename.endsWith('.ts'));
-    const child = fork(entry.filename, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const memoryMb = o.memoryMb ?? JOB_MEMORY_DEFAULT_MB;
+    const limited = forkLimited(entry.filename, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }, memoryMb);
+    const { child } = limited;
     lowerPriority(child.pid);
     let stderr = '';
     child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
@@ -127,9 +132,14 @@ export async function startRedisWorker(o: RedisWorkerOptions): Promise<RedisWork
         if (stopping === 'cancel') reject(new UnrecoverableError('cancelled'));
         else if (stopping === 'timeout') reject(new UnrecoverableError(`timed out: the ${job.name} job ran longer than the limit of ${Math.round(o.timeoutMs / 1000)} s (GAUNTLET_JOB_TIMEOUT_S)`));
         else if (out?.type === 'done' || out?.type === 'shard-done') resolve(out);
-        // An audit error (bad input, corrupt checkpoint, …) fails the same way again: no retry.
-        else if (out?.type === 'failed') reject(out.error.code === 'internal' ? new Error(out.error.detail) : new UnrecoverableError(out.error.detail));
-        else {
+        // An audit error (bad input, corrupt checkpoint, …) or its memory cap fails the same way again: no retry.
+        else if (out?.type === 'failed') {
+          const memory = jobMemoryFailure(limited, stderr, memoryMb, out.error.detail);
+          reject(memory ? new UnrecoverableError(memory) : out.error.code === 'internal' ? new Error(out.error.detail) : new UnrecoverableError(out.error.detail));
+        } else if (endedForMemory(limited, stderr)) {
+          jlog.warn('job stopped at its memory limit', { memoryMb, peakRssBytes: limited.peakRssBytes(), stderr: stderr.slice(-1000) });
+          reject(new UnrecoverableError(memoryLimitMessage('the audit', memoryMb, 'GAUNTLET_JOB_MEMORY_MB')));
+        } else {
           jlog.error('job process crashed', { code, signal: sig, stderr: stderr.slice(-1000) });
           reject(new Error(`the audit process exited (${sig ?? `code ${code}`}) without a result`));
         }

@@ -12,6 +12,7 @@ import {
 } from './ir';
 import { dtypeFromCode } from './dtype';
 import { DEFAULT_LIMITS, DecodeLimits } from './limits';
+import { prescanModel } from './prescan';
 
 const EXTERNAL = 1;
 
@@ -31,6 +32,8 @@ class Decoder {
     if (bytes.byteLength > this.limits.maxFileBytes) {
       throw new ModelError(`model file is ${bytes.byteLength} bytes; the limit is ${this.limits.maxFileBytes}`);
     }
+    // Node counts and the decoded size are bounded before protobufjs materialises anything.
+    prescanModel(bytes, this.limits);
     let proto: onnx.ModelProto;
     try {
       proto = onnx.ModelProto.decode(bytes);

@@ -15,6 +15,11 @@ export interface DecodeLimits {
   maxNodes: number;
   /** Deepest nesting of subgraphs (If/Loop bodies). */
   maxGraphDepth: number;
+  /**
+   * Largest estimated memory of the decoded protobuf objects, bytes: checked by a pre-scan of the
+   * wire format (prescan.ts) before the decoder allocates anything.
+   */
+  maxDecodedBytes: number;
 }
 
 export const DEFAULT_LIMITS: DecodeLimits = {
@@ -24,4 +29,5 @@ export const DEFAULT_LIMITS: DecodeLimits = {
   maxDim: 2 ** 31 - 1,
   maxNodes: 500_000,
   maxGraphDepth: 8,
+  maxDecodedBytes: 2 ** 30,
 };

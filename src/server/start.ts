@@ -10,6 +10,7 @@ import type { ServiceConfig } from '../config/service';
 import { AuditService } from '../jobs/audit-service';
 import { BlobStore } from '../jobs/blobs';
 import { LocalRunner } from '../jobs/local-runner';
+import { logMemoryEnforcement } from '../jobs/resource-limits';
 import type { JobRunner } from '../jobs/runner';
 import { JobStore } from '../jobs/store';
 import { createLogger, Logger } from '../logging/logger';
@@ -43,8 +44,10 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   let local: LocalRunner | null = null;
   const runner = opts.runner?.({ store, blobs, logger }) ?? (local = new LocalRunner({
     store, blobs, jobsRoot: layout.jobs, concurrency: config.concurrency, timeoutMs: config.jobTimeoutMs, threads: config.threads, logger, env,
+    memoryMb: config.resources?.jobMemoryMb,
   }));
-  const service = new AuditService({ store, blobs, runner, jobsRoot: layout.jobs, logger, limits: config.limits, shards: config.shards });
+  const service = new AuditService({ store, blobs, runner, jobsRoot: layout.jobs, logger, limits: config.limits, shards: config.shards, resources: config.resources });
+  logMemoryEnforcement(logger);
   // start-up sweep: partial uploads and unreferenced blobs a crash left behind
   const partial = blobs.sweepIncoming();
   const orphans = service.collectOrphans();
