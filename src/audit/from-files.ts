@@ -50,6 +50,8 @@ export interface AuditFilesSpec {
   threads?: number;
   /** false: no signatures (unsigned PDF, no attestation). */
   sign?: boolean;
+  /** The graph output holding the class scores; required when the model has several. */
+  output?: string;
 }
 
 export interface AuditFilesOptions {
@@ -115,7 +117,7 @@ export async function openAuditInputs(spec: AuditFilesSpec, o: AuditFilesOptions
   }
   if (data.ignoredArrays?.length) o.onNote?.(`ignored arrays in ${dataName}: ${data.ignoredArrays.join(', ')} (an evaluation set uses x, y, lower, upper, target)`);
   if (spec.n !== undefined && spec.n < data.n) data = sliceEvalSet(data, 0, spec.n);
-  const model: Model = await loadModel(spec.modelPath, { provider: spec.provider ?? 'cpu', threads: spec.threads });
+  const model: Model = await loadModel(spec.modelPath, { provider: spec.provider ?? 'cpu', threads: spec.threads, output: spec.output });
   let surrogate: Model | undefined;
   try {
     checkFits(model.info, data, dataName);
@@ -195,7 +197,7 @@ async function loadSmoothSurrogate(spec: AuditFilesSpec, o: AuditFilesOptions): 
   try {
     const s = smoothSurrogate(readFileSync(spec.modelPath));
     if (s.replaced.length === 0) return undefined;
-    return await loadModel(s.bytes, { provider: spec.provider ?? 'cpu', threads: spec.threads });
+    return await loadModel(s.bytes, { provider: spec.provider ?? 'cpu', threads: spec.threads, output: spec.output });
   } catch (e) {
     const msg = `no smooth surrogate for the transfer stage (${(e as Error).message}); BPDA stages still run`;
     if (o.onWarning) o.onWarning(msg); else process.stderr.write(`gauntlet: warning: ${msg}\n`);

@@ -119,7 +119,7 @@ export class AuditService {
     try {
       if (gone?.aborted) throw new ClientClosedRequestError('the client disconnected before its upload was inspected; no audit was created');
       inspected = await inspectUploads({
-        modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null,
+        modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null, output: config.output,
         timeoutMs: this.o.inspectTimeoutMs, maxDataBytes: this.o.limits.dataBytes, maxModelBytes: this.o.limits.modelBytes,
       });
     } catch (e) {

@@ -56,6 +56,8 @@ export interface InspectRequest {
   dataPath: string | null;
   /** Name of a bundled reference set (BUNDLED_REFERENCES), or null. */
   reference: string | null;
+  /** The graph output holding the class scores (job config `output`); required when the model has several. */
+  output?: string;
   /** Limits */
   timeoutMs?: number;
   /** V8 heap cap of the inspecting process, MiB (--max-old-space-size). */
@@ -96,6 +98,7 @@ export const InspectJobSchema = z.object({
   modelPath: path,
   dataPath: path.nullable(),
   reference: z.string().nullable(),
+  output: z.string().max(256).optional(),
   timeoutMs: positive,
   maxOldSpaceMb: positive.min(16),
   maxDataBytes: positive,
@@ -148,6 +151,7 @@ export function inspectJob(r: InspectRequest): InspectJob {
     modelPath: typeof r.modelPath === 'string' ? resolve(r.modelPath) : r.modelPath,
     dataPath: typeof r.dataPath === 'string' ? resolve(r.dataPath) : r.dataPath,
     reference: r.reference,
+    ...(r.output !== undefined ? { output: r.output } : {}),
     timeoutMs: r.timeoutMs ?? INSPECT_DEFAULTS.timeoutMs,
     maxOldSpaceMb: r.maxOldSpaceMb ?? INSPECT_DEFAULTS.maxOldSpaceMb,
     maxDataBytes,
