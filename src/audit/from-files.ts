@@ -3,15 +3,16 @@
  * load the model, data, reference set and policy; run the audit with a checkpoint in the output
  * folder; write the report and its signed forms there.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CancelledError, UsageError } from '../errors';
+import { CancelledError, GauntletError, UsageError } from '../errors';
 import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import type { Norm } from '../attacks/types';
 import { AuditOptions, AuditProgress, runAuditWithExamples } from './audit';
 import { Artifacts, writeArtifacts } from '../report/artifacts';
 import type { Preset } from './battery';
 import { BUNDLED_REFERENCES } from './integrity';
+import { ErroredAudit, errorToJUnit } from './junit';
 import { smoothSurrogate } from './smooth-surrogate';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, applyShortcuts, hasShortcuts, loadPolicy, Policy, PolicyShortcuts, PolicySource } from './policy';
 import { loadModel, Model } from '../runtime/model';
@@ -153,11 +154,21 @@ export async function auditFromFiles(spec: AuditFilesSpec, o: AuditFilesOptions 
   const created = mkdirSync(spec.out, { recursive: true });
   try {
     const inputs = await openAuditInputs(spec, o);
+    const started = process.hrtime.bigint();
     try {
       const { report, adversarial } = await runAuditWithExamples(auditOptions(spec, inputs, o));
       const written = await writeArtifacts(spec.out, report, adversarial, inputs.data, { sign: spec.sign !== false, env: o.env });
       removeTemporaryCheckpoints(spec.out);
       return { report, out: spec.out, files: written.files, signer: written.signer };
+    } catch (e) {
+      // The audit started but did not complete: a junit.xml with an <error> (CIs show red), no report.json.
+      if (!(e instanceof CancelledError)) {
+        writeErrorJUnit(spec.out, {
+          message: (e instanceof Error ? e.message : String(e)).split('\n')[0], code: e instanceof GauntletError ? e.code : 'error',
+          model: spec.modelName ?? basename(spec.modelPath), data: inputs.dataName, seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        });
+      }
+      throw e;
     } finally {
       await inputs.close();
     }
@@ -168,6 +179,13 @@ export async function auditFromFiles(spec: AuditFilesSpec, o: AuditFilesOptions 
     }
     throw e;
   }
+}
+
+/** Writes `out`/junit.xml for an audit that errored (best effort: the audit's own error is what the caller reports). */
+function writeErrorJUnit(out: string, a: ErroredAudit): void {
+  try {
+    writeFileSync(join(out, 'junit.xml'), errorToJUnit(a));
+  } catch { /* the folder is gone or read-only: the error itself still reaches the caller */ }
 }
 
 /** Removes `dir` and its parents up to `top` (the first folder mkdir created) while they are empty. */
