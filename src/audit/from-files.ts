@@ -1,7 +1,8 @@
 /**
  * The audit use case over files, shared by `gauntlet audit` and the service's job processes:
  * load the model, data, reference set and policy; run the audit with a checkpoint in the output
- * folder; write the report and its signed forms there.
+ * folder; write the report and its signed forms there. An audit that errors after it started
+ * leaves only a junit.xml with an <error> case (./junit.ts errorToJUnit): no report.json.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
