@@ -189,7 +189,7 @@ d('gauntlet audit', () => {
     const model = join(dir, 'two.onnx'), data = join(dir, 'two.npz');
     writeFileSync(model, twoOutputs());
     writeFileSync(data, writeNpz({ x: { dtype: 'float32', shape: [6, 4], data: new Float32Array(24).map((_, i) => (i % 7) / 7) }, y: { dtype: 'int64', shape: [6], data: new BigInt64Array(6) } }));
-    const args = ['audit', model, '--data', data, '--eps', '0.05', '--preset', 'quick', '--no-sign'];
+    const args = ['audit', model, '--data', data, '--eps', '0.05', '--preset', 'quick'];
     const refused = await runCliProcess([...args, '--out', join(dir, 'two-refused')]);
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/the model has 2 outputs \('features' \[N, 4\], 'scores' \[N, 3\]\); name the one that holds the class scores \(job config "output", CLI --logits NAME\)/);
@@ -199,5 +199,10 @@ d('gauntlet audit', () => {
     expect([0, 1]).toContain(ok.code);
     const report = validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
     expect(report.model).toMatchObject({ numClasses: 3, output: 'scores', inputShape: [4] });
+    // The signed report names the output, so a re-check loads the same one.
+    const v = await runCliProcess(['verify', join(out, 'report.intoto.jsonl'), '--key', join(out, 'signing-key.pub.pem'), '--model', model, '--data', data, '--recheck', '--json']);
+    expect(v.err).toBe('');
+    expect(JSON.parse(v.out)).toMatchObject({ valid: true, recheck: { adversarial: { ok: true }, figures: { n: 6, failures: [] } } });
+    expect(v.code).toBe(0);
   }, 180_000);
 });
