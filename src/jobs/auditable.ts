@@ -10,8 +10,8 @@ import type { EvalSet } from '../data';
 import { numel } from '../onnx/ir';
 import type { Model } from '../runtime/model';
 
-/** Samples of the uploaded set whose logits the inspection checks (the whole set is checked when the audit starts). */
-export const INSPECT_LOGIT_SAMPLES = 256;
+/** Samples of the uploaded set whose logits the inspection checks: bounded so a large model stays within the inspection timeout (the audit checks every sample before attacking). */
+export const INSPECT_LOGIT_SAMPLES = 64;
 
 /**
  * Forward pass on up to INSPECT_LOGIT_SAMPLES samples of `set` (one zero input without a set),
