@@ -51,7 +51,8 @@ describe('audits of 2- and 3-class models with vector inputs', () => {
     expect(report.adaptations.find((a) => a.id === 'few-classes')!.effect).toMatch(/APGD-T targeted DLR → targeted CW margin/);
     const apgdT = report.stages.find((s) => s.attack === 'apgd-t')!;
     expect(apgdT).toBeDefined();
-    expect(apgdT.params).toMatchObject({ loss: 'cw', targetClasses: 3 });
+    expect(apgdT.params).toMatchObject({ loss: 'cw', targetClasses: C - 1 });
+    expect(report.stages.find((s) => s.attack === 'fab-t')!.params).toMatchObject({ targetClasses: C - 1 });
     // A linear model is not robust at ε = 0.05 on most points: the battery breaks some.
     expect(report.robustAccuracy).toBeLessThan(report.cleanAccuracy);
     const pdf = readFileSync(join(dir, `out-${C}`, 'report.pdf'));

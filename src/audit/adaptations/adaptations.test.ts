@@ -84,11 +84,13 @@ describe('adaptations', () => {
     const b = battery('thorough');
     const a = adapt(b, info({ numClasses: 3 }), probe());
     expect(a.map((x) => x.id)).toEqual(['few-classes']);
-    expect(a[0]).toMatchObject({ trigger: 'the model has 3 classes', effect: 'APGD-T targeted DLR → targeted CW margin' });
+    expect(a[0]).toMatchObject({ trigger: 'the model has 3 classes', effect: 'APGD-T targeted DLR → targeted CW margin; APGD-T and FAB-T targets: 2 (classes − 1)' });
     expect(b.stages.map((s) => s.attack)).toEqual(['apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square', 'alt-pgd']);
     const targeted = allSteps(b).filter((s) => s.attack === 'apgd-t');
     expect(targeted.length).toBe(2); // the cascade's and the sweep cascade's
-    for (const s of targeted) expect(s.params.loss).toBe('cw');
+    for (const s of targeted) expect(s.params).toMatchObject({ loss: 'cw', targetClasses: 2 });
+    expect(b.stages.find((s) => s.attack === 'fab-t')!.params).toMatchObject({ restarts: 2, targetClasses: 2 });
+    expect(b.minimalNorms).toMatchObject({ restarts: 2, targetClasses: 2 });
     validAll(b);
   });
 
@@ -106,7 +108,7 @@ describe('adaptations', () => {
     const b = battery('quick');
     b.stages = [{ attack: 'transfer', params: { attack: 'apgd-t', params: { steps: 5 } }, origin: 'bpda' }];
     adapt(b, info({ numClasses: 3 }), probe());
-    expect(b.stages[0].params).toEqual({ attack: 'apgd-t', params: { steps: 5, loss: 'cw' } });
+    expect(b.stages[0].params).toEqual({ attack: 'apgd-t', params: { steps: 5, loss: 'cw', targetClasses: 2 } });
   });
 
   it('with 4 or more classes the battery is unchanged for every preset (never weaker than AutoAttack)', () => {

@@ -7,8 +7,9 @@
  *   APGD-DLR (< 3 classes)              → APGD-T on that margin toward the one other class
  *                                          (with 2 classes: z_other − z_y, the untargeted margin).
  * APGD's step size is sign-based (ℓ∞) or normalised (ℓ2) and its checkpoints compare losses of
- * one run, so dropping DLR's scale normalisation changes no step. Targets already clamp to
- * classes − 1 (APGD-T, FAB-T). Models with ≥ 4 classes are untouched.
+ * one run, so dropping DLR's scale normalisation changes no step. The attacks clamp their
+ * targets to classes − 1 (APGD-T, FAB-T); the rule writes the clamped count into the parameters
+ * so the report shows what ran. Models with ≥ 4 classes are untouched.
  */
 import { AdaptationRule, rewriteSteps } from './types';
 
@@ -21,17 +22,22 @@ export const fewClassesRule: AdaptationRule = {
   apply(b, info) {
     const changes = new Set<string>();
     /** The replacement of one attack and its parameters, or null to keep it. */
+    const C = info.numClasses;
+    /** Target count as the attacks clamp it (classes − 1), written out so the report shows what ran. */
+    const targets = (params: Record<string, unknown>) => Math.min(typeof params.targetClasses === 'number' ? params.targetClasses : 9, C - 1);
     const replace = (attack: string, params: Record<string, unknown>): [string, Record<string, unknown>] | null => {
       if (attack === 'apgd-t' && (params.loss ?? 'dlr') === 'dlr') {
         changes.add('APGD-T targeted DLR → targeted CW margin');
-        return ['apgd-t', { ...params, loss: 'cw' }];
+        return ['apgd-t', { ...params, loss: 'cw', targetClasses: targets(params) }];
       }
-      if (attack === 'apgd-dlr' && info.numClasses < 3) {
+      if (attack === 'fab-t' && targets(params) !== params.targetClasses) return ['fab-t', { ...params, targetClasses: targets(params) }];
+      if (attack === 'apgd-dlr' && C < 3) {
         changes.add('APGD-DLR → APGD-T on the CW margin toward the other class');
         return ['apgd-t', { ...params, loss: 'cw', targetClasses: 1 }];
       }
       return null;
     };
+    b.minimalNorms = { ...b.minimalNorms, targetClasses: targets(b.minimalNorms) };
     rewriteSteps(b, (s) => {
       if (s.attack === 'transfer') {
         // BPDA and smooth-surrogate stages wrap the attack: { attack, params }.
@@ -42,6 +48,7 @@ export const fewClassesRule: AdaptationRule = {
       const r = replace(s.attack, s.params);
       return r ? { ...s, attack: r[0], params: r[1] } : s;
     });
-    return [...changes].join('; ') || 'no DLR-based stage to replace';
+    changes.add(`APGD-T and FAB-T targets: ${C - 1} (classes − 1)`);
+    return [...changes].join('; ');
   },
 };
