@@ -11,6 +11,7 @@ import { validateReport } from '../src/report/schema';
 import { readNpz, writeNpz } from '../src/data';
 import { DIST_SKIP, runCliProcess, startCli, withoutProgress } from './support/cli-process';
 import { fixturePath } from './support/fixtures';
+import { nanOnNegative, twoOutputs } from './support/door-models';
 
 const MODEL = fixturePath('models/cnn.onnx');
 const DATA = fixturePath('data/mnist-eval.npz');
@@ -162,4 +163,46 @@ d('gauntlet audit', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot resume: .*\(differs in threat\)/);
   }, 60_000);
+
+  it('when the audit errors (NaN logits on sample 17) then exit 2, a junit.xml with an <error> case and no report.json (a CI shows red)', async () => {
+    const D = 4, n = 20;
+    const x = new Float32Array(n * D).fill(0.5);
+    x[17 * D + 1] = -0.5;
+    const model = join(dir, 'nan.onnx'), data = join(dir, 'nan.npz'), out = join(dir, 'errored');
+    writeFileSync(model, nanOnNegative(3, D));
+    writeFileSync(data, writeNpz({
+      x: { dtype: 'float32', shape: [n, D], data: x }, y: { dtype: 'int64', shape: [n], data: new BigInt64Array(n) },
+      lower: { dtype: 'float32', shape: [n, D], data: new Float32Array(n * D).fill(-1) },
+      upper: { dtype: 'float32', shape: [n, D], data: new Float32Array(n * D).fill(1) },
+    }));
+    const r = await runCliProcess(['audit', model, '--data', data, '--eps', '0.1', '--preset', 'quick', '--out', out, '--no-sign']);
+    expect(r.code).toBe(2);
+    expect(withoutProgress(r.err)).toMatch(/the model's logits are NaN for sample 17 \(class 0\)/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+    const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite name="gauntlet-audit" tests="1" failures="0" errors="1"/);
+    expect(junit).toMatch(/<error message="the model&apos;s logits are NaN for sample 17 \(class 0\)[^"]*" type="invalid_model">/);
+  }, 120_000);
+
+  it('a model with two outputs needs --logits NAME; with it, that output is audited', async () => {
+    const model = join(dir, 'two.onnx'), data = join(dir, 'two.npz');
+    writeFileSync(model, twoOutputs());
+    writeFileSync(data, writeNpz({ x: { dtype: 'float32', shape: [6, 4], data: new Float32Array(24).map((_, i) => (i % 7) / 7) }, y: { dtype: 'int64', shape: [6], data: new BigInt64Array(6) } }));
+    const args = ['audit', model, '--data', data, '--eps', '0.05', '--preset', 'quick'];
+    const refused = await runCliProcess([...args, '--out', join(dir, 'two-refused')]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/the model has 2 outputs \('features' \[N, 4\], 'scores' \[N, 3\]\); name the one that holds the class scores \(job config "output", CLI --logits NAME\)/);
+    const out = join(dir, 'two');
+    const ok = await runCliProcess([...args, '--out', out, '--logits', 'scores']);
+    expect(withoutProgress(ok.err)).toBe('');
+    expect([0, 1]).toContain(ok.code);
+    const report = validateReport(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    expect(report.model).toMatchObject({ numClasses: 3, output: 'scores', inputShape: [4] });
+    // The signed report names the output, so a re-check loads the same one.
+    const v = await runCliProcess(['verify', join(out, 'report.intoto.jsonl'), '--key', join(out, 'signing-key.pub.pem'), '--model', model, '--data', data, '--recheck', '--json']);
+    expect(v.err).toBe('');
+    expect(JSON.parse(v.out)).toMatchObject({ valid: true, recheck: { adversarial: { ok: true }, figures: { n: 6, failures: [] } } });
+    expect(v.code).toBe(0);
+  }, 180_000);
 });

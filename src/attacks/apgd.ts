@@ -63,6 +63,8 @@ export const apgdTParams = z.object({
   ...common,
   targetClasses: z.number().int().min(1).max(1000).default(9)
     .describe('target the classes ranked 2nd … (targetClasses+1)th by the clean logits, one run each (capped at numClasses − 1)'),
+  loss: z.enum(['dlr', 'cw', 'ce']).optional()
+    .describe("targeted loss (default 'dlr', AutoAttack's, needs ≥ 4 classes); 'cw', the targeted margin z_t − max_{j≠t} z_j, or 'ce' work with 2–3 classes"),
 }).strict();
 /** Parameters of APGD-T. */
 export type ApgdTParams = z.infer<typeof apgdTParams>;
@@ -335,9 +337,9 @@ function progress(name: string, total: number, outcome: Outcome, ctx: AttackCont
   };
 }
 
-function needClasses(model: AttackModel, min: number, name: string, what: string): void {
+function needClasses(model: AttackModel, min: number, name: string, what: string, hint = ''): void {
   if (model.info.numClasses < min) {
-    throw new UsageError(`${name} uses the ${what} loss, which needs at least ${min} classes; the model has ${model.info.numClasses}`);
+    throw new UsageError(`${name} uses the ${what} loss, which needs at least ${min} classes; the model has ${model.info.numClasses}${hint}`);
   }
 }
 
@@ -388,7 +390,8 @@ export const apgdDlr = untargeted('apgd-dlr', 'dlr', 'APGD-DLR: APGD on the DLR 
 /**
  * APGD-T: for rank = 2 … targetClasses+1, target the class ranked `rank` by the clean logits of
  * each still-robust point and run APGD on the targeted DLR loss (AutoAttack: 9 targets, 100
- * iterations, 1 restart each).
+ * iterations, 1 restart each). The targeted DLR needs 4 classes (z_π3, z_π4); with 2–3 classes
+ * the audit sets `loss: 'cw'`, the targeted margin z_t − max_{j≠t} z_j (../audit/adaptations/few-classes.ts).
  */
 export const apgdT: AttackDefinition<ApgdTParams> = {
   name: 'apgd-t',
@@ -396,7 +399,8 @@ export const apgdT: AttackDefinition<ApgdTParams> = {
   needs: 'gradients',
   params: apgdTParams,
   async search(model, batch, threat, p, ctx) {
-    needClasses(model, 4, 'apgd-t', 'targeted DLR');
+    const loss = p.loss ?? 'dlr';
+    if (loss === 'dlr') needClasses(model, 4, 'apgd-t', 'targeted DLR', " (set loss 'cw' for 2–3 classes)");
     if (batch.n === 0) return { xAdv: new Float32Array(0) };
     const targets = Math.min(p.targetClasses, model.info.numClasses - 1);
     const outcome = new Outcome(batch);
@@ -409,7 +413,7 @@ export const apgdT: AttackDefinition<ApgdTParams> = {
         if (idx.length > 0) {
           const sub = outcome.subBatch(idx);
           const target = rankedClass(await model.predict(sub.x, sub.n, { signal: ctx.signal }), sub.n, rank);
-          const res = await apgdRun(model, sub, threat, { loss: 'dlr', target }, p, run, ctx, prog.run(run * p.steps));
+          const res = await apgdRun(model, sub, threat, { loss, target }, p, run, ctx, prog.run(run * p.steps));
           outcome.merge(idx, res);
         }
         prog.end((run + 1) * p.steps);

@@ -5,7 +5,7 @@
  *
  * Phases, each made of checkpointed units (./checkpoint.ts), so an interrupted audit resumes
  * without redoing finished work:
- *  1. clean predictions (a majority of draws on random models);
+ *  1. clean predictions (a majority of draws on random models), refusing non-finite logits on any sample;
  *  2. probes of outputs, randomness and gradients (./probe.ts) → adaptations (./adaptations);
  *  3. the battery as a cascade at the audit ε (./staged-cascade.ts), then an extra-effort stage
  *     escalated while it still breaks points, within the preset's budget (./escalation.ts);
@@ -41,6 +41,7 @@ import { probabilityOutputsCheck } from './checks/probability-outputs';
 import { randomizedOutputsCheck } from './checks/randomized-outputs';
 import { zeroGradientsCheck } from './checks/zero-gradients';
 import { escalate, escalationStep, roundContext } from './escalation';
+import { finiteCleanPredictions } from './finite-logits';
 import { hypocriticalRisk } from './hypocritical';
 import { dataIntegrity } from './integrity';
 import { quantile, verifiedMinimalNorms } from './minimal-norms';
@@ -142,6 +143,7 @@ export function auditSetup(o: AuditOptions): AuditSetup {
   const config = {
     gauntlet: GAUNTLET_VERSION, model: o.model.info.modelSha256, data: o.dataSha256, n, threat, seed, battery: o.battery ?? `${b.id}/${b.preset}`, chunk,
     reference: o.reference?.sha256 ?? null, smoothSurrogate: !!o.smoothSurrogate,
+    ...(o.model.info.output !== undefined ? { output: o.model.info.output } : {}),
   };
   return { seed, n, chunk, chunks: Math.ceil(n / chunk), battery: b, config };
 }
@@ -217,7 +219,11 @@ export async function runChunkedPhases(o: AuditOptions, s: AuditSetup, ckpt: Che
 
   // 1. Clean predictions.
   progress({ phase: 'clean', message: `clean predictions on ${n} points` });
-  const cleanPred = Int32Array.from(await timed('clean', 'clean', async () => [...await predictClasses(model, data.x, n, draws, o.signal)]));
+  // Every sample's logits must be finite (./finite-logits.ts); random models then vote over draws.
+  const cleanPred = Int32Array.from(await timed('clean', 'clean', async () => {
+    const argmax = await finiteCleanPredictions(model, data.x, n, undefined, o.signal);
+    return [...(info.random.length === 0 ? argmax : await predictClasses(model, data.x, n, draws, o.signal))];
+  }));
   const cleanCorrect = Uint8Array.from(cleanPred, (c, i) => (c === data.y[i] ? 1 : 0));
   const nCorrect = cleanCorrect.reduce((acc, v) => acc + v, 0);
 
@@ -383,6 +389,7 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
     model: {
       name: o.modelName, sha256: info.modelSha256, inputShape: info.inputShape, numClasses: info.numClasses,
       strippedSoftmax: info.strippedSoftmax ?? null, random: info.random, nonDifferentiable: info.nonDifferentiable,
+      ...(info.output !== undefined ? { output: info.output } : {}),
     },
     data: { name: o.dataName, sha256: o.dataSha256, n, ...(data.ignoredArrays?.length ? { ignoredArrays: [...data.ignoredArrays] } : {}) },
     threat: { norm: threat.norm, eps: threat.eps, ...(o.epsExact ? { epsExact: o.epsExact } : {}) },

@@ -1,17 +1,19 @@
 /**
  * The audit use case over files, shared by `gauntlet audit` and the service's job processes:
  * load the model, data, reference set and policy; run the audit with a checkpoint in the output
- * folder; write the report and its signed forms there.
+ * folder; write the report and its signed forms there. An audit that errors after it started
+ * leaves only a junit.xml with an <error> case (./junit.ts errorToJUnit): no report.json.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CancelledError, UsageError } from '../errors';
+import { CancelledError, GauntletError, UsageError } from '../errors';
 import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import type { Norm } from '../attacks/types';
 import { AuditOptions, AuditProgress, runAuditWithExamples } from './audit';
 import { Artifacts, writeArtifacts } from '../report/artifacts';
 import type { Preset } from './battery';
 import { BUNDLED_REFERENCES } from './integrity';
+import { ErroredAudit, errorToJUnit } from './junit';
 import { smoothSurrogate } from './smooth-surrogate';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, applyShortcuts, hasShortcuts, loadPolicy, Policy, PolicyShortcuts, PolicySource } from './policy';
 import { loadModel, Model } from '../runtime/model';
@@ -50,6 +52,8 @@ export interface AuditFilesSpec {
   threads?: number;
   /** false: no signatures (unsigned PDF, no attestation). */
   sign?: boolean;
+  /** The graph output holding the class scores; required when the model has several. */
+  output?: string;
 }
 
 export interface AuditFilesOptions {
@@ -115,7 +119,7 @@ export async function openAuditInputs(spec: AuditFilesSpec, o: AuditFilesOptions
   }
   if (data.ignoredArrays?.length) o.onNote?.(`ignored arrays in ${dataName}: ${data.ignoredArrays.join(', ')} (an evaluation set uses x, y, lower, upper, target)`);
   if (spec.n !== undefined && spec.n < data.n) data = sliceEvalSet(data, 0, spec.n);
-  const model: Model = await loadModel(spec.modelPath, { provider: spec.provider ?? 'cpu', threads: spec.threads });
+  const model: Model = await loadModel(spec.modelPath, { provider: spec.provider ?? 'cpu', threads: spec.threads, output: spec.output });
   let surrogate: Model | undefined;
   try {
     checkFits(model.info, data, dataName);
@@ -151,11 +155,21 @@ export async function auditFromFiles(spec: AuditFilesSpec, o: AuditFilesOptions 
   const created = mkdirSync(spec.out, { recursive: true });
   try {
     const inputs = await openAuditInputs(spec, o);
+    const started = process.hrtime.bigint();
     try {
       const { report, adversarial } = await runAuditWithExamples(auditOptions(spec, inputs, o));
       const written = await writeArtifacts(spec.out, report, adversarial, inputs.data, { sign: spec.sign !== false, env: o.env });
       removeTemporaryCheckpoints(spec.out);
       return { report, out: spec.out, files: written.files, signer: written.signer };
+    } catch (e) {
+      // The audit started but did not complete: a junit.xml with an <error> (CIs show red), no report.json.
+      if (!(e instanceof CancelledError)) {
+        writeErrorJUnit(spec.out, {
+          message: (e instanceof Error ? e.message : String(e)).split('\n')[0], code: e instanceof GauntletError ? e.code : 'error',
+          model: spec.modelName ?? basename(spec.modelPath), data: inputs.dataName, seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        });
+      }
+      throw e;
     } finally {
       await inputs.close();
     }
@@ -166,6 +180,13 @@ export async function auditFromFiles(spec: AuditFilesSpec, o: AuditFilesOptions 
     }
     throw e;
   }
+}
+
+/** Writes `out`/junit.xml for an audit that errored (best effort: the audit's own error is what the caller reports). */
+function writeErrorJUnit(out: string, a: ErroredAudit): void {
+  try {
+    writeFileSync(join(out, 'junit.xml'), errorToJUnit(a));
+  } catch { /* the folder is gone or read-only: the error itself still reaches the caller */ }
 }
 
 /** Removes `dir` and its parents up to `top` (the first folder mkdir created) while they are empty. */
@@ -195,7 +216,7 @@ async function loadSmoothSurrogate(spec: AuditFilesSpec, o: AuditFilesOptions): 
   try {
     const s = smoothSurrogate(readFileSync(spec.modelPath));
     if (s.replaced.length === 0) return undefined;
-    return await loadModel(s.bytes, { provider: spec.provider ?? 'cpu', threads: spec.threads });
+    return await loadModel(s.bytes, { provider: spec.provider ?? 'cpu', threads: spec.threads, output: spec.output });
   } catch (e) {
     const msg = `no smooth surrogate for the transfer stage (${(e as Error).message}); BPDA stages still run`;
     if (o.onWarning) o.onWarning(msg); else process.stderr.write(`gauntlet: warning: ${msg}\n`);

@@ -1,6 +1,6 @@
 import { clopperPearson } from '../util/clopper-pearson';
 import { Gate, Report } from '../report/schema';
-import { gateToJUnit, xmlAttr, xmlText } from './junit';
+import { errorToJUnit, gateToJUnit, xmlAttr, xmlText } from './junit';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, evaluatePolicy, policySchema } from './policy';
 import { sampleReport } from './testing/sample-report';
 
@@ -220,5 +220,24 @@ describe('gateToJUnit', () => {
     expect(xmlAttr(`a<b>&c "d" 'e'\n\tε`)).toBe('a&lt;b&gt;&amp;c &quot;d&quot; &apos;e&apos;&#10;&#9;ε');
     // A lone surrogate is not a character; a surrogate pair (𝜀) is kept.
     expect(xmlText('x\uD835y \uD835\uDF00')).toBe('x\uFFFDy \uD835\uDF00');
+  });
+});
+
+describe('errorToJUnit (an audit that did not complete)', () => {
+  it('when the audit errored then the document is well-formed with one <error> case, errors="1", and no passing rule', () => {
+    const xml = errorToJUnit({ message: "the model's logits are NaN for sample 17 (class 3) <&>", code: 'invalid_model', model: 'm.onnx', data: 'd.npz', seconds: 1.5 }, '2026-01-01T00:00:00.000Z');
+    const root = parseXml(xml);
+    expect(root.attrs).toMatchObject({ tests: '1', failures: '0', errors: '1', skipped: '0', time: '1.500' });
+    const suite = root.children[0];
+    expect(suite.attrs).toMatchObject({ name: 'gauntlet-audit', errors: '1', timestamp: '2026-01-01T00:00:00.000Z' });
+    const cases = all(suite, 'testcase');
+    expect(cases).toHaveLength(1);
+    expect(cases[0].attrs).toEqual({ classname: 'gauntlet.audit', name: 'audit' });
+    const error = child(cases[0], 'error')!;
+    expect(error.attrs).toEqual({ message: "the model's logits are NaN for sample 17 (class 3) <&>", type: 'invalid_model' });
+    expect(error.text).toMatch(/did not complete/);
+    expect(all(suite, 'failure')).toHaveLength(0);
+    const props = Object.fromEntries(all(suite, 'property').map((p) => [p.attrs.name, p.attrs.value]));
+    expect(props).toEqual({ 'model.name': 'm.onnx', 'data.name': 'd.npz', verdict: 'ERROR' });
   });
 });

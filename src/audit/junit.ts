@@ -14,6 +14,7 @@ interface Case {
   classname: string;
   name: string;
   failure?: { message: string; type: string; text: string };
+  error?: { message: string; type: string; text: string };
   skipped?: string;
   out?: string;
 }
@@ -61,6 +62,41 @@ export function gateToJUnit(report: Report, gate: Gate): string {
   return `${out.join('\n')}\n`;
 }
 
+/** What an audit that errored was about, for its JUnit document. */
+export interface ErroredAudit {
+  /** One-line reason (the error message the command prints). */
+  message: string;
+  /** The error's stable code (e.g. invalid_model), or 'error'. */
+  code: string;
+  model: string;
+  data: string;
+  /** Seconds until the error, when known. */
+  seconds?: number;
+}
+
+/**
+ * The JUnit document of an audit that did not complete: one testcase "gauntlet.audit / audit"
+ * with an <error>, so a CI shows red instead of reading a junit.xml without failures as green
+ * (no gate rule ran, so none can pass).
+ */
+export function errorToJUnit(a: ErroredAudit, createdAt = new Date().toISOString()): string {
+  const time: Record<string, string> = typeof a.seconds === 'number' && Number.isFinite(a.seconds) ? { time: a.seconds.toFixed(3) } : {};
+  const counts = { tests: '1', failures: '0', errors: '1', skipped: '0' };
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites${attrs({ name: 'gauntlet', ...counts, ...time })}>`);
+  out.push(`  <testsuite${attrs({ name: 'gauntlet-audit', ...counts, timestamp: createdAt, ...time })}>`);
+  out.push('    <properties>');
+  for (const [name, value] of [['model.name', a.model], ['data.name', a.data], ['verdict', 'ERROR']]) out.push(`      <property${attrs({ name, value })}/>`);
+  out.push('    </properties>');
+  out.push(...renderCase({
+    classname: 'gauntlet.audit', name: 'audit',
+    error: { message: a.message, type: a.code, text: `the audit did not complete, so no figure was measured and no policy rule was evaluated\n${a.message}` },
+  }));
+  out.push('  </testsuite>');
+  out.push('</testsuites>');
+  return `${out.join('\n')}\n`;
+}
+
 /** A figure and its interval as properties: name, name.lower, name.upper, name.level. */
 function figure(name: string, value: number, i: Interval, level: number): [string, number][] {
   return [[name, value], [`${name}.lower`, i.lower], [`${name}.upper`, i.upper], [`${name}.level`, level]];
@@ -95,6 +131,7 @@ function renderCase(c: Case): string[] {
   const open = `    <testcase${attrs({ classname: c.classname, name: c.name })}`;
   const body: string[] = [];
   if (c.failure) body.push(`      <failure${attrs({ message: c.failure.message, type: c.failure.type })}>${xmlText(c.failure.text)}</failure>`);
+  if (c.error) body.push(`      <error${attrs({ message: c.error.message, type: c.error.type })}>${xmlText(c.error.text)}</error>`);
   if (c.skipped !== undefined) body.push(`      <skipped${attrs({ message: c.skipped })}/>`);
   if (c.out) body.push(`      <system-out>${xmlText(c.out)}</system-out>`);
   return body.length === 0 ? [`${open}/>`] : [`${open}>`, ...body, '    </testcase>'];

@@ -53,7 +53,7 @@ export function findClassifierIO(model: Model, shapes: ShapeInfo): ClassifierIO 
   const batched = input.shape !== undefined && input.shape.length > 1 && (typeof d0 === 'string' || d0 === null);
   const oshape = outMeta?.shape ?? [];
   const numClasses = batched ? numel(oshape.slice(1)) : numel(oshape);
-  if (numClasses < 2) throw new ModelError(`the model's output '${out.name}' has shape [${oshape}]; at least 2 class scores are required`);
+  if (numClasses < 2) throw new ModelError(`the model's output '${out.name}' has shape [${(batched ? ['N', ...oshape.slice(1)] : oshape).join(', ')}]; at least 2 class scores are required`);
 
   const producer = new Map<string, Node>();
   g.nodes.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
@@ -74,5 +74,22 @@ export function findClassifierIO(model: Model, shapes: ShapeInfo): ClassifierIO 
     const q = producer.get(p.inputs[0]);
     if (q && q.opType === 'Softmax' && isClassAxis(q)) { logits = q.inputs[0]; strippedSoftmax = 'LogSoftmax'; }
   }
+  checkScoresShape(out.name, oshape, batched);
+  if (logits !== out.name) checkScoresShape(logits, shapes.get(logits)?.shape ?? oshape, batched, ` (the input of the trailing ${strippedSoftmax})`);
   return { input: input.name, output: out.name, logits, strippedSoftmax, batched, numClasses };
+}
+
+/**
+ * Class scores are one vector of K per sample: besides the batch dimension, at most one
+ * dimension may exceed 1 ([N, K], [N, K, 1, 1], [1, K]). An [N, 5, 2] output (five 2-way scores,
+ * or a 5×2 map) is refused rather than audited as 10 classes.
+ */
+function checkScoresShape(name: string, shape: readonly number[], batched: boolean, what = ''): void {
+  const perSample = batched ? shape.slice(1) : shape;
+  if (perSample.filter((d) => d > 1).length <= 1) return;
+  const shown = batched ? ['N', ...perSample] : perSample;
+  throw new ModelError(
+    `the model's output '${name}'${what} has shape [${shown.join(', ')}]; class scores must be [N, K] (one score per class; other dimensions of size 1) — reshape the output in the model or choose another output`,
+    { output: name, shape: [...shape] },
+  );
 }

@@ -40,6 +40,8 @@ export interface AuditCliOptions {
   provider: Provider;
   threads?: number;
   chunk?: number;
+  /** --logits: the graph output holding the class scores (required when the model has several). */
+  logits?: string;
   demo?: boolean;
   /** false with --no-sign. */
   sign?: boolean;
@@ -109,7 +111,7 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
       policyShortcuts: {
         values: { minRobustAccuracy: o.minRobustAccuracy, minCleanAccuracy: o.minCleanAccuracy, maxHypocriticalRisk: o.maxHypocriticalRisk, confidence: o.confidence },
         origin: 'command line',
-      }, provider: o.provider, threads: o.threads, sign: o.sign !== false,
+      }, provider: o.provider, threads: o.threads, sign: o.sign !== false, output: o.logits,
     }, { signal: controller.signal, onProgress: o.onProgress, onNote: o.onNote });
   } catch (e) {
     if (e instanceof CancelledError && controller.signal.aborted) {
@@ -172,6 +174,7 @@ export function auditCommand(done: (code: number) => void): Command {
     .argument('[model.onnx]', 'ONNX classifier (omit with --demo)')
     .option('--demo', 'audit the bundled fixture CNN on the bundled MNIST set (linf ε=0.1, quick preset, out reports/demo)')
     .option('--data <file.npz>', 'evaluation set: x (float32), y (int labels), optional lower/upper')
+    .option('--logits <output>', 'name of the graph output that holds the class scores; required when the model has several outputs')
     .option('--n <count>', 'use only the first N points', positiveInt)
     .addOption(new Option('--norm <norm>', 'threat norm; default linf').choices(NORMS).argParser(choice(NORMS)))
     .option('--eps <eps>', 'radius of the threat ball, a number (0.03) or an exact fraction (8/255), in the units of the input box: the same units as x, lower and upper in the .npz — 8/255 for images in [0, 1], or on the normalised scale when normalisation is outside the graph', epsArg)

@@ -11,21 +11,24 @@ export interface RunOptions {
   n?: number;
   provider: Provider;
   threads?: number;
+  /** --logits: the graph output holding the class scores. */
+  logits?: string;
 }
 
-/** Adds --data, --n, --provider, --threads. */
+/** Adds --data, --n, --provider, --threads, --logits. */
 export function withRunOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--data <file.npz>', 'evaluation set: x (float32), y (int labels), optional lower/upper')
     .option('--n <count>', 'use only the first N samples', positiveInt)
     .addOption(new Option('--provider <name>', 'execution provider').choices(PROVIDERS).argParser(choice(PROVIDERS)).default('cpu'))
-    .option('--threads <count>', 'CPU threads for inference (default: all cores)', positiveInt);
+    .option('--threads <count>', 'CPU threads for inference (default: all cores)', positiveInt)
+    .option('--logits <output>', 'name of the graph output that holds the class scores; required when the model has several outputs');
 }
 
 /** Loads data and model and checks that the data's sample shape is what the model takes. */
 export async function open(modelPath: string, o: RunOptions): Promise<{ model: Model; data: EvalSet; n: number }> {
   const data = loadEvalSet(o.data);
-  const model = await loadModel(modelPath, { provider: o.provider, threads: o.threads });
+  const model = await loadModel(modelPath, { provider: o.provider, threads: o.threads, output: o.logits });
   const want = model.info.inputShape;
   if (want.length !== data.sampleShape.length || want.some((d, i) => d !== data.sampleShape[i])) {
     await model.close();

@@ -163,6 +163,34 @@ describe('readNpz on hostile input', () => {
   });
 });
 
+describe('readNpz CRC-32 check', () => {
+  const stored = writeNpz({ x: allDtypes.f32!, y: allDtypes.i64! });
+  const deflated = writeNpz({ x: allDtypes.f32!, y: allDtypes.i64! }, { compress: true });
+  /** Offset of the last byte of the last member's contents (stored archive: the last byte of its raw .npy data). */
+  const lastValue = (zip: Uint8Array) => {
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const local = [...zip.keys()].filter((i) => i + 4 <= zip.length && view.getUint32(i, true) === 0x04034b50).pop()!;
+    return local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true) + view.getUint32(local + 18, true) - 1;
+  };
+
+  test('when a stored member has one byte flipped then DataError naming the member', () => {
+    const bad = stored.slice();
+    bad[lastValue(bad)] ^= 0x01;
+    expectError(() => readNpz(bad), DataError, /member 'y\.npy' fails its CRC-32 check \(declared [0-9a-f]{8}, contents [0-9a-f]{8}\)/);
+    expect(readNpz(stored).get('y')!.shape).toEqual([3]); // the intact archive reads
+  });
+
+  test('when the central directory declares another CRC-32 for a deflated member then DataError', () => {
+    expectError(() => readNpz(patchCentral(deflated, 16, 0x12345678)), DataError, /member 'x\.npy' fails its CRC-32 check \(declared 12345678/);
+    expect(readNpz(deflated).get('x')!.shape).toEqual([2, 3]);
+  });
+
+  test('archives written by numpy pass the check', () => {
+    expect(() => readNpz(fixture('all_dtypes.npz'))).not.toThrow();
+    expect(() => readNpz(fixture('all_dtypes_compressed.npz'))).not.toThrow();
+  });
+});
+
 describe('readNpz zip-bomb defence', () => {
   // 4 MiB of zeros deflates to about 4 KiB.
   const bomb = writeNpz({ z: { dtype: 'uint8', shape: [4 << 20], data: new Uint8Array(4 << 20) } }, { compress: true });
@@ -190,7 +218,7 @@ describe('readNpz zip-bomb defence', () => {
   test('when a member inflates to more than it declares then the read fails with DataError', () => {
     // fflate inflates into a buffer of the declared size, so the excess never lands in memory;
     // the cut-off .npy then fails its own size check.
-    expectError(() => readNpz(patchCentral(bomb, UNCOMPRESSED_SIZE, 1000)), DataError, /member 'z\.npy'.*truncated/);
+    expectError(() => readNpz(patchCentral(bomb, UNCOMPRESSED_SIZE, 1000)), DataError, /member 'z\.npy'.*(truncated|fails its CRC-32 check)/);
   });
 
   test('when a member inflates to less than it declares then DataError', () => {

@@ -6,8 +6,10 @@
  * lists members (fflate's filter sees each member's name, compression method and the sizes
  * declared in the central directory, and nothing is inflated); the declared uncompressed
  * sizes are checked against the limit. Only then are members inflated, into buffers of their
- * declared size, and the actual sizes are checked again.
+ * declared size, and the actual sizes are checked again. Each inflated member's CRC-32 is then
+ * checked against the one its central-directory entry declares (fflate does not check it).
  */
+import { crc32 } from 'node:zlib';
 import { unzipSync, UnzipFileInfo, zipSync, Zippable } from 'fflate';
 import { DataError, GauntletError, UsageError } from '../errors';
 import { encodeNpy, NdArray, parseNpy } from './npy';
@@ -50,6 +52,7 @@ export function readNpz(bytes: Uint8Array, opts: ReadNpzOptions = {}): Map<strin
   checkDeclaredSizes(members, limit);
   const inflated = inflateMembers(bytes, members);
   checkActualSizes(members, inflated, limit);
+  checkCrcs(bytes, members, inflated);
   const arrays = new Map<string, NdArray>();
   for (const member of members) {
     arrays.set(member.name.slice(0, -NPY_SUFFIX.length), parseMember(member.name, inflated[member.name]!));
@@ -161,6 +164,57 @@ function checkActualSizes(members: UnzipFileInfo[], inflated: Record<string, Uin
     throw new DataError(`.npz members inflate to ${total} bytes, more than the limit of ${limit}`);
   }
 }
+
+/**
+ * The CRC-32 each central-directory entry declares, by member name (decoded as fflate does:
+ * UTF-8 when general-purpose flag bit 11 is set, else Latin-1). Entries are read from the end
+ * record's offset (the Zip64 end record's when the 32-bit field is saturated).
+ */
+export function declaredCrcs(bytes: Uint8Array): Map<string, number> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (view.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
+  }
+  if (eocd < 0) throw new DataError('corrupt .npz: no zip end-of-central-directory record');
+  let count = view.getUint16(eocd + 10, true);
+  let offset = view.getUint32(eocd + 16, true);
+  if ((offset === 0xffffffff || count === 0xffff) && eocd >= 20 && view.getUint32(eocd - 20, true) === 0x07064b50) {
+    const z64 = Number(view.getBigUint64(eocd - 12, true));
+    if (z64 + 56 <= bytes.length && view.getUint32(z64, true) === 0x06064b50) {
+      count = Number(view.getBigUint64(z64 + 32, true));
+      offset = Number(view.getBigUint64(z64 + 48, true));
+    }
+  }
+  const crcs = new Map<string, number>();
+  const utf8 = new TextDecoder('utf-8'), latin1 = new TextDecoder('latin1');
+  for (let k = 0, at = offset; k < count; k++) {
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) {
+      throw new DataError(`corrupt .npz: central-directory entry ${k} is missing or truncated`);
+    }
+    const flags = view.getUint16(at + 8, true);
+    const nameLen = view.getUint16(at + 28, true), extraLen = view.getUint16(at + 30, true), commentLen = view.getUint16(at + 32, true);
+    const raw = bytes.subarray(at + 46, at + 46 + nameLen);
+    crcs.set((flags & 0x800 ? utf8 : latin1).decode(raw), view.getUint32(at + 16, true));
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return crcs;
+}
+
+/** Rejects a member whose inflated bytes do not have the CRC-32 its central-directory entry declares. */
+function checkCrcs(bytes: Uint8Array, members: UnzipFileInfo[], inflated: Record<string, Uint8Array>): void {
+  const declared = declaredCrcs(bytes);
+  for (const m of members) {
+    const want = declared.get(m.name);
+    const got = crc32(inflated[m.name]!) >>> 0;
+    if (want === undefined) throw new DataError(`corrupt .npz: member '${m.name}' has no central-directory entry`);
+    if (got !== want) {
+      throw new DataError(`corrupt .npz: member '${m.name}' fails its CRC-32 check (declared ${hex8(want)}, contents ${hex8(got)}); the file was damaged or altered`);
+    }
+  }
+}
+
+const hex8 = (v: number) => v.toString(16).padStart(8, '0');
 
 /** Runs fflate's unzipSync, turning its errors (plain Errors) into DataErrors. */
 function unzipOrThrow(bytes: Uint8Array, filter: (info: UnzipFileInfo) => boolean): Record<string, Uint8Array> {

@@ -122,7 +122,7 @@ export class AuditService {
     try {
       if (gone?.aborted) throw new ClientClosedRequestError('the client disconnected before its upload was inspected; no audit was created');
       inspected = await inspectUploads({
-        modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null,
+        modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null, output: config.output,
         timeoutMs: this.o.inspectTimeoutMs, maxDataBytes: this.o.limits.dataBytes, maxModelBytes: this.o.limits.modelBytes,
         memoryMb: this.o.resources?.inspectMemoryMb, maxGflopsPerSample: this.o.resources?.maxGflopsPerSample, maxTensorBytes: this.o.resources?.maxTensorBytes,
       });

@@ -23,6 +23,6 @@ export function filesSpec(id: string, spec: JobSpec, blobs: BlobStore, jobsRoot:
       values: { minRobustAccuracy: c.minRobustAccuracy, minCleanAccuracy: c.minCleanAccuracy, maxHypocriticalRisk: c.maxHypocriticalRisk, confidence: c.confidence },
       origin: 'api config',
     },
-    out: jobDir(jobsRoot, id), resume: true, threads, sign: true,
+    out: jobDir(jobsRoot, id), resume: true, threads, sign: true, output: c.output,
   };
 }

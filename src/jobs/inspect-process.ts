@@ -3,7 +3,8 @@
  * InspectJob on IPC, checks the uploads, sends one InspectReply and exits. Checks, cheapest first:
  * reference name, file sizes; model decode → prepare (canonicalise, probe) → ORT session; data
  * parse (zip-bomb cap, NaN/shape/dtype/bounds) → fits the model; reference set fits the model;
- * finally one forward pass and one gradient pass on the first sample (zeros without data).
+ * finally the model must be auditable on the set (./auditable.ts: finite logits on the first
+ * samples, one gradient pass; zeros without data).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -14,9 +15,10 @@ import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { decodeModel } from '../onnx/decode';
 import { checkModelCost, estimateCost } from '../onnx/cost';
 import { COST_LIMIT_NAMES, decodedBytesCap } from './resource-limits';
-import { defaultOpset, numel } from '../onnx/ir';
-import { Model, loadModel } from '../runtime/model';
+import { defaultOpset } from '../onnx/ir';
+import { loadModel } from '../runtime/model';
 import { toWire } from '../runtime/wire';
+import { checkAuditable } from './auditable';
 import { DataSummary, InspectJob, InspectJobSchema, InspectReply, InspectResult, ModelSummary, UploadField } from './inspect';
 
 /** An error tagged with the upload it is about. */
@@ -86,14 +88,6 @@ function readSet(path: string, maxUncompressedBytes: number, label: string): { s
   }
 }
 
-/** Forward and gradient pass on one sample; non-finite logits reject the model. */
-async function runOnce(model: Model, x: Float32Array, y: number): Promise<void> {
-  const logits = await model.predict(x, 1);
-  const bad = logits.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new ModelError(`the model's logits are not finite on the first sample (logit ${bad} is ${logits[bad]})`);
-  await model.lossAndGrad(x, 1, Int32Array.of(y), { loss: 'ce' });
-}
-
 /** All checks of one job. @throws Rejection */
 export async function inspect(job: InspectJob): Promise<InspectResult> {
   const refPath = job.reference === null ? null : await about('reference', () => referencePath(job.reference!));
@@ -109,7 +103,7 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
   const decoded = await about('model', () => decodeModel(bytes, { maxFileBytes: job.maxModelBytes, maxDecodedBytes: decodedBytesCap(job.memoryMb) }));
   // Before ONNX Runtime allocates anything (it folds constant subgraphs when the session is created).
   await about('model', () => checkModelCost(estimateCost(decoded), job, COST_LIMIT_NAMES));
-  const model = await about('model', () => loadModel(bytes, { inProcess: true, threads: 1 }));
+  const model = await about('model', () => loadModel(bytes, { inProcess: true, threads: 1, output: job.output }));
   try {
     const info = model.info;
     const data = job.dataPath === null ? null : await about('data', () => {
@@ -122,9 +116,7 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
       checkFits(info, r.set, `reference set '${job.reference}'`);
       return r;
     });
-    const first = data?.set ?? reference?.set;
-    const per = numel(info.inputShape);
-    await about('model', () => runOnce(model, first ? first.x.slice(0, per) : new Float32Array(per), first ? first.y[0] : 0));
+    await about('model', () => checkAuditable(model, data?.set ?? reference?.set ?? null));
     const summary: ModelSummary = {
       sha256: info.modelSha256,
       inputShape: info.inputShape,

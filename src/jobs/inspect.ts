@@ -58,6 +58,8 @@ export interface InspectRequest {
   dataPath: string | null;
   /** Name of a bundled reference set (BUNDLED_REFERENCES), or null. */
   reference: string | null;
+  /** The graph output holding the class scores (job config `output`); required when the model has several. */
+  output?: string;
   /** Limits */
   timeoutMs?: number;
   /** V8 heap cap of the inspecting process, MiB (--max-old-space-size). */
@@ -109,6 +111,7 @@ export const InspectJobSchema = z.object({
   modelPath: path,
   dataPath: path.nullable(),
   reference: z.string().nullable(),
+  output: z.string().max(256).optional(),
   timeoutMs: positive,
   maxOldSpaceMb: positive.min(16),
   memoryMb: positive.min(MIN_MEMORY_MB),
@@ -168,6 +171,7 @@ export function inspectJob(r: InspectRequest): InspectJob {
     modelPath: typeof r.modelPath === 'string' ? resolve(r.modelPath) : r.modelPath,
     dataPath: typeof r.dataPath === 'string' ? resolve(r.dataPath) : r.dataPath,
     reference: r.reference,
+    ...(r.output !== undefined ? { output: r.output } : {}),
     timeoutMs: r.timeoutMs ?? INSPECT_DEFAULTS.timeoutMs,
     maxOldSpaceMb: Math.min(r.maxOldSpaceMb ?? INSPECT_DEFAULTS.maxOldSpaceMb, memoryMb),
     memoryMb,

@@ -29,6 +29,7 @@ export const AuditConfigSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   n: z.number().int().positive().optional().describe('audit only the first n points'),
   chunk: z.number().int().positive().max(100000).optional().describe('points per checkpointed unit (default 100)'),
+  output: z.string().min(1).max(256).optional().describe('name of the graph output that holds the class scores; required when the model has several outputs'),
   shards: z.number().int().positive().max(256).optional().describe('data shards for distributed workers (redis mode; default GAUNTLET_SHARDS)'),
   ...policyShortcutsShape,
 }).strict();

@@ -9,7 +9,7 @@
  *   signing-key.pub.pem  the public key that verifies both signatures
  * Without a signing key (`sign: false`) the PDF is written unsigned and no attestation is made.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdversarialExamples } from '../audit/audit';
 import { gateToJUnit } from '../audit/junit';
@@ -66,28 +66,37 @@ export function pdfExamples(report: Report, a: AdversarialExamples, data: EvalSe
   return out;
 }
 
-/** Writes every artifact into `out` (which must exist). */
+/**
+ * Writes every artifact into `out` (which must exist). The PDF is rendered before any file is
+ * written, so a report that cannot be rendered leaves no report.json or junit.xml behind.
+ */
 export async function writeArtifacts(out: string, report: Report, adversarial: AdversarialExamples, data: EvalSet, opts: ArtifactOptions = {}): Promise<Artifacts> {
   const path = (f: string) => join(out, f);
-  writeFileSync(path('report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(path('junit.xml'), gateToJUnit(report, report.gate!));
-  writeFileSync(path('adversarial.npz'), adversarialNpz(adversarial));
-  const files = ['report.json', 'junit.xml', 'adversarial.npz'].map(path);
   const examples = pdfExamples(report, adversarial, data);
-  if (opts.sign === false) {
-    writeFileSync(path('report.pdf'), await renderReportPdf(report, { examples }));
-    return { files: [...files, path('report.pdf')], signer: null };
-  }
-  const key = loadOrCreateSigningKey({ env: opts.env });
+  const key = opts.sign === false ? null : loadOrCreateSigningKey({ env: opts.env });
   const verifyCommand = `gauntlet verify report.intoto.jsonl --key signing-key.pub.pem --model ${report.model.name} --data ${report.data.name}`;
-  const pdf = await renderReportPdf(report, { examples, signing: { keyFingerprint: key.fingerprint, algorithm: key.algorithm, verifyCommand } });
-  const advSubject = fileSubject(path('adversarial.npz'));
-  writeFileSync(path('report.pdf'), signReportPdf(Buffer.from(pdf), report, key, [advSubject]));
-  const { jsonl } = attestReport(report, key, [advSubject, fileSubject(path('report.pdf'))]);
-  writeFileSync(path('report.intoto.jsonl'), jsonl);
-  writeFileSync(path('signing-key.pub.pem'), publicKeyPem(key.publicKey));
+  const pdf = await renderReportPdf(report, key ? { examples, signing: { keyFingerprint: key.fingerprint, algorithm: key.algorithm, verifyCommand } } : { examples });
+  const written: string[] = [];
+  const write = (f: string, bytes: string | Uint8Array) => { writeFileSync(path(f), bytes); written.push(path(f)); };
+  try {
+    write('report.json', `${JSON.stringify(report, null, 2)}\n`);
+    write('junit.xml', gateToJUnit(report, report.gate!));
+    write('adversarial.npz', adversarialNpz(adversarial));
+    if (!key) {
+      write('report.pdf', pdf);
+      return { files: [...written], signer: null };
+    }
+    const advSubject = fileSubject(path('adversarial.npz'));
+    write('report.pdf', signReportPdf(Buffer.from(pdf), report, key, [advSubject]));
+    write('report.intoto.jsonl', attestReport(report, key, [advSubject, fileSubject(path('report.pdf'))]).jsonl);
+    write('signing-key.pub.pem', publicKeyPem(key.publicKey));
+  } catch (e) {
+    // A half-written set of artifacts would read as a completed audit: remove what this call wrote.
+    for (const f of written) rmSync(f, { force: true });
+    throw e;
+  }
   return {
-    files: [...files, ...['report.pdf', 'report.intoto.jsonl', 'signing-key.pub.pem'].map(path)],
+    files: [...written],
     signer: { fingerprint: key.fingerprint, algorithm: key.algorithm, keySource: key.source, created: key.created },
   };
 }

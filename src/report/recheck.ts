@@ -297,7 +297,8 @@ export async function recheckAttestation(o: RecheckOptions): Promise<RecheckedVe
   if (n < 1 || n > all.n) throw new DataError(`${o.data}: the report audited ${n} points, the evaluation set has ${all.n}`);
   const data = n < all.n ? sliceEvalSet(all, 0, n) : all;
   const claims = parseAdversarialNpz(readFileSync(advFile), advFile);
-  const model: Model = await loadModel(o.model, { inProcess: true, threads: o.threads });
+  // The output the report audited (a model with several outputs): the signed report names it.
+  const model: Model = await loadModel(o.model, { inProcess: true, threads: o.threads, output: report.model.output });
   try {
     recheck.figures = await recheckClaims(model, data, claims, report.threat, { draws: o.draws });
   } finally {

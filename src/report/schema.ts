@@ -229,6 +229,8 @@ export const reportSchema = z.object({
     strippedSoftmax: z.string().nullable(),
     random: z.array(z.string()),
     nonDifferentiable: z.array(z.string()),
+    /** The graph output audited, when the model has several and one was chosen (job config `output`, CLI --logits). */
+    output: z.string().optional(),
   }),
   data: z.object({
     name: z.string(), sha256, n: count,

@@ -60,6 +60,8 @@ export interface LoadOptions {
   seed?: number;
   /** Try running fixed-batch-1 models batched (default true; false forces one sample per call). */
   generaliseBatch?: boolean;
+  /** The graph output holding the class scores; required when the model has several. */
+  output?: string;
   /** Enables test-only worker calls ('crash', 'block'). @internal */
   testHooks?: boolean;
 }
@@ -83,7 +85,7 @@ export async function loadModel(source: Uint8Array | string, opts: LoadOptions =
     const format = foreignModelFormat(bytes);
     if (format) throw new ModelError(foreignModelMessage('the model', format), { format });
   }
-  const prep: PrepareOptions = { provider, inputShape: opts.inputShape, seed: opts.seed, generaliseBatch: opts.generaliseBatch };
+  const prep: PrepareOptions = { provider, inputShape: opts.inputShape, seed: opts.seed, generaliseBatch: opts.generaliseBatch, output: opts.output };
 
   if (opts.inProcess) {
     const prepared = await prepareModel(bytes, { ...prep, intraOpThreads: threads });

@@ -9,6 +9,7 @@ import { ModelError } from '../errors';
 import { Graph, Model, defaultOpset } from '../onnx/ir';
 import { topologicalOrder } from '../onnx/topo';
 import { decodeModel } from '../onnx/decode';
+import { selectOutput } from '../onnx/select-output';
 import { CANONICAL_OPSET, canonicalize } from '../onnx/canonical';
 import { encodeModel } from '../onnx/encode';
 import { ShapeInfo } from '../autodiff/types';
@@ -45,6 +46,8 @@ export interface PrepareOptions {
   seed?: number;
   /** Try rewriting a fixed batch of 1 to a symbolic batch (default true). */
   generaliseBatch?: boolean;
+  /** The graph output holding the class scores; required when the model has several (../onnx/select-output.ts). */
+  output?: string;
 }
 
 /**
@@ -63,7 +66,7 @@ async function canonicalForm(decoded: Model, probe: ProbeOptions): Promise<{ mod
 /** Decodes, canonicalises, generalises and probes a model. Throws ModelError for unusable models. */
 export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {}): Promise<PreparedModel> {
   const modelSha256 = createHash('sha256').update(bytes).digest('hex');
-  const decoded = decodeModel(bytes);
+  const decoded = selectOutput(decodeModel(bytes), opts.output);
   checkClassifierSignature(decoded);
   const probeOpts = { provider: 'cpu' as const, intraOpThreads: opts.intraOpThreads };
   const fullShape = (batch: number) => (opts.inputShape ? [batch, ...opts.inputShape] : undefined);
@@ -140,6 +143,7 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
       dtype: inMeta.dtype,
       bytesPerSample: memory,
       notes,
+      ...(opts.output !== undefined ? { output: opts.output } : {}),
     },
   };
 }

@@ -30,6 +30,8 @@ export interface ModelInfo {
   bytesPerSample: MemoryEstimate;
   /** What canonicalisation changed. */
   notes: string[];
+  /** The graph output audited, when the caller chose one (a model with several outputs). */
+  output?: string;
 }
 
 /** Options of one gradient call. */

@@ -80,6 +80,47 @@ describe('adaptations', () => {
     validAll(b);
   });
 
+  it('when the model has 3 classes then APGD-T runs on the targeted CW margin everywhere (targeted DLR needs 4); APGD-DLR stays', () => {
+    const b = battery('thorough');
+    const a = adapt(b, info({ numClasses: 3 }), probe());
+    expect(a.map((x) => x.id)).toEqual(['few-classes']);
+    expect(a[0]).toMatchObject({ trigger: 'the model has 3 classes', effect: 'APGD-T targeted DLR → targeted CW margin; APGD-T and FAB-T targets: 2 (classes − 1)' });
+    expect(b.stages.map((s) => s.attack)).toEqual(['apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t', 'square', 'alt-pgd']);
+    const targeted = allSteps(b).filter((s) => s.attack === 'apgd-t');
+    expect(targeted.length).toBe(2); // the cascade's and the sweep cascade's
+    for (const s of targeted) expect(s.params).toMatchObject({ loss: 'cw', targetClasses: 2 });
+    expect(b.stages.find((s) => s.attack === 'fab-t')!.params).toMatchObject({ restarts: 2, targetClasses: 2 });
+    expect(b.minimalNorms).toMatchObject({ restarts: 2, targetClasses: 2 });
+    validAll(b);
+  });
+
+  it('when the model has 2 classes and saturated logits then no DLR stage is left: APGD-DLR becomes APGD-T on the margin toward the other class', () => {
+    const b = battery('thorough');
+    const a = adapt(b, info({ numClasses: 2 }), probe({ ceZero: 0.9, cwZero: 0, medianMargin: 9000 }));
+    expect(a.map((x) => x.id)).toEqual(['scale-invariant-losses', 'few-classes']);
+    expect(allSteps(b).some((s) => s.attack === 'apgd-dlr')).toBe(false);
+    expect(b.stages[0]).toMatchObject({ attack: 'apgd-t', params: { restarts: 5, loss: 'cw', targetClasses: 1 } });
+    expect(b.convergence).toMatchObject({ attack: 'apgd-t', params: { steps: 400, restarts: 5, loss: 'cw', targetClasses: 1 }, origin: 'convergence' });
+    validAll(b);
+  });
+
+  it('when a 3-class transfer stage wraps APGD-T then the wrapped attack gets the margin loss', () => {
+    const b = battery('quick');
+    b.stages = [{ attack: 'transfer', params: { attack: 'apgd-t', params: { steps: 5 } }, origin: 'bpda' }];
+    adapt(b, info({ numClasses: 3 }), probe());
+    expect(b.stages[0].params).toEqual({ attack: 'apgd-t', params: { steps: 5, loss: 'cw', targetClasses: 2 } });
+  });
+
+  it('with 4 or more classes the battery is unchanged for every preset (never weaker than AutoAttack)', () => {
+    for (const preset of ['quick', 'standard', 'thorough'] as const) {
+      for (const numClasses of [4, 10, 1000]) {
+        const b = battery(preset);
+        expect(adapt(b, info({ numClasses }), probe())).toEqual([]);
+        expect(b).toEqual(battery(preset));
+      }
+    }
+  });
+
   it('zero gradients for both losses is not saturation (no CE → DLR swap)', () => {
     const b = battery('quick');
     expect(adapt(b, info(), probe({ ceZero: 1, cwZero: 1 }))).toEqual([]);

@@ -8,12 +8,14 @@ import type { Battery } from '../battery';
 import type { ProbeEvidence } from '../probe';
 import { bpdaRule } from './bpda';
 import { eotRule } from './eot';
+import { fewClassesRule } from './few-classes';
 import { logitsRule } from './logits';
 import { scaleInvariantRule } from './scale-invariant';
 import { smoothTransferRule } from './smooth-transfer';
 import { AdaptationEnv, AdaptationRule } from './types';
 
-export const ADAPTATIONS: readonly AdaptationRule[] = [logitsRule, scaleInvariantRule, bpdaRule, smoothTransferRule, eotRule];
+// few-classes comes after scale-invariant-losses, which may add APGD-DLR stages.
+export const ADAPTATIONS: readonly AdaptationRule[] = [logitsRule, scaleInvariantRule, bpdaRule, smoothTransferRule, eotRule, fewClassesRule];
 
 /** Applies every rule whose trigger is present; the battery is rewritten in place. */
 export function adapt(b: Battery, info: ModelInfo, probe: ProbeEvidence, env: AdaptationEnv = { smoothSurrogate: false }): Adaptation[] {

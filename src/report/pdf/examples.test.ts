@@ -33,8 +33,13 @@ describe('image geometry', () => {
 
   it('when the shape is not an image, then a UsageError says which shapes are accepted', () => {
     expect(() => imageGeometry([5, 6, 7])).toThrow(UsageError);
-    expect(() => imageGeometry([5, 6, 7])).toThrow(/\[C,H,W\], \[H,W,C\] or \[H,W\]/);
+    expect(() => imageGeometry([5, 6, 7])).toThrow(/\[C,H,W\], \[H,W,C\], \[H,W\] or a vector \[D\]/);
     expect(() => imageGeometry([2, 3, 3, 3])).toThrow(UsageError);
+  });
+
+  it('when the input is a vector [D], then it is a 1 × D greyscale strip', () => {
+    expect(imageGeometry([784])).toEqual({ h: 1, w: 784, c: 1, layout: 'hw', strip: true });
+    expect(checkExample(ex([0, 0.5, 1], [0.1, 0.5, 0.9], [3]), 0)).toMatchObject({ h: 1, w: 3, strip: true });
   });
 
   it('when the data does not fit the shape, or holds NaN, then checkExample names the example', () => {

@@ -2,7 +2,8 @@
  * Adversarial example images for the report: the original, the perturbation δ = x_adv − x scaled
  * to the full grey range (0 → mid-grey, ±max|δ| → black/white, as in Goodfellow et al. 2015,
  * arXiv:1412.6572, Fig. 1), and the adversarial image. Images come as [C,H,W], [H,W,C] or [H,W]
- * (an optional leading batch dimension of 1 is dropped) with C = 1 (greyscale) or 3 (RGB).
+ * (an optional leading batch dimension of 1 is dropped) with C = 1 (greyscale) or 3 (RGB); a
+ * vector input [D] (tabular or flattened features) is drawn as a one-row strip of D grey cells.
  */
 import { z } from 'zod';
 import { UsageError } from '../../errors';
@@ -34,7 +35,7 @@ export const adversarialExampleSchema = z.object({
   norm: z.number().min(0),
   x: z.instanceof(Float32Array),
   xAdv: z.instanceof(Float32Array),
-  shape: z.array(z.number().int().min(1)).min(2).max(4),
+  shape: z.array(z.number().int().min(1)).min(1).max(4),
 });
 
 /** Where height, width and channels sit in an image shape. */
@@ -43,6 +44,8 @@ export interface ImageGeometry {
   w: number;
   c: 1 | 3;
   layout: 'chw' | 'hwc' | 'hw';
+  /** A vector input [D] drawn as a 1 × D strip (not an image). */
+  strip?: true;
 }
 
 const isChannels = (v: number): v is 1 | 3 => v === 1 || v === 3;
@@ -54,13 +57,14 @@ const isChannels = (v: number): v is 1 | 3 => v === 1 || v === 3;
 export function imageGeometry(shape: readonly number[], what = 'image'): ImageGeometry {
   let s = [...shape];
   if (s.length === 4 && s[0] === 1) s = s.slice(1);
+  if (s.length === 1) return { h: 1, w: s[0], c: 1, layout: 'hw', strip: true };
   if (s.length === 2) return { h: s[0], w: s[1], c: 1, layout: 'hw' };
   if (s.length === 3) {
     if (isChannels(s[0])) return { c: s[0], h: s[1], w: s[2], layout: 'chw' };
     if (isChannels(s[2])) return { h: s[0], w: s[1], c: s[2], layout: 'hwc' };
-    throw new UsageError(`${what}: shape [${shape.join(', ')}] has no channel dimension of size 1 or 3; give [C,H,W], [H,W,C] or [H,W]`);
+    throw new UsageError(`${what}: shape [${shape.join(', ')}] has no channel dimension of size 1 or 3; give [C,H,W], [H,W,C], [H,W] or a vector [D]`);
   }
-  throw new UsageError(`${what}: shape [${shape.join(', ')}] is not an image; give [C,H,W], [H,W,C] or [H,W] (optionally with a leading 1)`);
+  throw new UsageError(`${what}: shape [${shape.join(', ')}] is not an image; give [C,H,W], [H,W,C], [H,W] (optionally with a leading 1) or a vector [D]`);
 }
 
 /** Checks an example's arrays against its shape; returns its geometry. */

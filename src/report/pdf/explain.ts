@@ -69,6 +69,7 @@ export const ADAPTATION_TEXT: Readonly<Record<string, string>> = {
   transfer: 'The model contains rounding steps, so extra attacks were crafted on a smoothed copy of the model and every result was confirmed on the real model.',
   logits: 'The model turns its scores into probabilities at the very end, so the attacks worked on the scores before that step, which changes no prediction.',
   'scale-invariant-losses': 'The model\'s scores are so extreme that the usual attack signal vanishes, so the attacks used measures that do not depend on the size of the scores.',
+  'few-classes': 'The model has only two or three classes, too few for one of the standard attack measures, so those attacks used the plain gap between the scores of two classes instead.',
 };
 
 /** The plain sentence for one check, by its id and status. */

@@ -1,4 +1,8 @@
-/** Example images: original, scaled perturbation, adversarial, each labelled; or a table of broken points when none are given. */
+/**
+ * Example images: original, scaled perturbation, adversarial, each labelled; or a table of broken
+ * points when none are given. Vector inputs ([D]) are drawn as strips of D grey cells, at least
+ * STRIP points high.
+ */
 import { checkExample, examplePanels, panelPng } from '../examples';
 import { COLORS, Layout } from '../layout';
 import { num, plural } from '../text';
@@ -8,6 +12,8 @@ import type { RenderContext } from './context';
 export const MAX_EXAMPLES = 12;
 
 const PANEL = 96;
+/** Least height of a panel, points: a 1 × D strip (vector input) or a very wide image stays visible. */
+const STRIP = 14;
 
 /** Draws the example-images section. */
 export function examplesSection(L: Layout, ctx: RenderContext): void {
@@ -30,12 +36,15 @@ export function examplesSection(L: Layout, ctx: RenderContext): void {
     return;
   }
   const shown = ctx.examples.slice(0, limit);
-  L.paragraph(`Each row: the original image with its true class, the perturbation δ = x_adv − x scaled to the full grey range (mid-grey = no change, black/white = the largest change, ±max|δ|), and the adversarial image with the class the model predicts for it. ${ctx.examples.length > shown.length ? `Showing ${shown.length} of ${ctx.examples.length} examples.` : `${plural(shown.length, 'example')}.`}`, { keep: PANEL + 40 }); // kept with the first row of images
+  const vector = shown.length > 0 && shown[0].shape.length === 1;
+  const what = vector ? 'input' : 'image';
+  const strips = vector ? ` The model's inputs are vectors of ${shown[0].shape[0]} values, each drawn as a strip of grey cells from the first value (left) to the last, on the display range of the example.` : '';
+  L.paragraph(`Each row: the original ${what} with its true class, the perturbation δ = x_adv − x scaled to the full grey range (mid-grey = no change, black/white = the largest change, ±max|δ|), and the adversarial ${what} with the class the model predicts for it.${strips} ${ctx.examples.length > shown.length ? `Showing ${shown.length} of ${ctx.examples.length} examples.` : `${plural(shown.length, 'example')}.`}`, { keep: PANEL + 40 }); // kept with the first row of images
   shown.forEach((e, k) => {
     const g = checkExample(e, k);
     const p = examplePanels(e, g);
     const scale = g.h / g.w;
-    const pw = scale > 1 ? PANEL / scale : PANEL, ph = scale > 1 ? PANEL : PANEL * scale;
+    const pw = scale > 1 ? PANEL / scale : PANEL, ph = Math.max(STRIP, scale > 1 ? PANEL : PANEL * scale);
     const rowH = ph + 40;
     L.block(rowH, (x, y, w) => {
       L.font('bold', 8.5).doc.text(`Point ${e.index} — ${e.attack}, ${nm} = ${num(e.norm)}`, x, y, { width: w, height: 11, ellipsis: true, lineBreak: false });
@@ -53,6 +62,6 @@ export function examplesSection(L: Layout, ctx: RenderContext): void {
         const tw = Math.min(L.doc.widthOfString(label), pw + gap);
         L.doc.text(label, px0 + pw / 2 - tw / 2, y + 16 + ph, { width: tw + 1, height: 10, ellipsis: true, lineBreak: false });
       });
-    }, `Point ${e.index}: original image of class ${e.label}, the perturbation (${e.attack}, ${nm} = ${num(e.norm)}), and the adversarial image, predicted ${e.advPred}.`);
+    }, `Point ${e.index}: original ${g.strip ? 'input' : 'image'} of class ${e.label}, the perturbation (${e.attack}, ${nm} = ${num(e.norm)}), and the adversarial ${g.strip ? 'input' : 'image'}, predicted ${e.advPred}.`);
   });
 }
