@@ -9,8 +9,7 @@ function simulate(queue: QueueHead[], slots: number, perTenant: number): string[
   const order: string[] = [];
   let clock = 0;
   while (queued.length || running.length) {
-    for (;;) {
-      if (running.length >= slots) break;
+    while (running.length < slots) {
       const oldest = queued.filter((j, i) => queued.findIndex((k) => k.tenant === j.tenant) === i);
       const next = pickFair(oldest, { running: count, lastStart, perTenant });
       if (!next) break;
