@@ -17,6 +17,15 @@
  *   --profile DIR (the server runs with node --cpu-prof and writes its profile there)
  *   --scenario hostile-verify [--verifies N (8)] [--verify-concurrency N (2)]: instead, /healthz
  *   latency while hostile 64 MiB PDFs are verified (./service-verify.ts)
+ *
+ * `-- --scenario tenants` (issue 12, fairness) measures instead a normal tenant's
+ * upload-to-accepted latency (`--uploads` sequential uploads of the fixture model + data) alone,
+ * and while an abusive tenant keeps `--abusers` uploads in flight at all times (each accepted
+ * audit deleted and uploaded again, so it holds its inspection slots without ever reaching its
+ * quota of active audits). The two phases alternate in `--blocks` blocks (alone, abused, alone, …)
+ * so that a change in the host's other load falls on both. It prints p50/p99 of both phases and
+ * PASS/FAIL for "p99 under abuse ≤ 2 × p99 alone" (exit 1 on FAIL). Both tenants delete their
+ * accepted audits at once, so the window measures uploads, not audits.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openAsBlob, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +39,12 @@ const ROOT = packageRoot(__dirname);
 const BIN = path.join(ROOT, 'bin', 'gauntlet.js');
 const MODEL = path.join(ROOT, 'fixtures', 'models', 'cnn.onnx');
 const DATA = path.join(ROOT, 'fixtures', 'data', 'mnist-eval.npz');
+
+/** The value of `--name` (a string flag), or `dflt`. */
+function flag(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -70,7 +85,7 @@ function startServer(env: NodeJS.ProcessEnv, profileDir: string | null): Promise
   });
 }
 
-async function submit(url: string, key: string, config: object): Promise<{ status: number; id?: string; ms: number; body: string }> {
+async function submit(url: string, key: string, config: object, signal?: AbortSignal): Promise<{ status: number; id?: string; ms: number; body: string }> {
   const form = new FormData();
   form.append('model', await openAsBlob(MODEL), 'cnn.onnx');
   form.append('data', await openAsBlob(DATA), 'mnist-eval.npz');
@@ -78,7 +93,7 @@ async function submit(url: string, key: string, config: object): Promise<{ statu
   const t0 = performance.now();
   let res: Response, body: string;
   try {
-    res = await fetch(`${url}/v1/audits`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } });
+    res = await fetch(`${url}/v1/audits`, { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` }, signal });
     body = await res.text();
   } catch (e) {
     // A connection the server closed is a result to report, not a reason to stop the benchmark.
@@ -157,23 +172,116 @@ function serverQuantiles(a: Scrape, b: Scrape, route: string, qs: number[]): str
   });
 }
 
+/** The server environment of a benchmark run, and an API key for each tenant. */
+function setup(home: string, extra: NodeJS.ProcessEnv, tenants: string[]): { env: NodeJS.ProcessEnv; keys: string[] } {
+  const env: NodeJS.ProcessEnv = { ...process.env, GAUNTLET_HOME: home, GAUNTLET_RATE_LIMIT: '1000000', GAUNTLET_LOG_LEVEL: 'warn', GAUNTLET_CONCURRENCY: '1', ...extra };
+  delete env.GAUNTLET_SIGNING_KEY;
+  delete env.GAUNTLET_KEY_DIR;
+  const keys = tenants.map((t) => {
+    const made = spawnSync(process.execPath, [BIN, 'apikey', 'create', '--tenant', t], { cwd: ROOT, env, encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`apikey create failed: ${made.stderr}`);
+    return made.stdout.trim();
+  });
+  return { env, keys };
+}
+
+async function remove(url: string, key: string, id: string): Promise<void> {
+  await fetch(`${url}/v1/audits/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${key}` } }).catch(() => undefined);
+}
+
+/** The two-tenant scenario (see the module comment). */
+async function tenantsScenario(): Promise<void> {
+  const uploads = arg('uploads', 20), abusers = arg('abusers', 8), blocks = arg('blocks', 4);
+  const home = mkdtempSync(path.join(tmpdir(), 'gauntlet-bench-tenants-'));
+  const { env, keys: [normal, abusive] } = setup(home, {}, ['normal', 'abusive']);
+  const { child, url } = await startServer(env, null);
+  const config = { eps: 0.1, preset: 'quick', n: 40 };
+  try {
+    const load0 = loadavg();
+    /** `n` sequential uploads of the normal tenant; their latencies (ms). */
+    const normalRun = async (n = uploads): Promise<number[]> => {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await submit(url, normal, config);
+        if (r.status !== 202 || !r.id) throw new Error(`a normal upload was not accepted: ${r.status} ${r.body.slice(0, 300)}`);
+        ms.push(r.ms);
+        await remove(url, normal, r.id);
+      }
+      return ms;
+    };
+    await normalRun(3); // warm-up: the page cache, ORT's first load
+    const soloMs: number[] = [], abusedMs: number[] = [];
+    const abuse = { accepted: 0, refused: new Map<number, number>(), ms: [] as number[] };
+    let wall = 0;
+    for (let b = 0; b < blocks; b++) {
+      const n = Math.ceil(uploads / blocks);
+      soloMs.push(...await normalRun(n));
+      // the abusive tenant: `abusers` uploads in flight until the block ends (then abandoned: the server drops them)
+      const ac = new AbortController();
+      const abuser = async () => {
+        while (!ac.signal.aborted) {
+          const r = await submit(url, abusive, config, ac.signal);
+          if (r.status === 202 && r.id) { abuse.accepted++; abuse.ms.push(r.ms); await remove(url, abusive, r.id); } else if (!ac.signal.aborted) {
+            abuse.refused.set(r.status, (abuse.refused.get(r.status) ?? 0) + 1);
+            await new Promise((res) => setTimeout(res, 200));
+          }
+        }
+      };
+      const abusing = Promise.all(Array.from({ length: abusers }, abuser));
+      await new Promise((r) => setTimeout(r, 3000)); // its uploads fill its slots and queue behind them
+      const t0 = performance.now();
+      abusedMs.push(...await normalRun(n));
+      wall += (performance.now() - t0) / 1000;
+      ac.abort();
+      await abusing;
+      await new Promise((r) => setTimeout(r, 1000)); // the abandoned uploads' inspections end
+      // an upload answered 202 just as it was abandoned: remove its audit before the next solo block
+      const left = await (await fetch(`${url}/v1/audits?limit=100`, { headers: { authorization: `Bearer ${abusive}` } })).json() as { items: { id: string }[] };
+      for (const j of left.items) await remove(url, abusive, j.id);
+    }
+    const solo = summary(soloMs), during = summary(abusedMs);
+    const load2 = loadavg();
+    const a = summary(abuse.ms);
+    const ratio = during.p99 / solo.p99;
+    const pass = ratio <= 2;
+    console.log(`Service two-tenant benchmark — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), loopback`);
+    console.log(`command: npm run bench:service -- --scenario tenants --uploads ${uploads} --abusers ${abusers} --blocks ${blocks}`);
+    console.log(`server: GAUNTLET_MAX_INSPECTIONS ${env.GAUNTLET_MAX_INSPECTIONS ?? '2 (default)'}, GAUNTLET_TENANT_MAX_INSPECTIONS ${env.GAUNTLET_TENANT_MAX_INSPECTIONS ?? 'default'}, GAUNTLET_TENANT_MAX_ACTIVE_AUDITS ${env.GAUNTLET_TENANT_MAX_ACTIVE_AUDITS ?? '20 (default)'}`);
+    console.log('');
+    console.log('| normal tenant: POST /v1/audits → 202 (model + data, one at a time) | n | p50 ms | p95 ms | p99 ms | max ms |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log(`| alone | ${solo.n} | ${fmt(solo.p50)} | ${fmt(solo.p95)} | ${fmt(solo.p99)} | ${fmt(solo.max)} |`);
+    console.log(`| while the abusive tenant keeps ${abusers} uploads in flight | ${during.n} | ${fmt(during.p50)} | ${fmt(during.p95)} | ${fmt(during.p99)} | ${fmt(during.max)} |`);
+    console.log('');
+    console.log(`abusive tenant in the ${wall.toFixed(1)} s of abused blocks and the 3 s before each: ${abuse.accepted} accepted (p50 ${a.n ? fmt(a.p50) : 'n/a'} ms, max ${a.n ? fmt(a.max) : 'n/a'} ms), refused ${JSON.stringify(Object.fromEntries(abuse.refused))}`);
+    console.log(`load average (1/5/15 min): before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load2.map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`p50 under abuse ${fmt(during.p50)} ms = ${(during.p50 / solo.p50).toFixed(2)} × p50 alone (${fmt(solo.p50)} ms)`);
+    console.log(`${pass ? 'PASS' : 'FAIL'}: p99 under abuse ${fmt(during.p99)} ms = ${ratio.toFixed(2)} × p99 alone (${fmt(solo.p99)} ms) ${pass ? '≤' : '>'} 2 ×`);
+    process.exitCode = pass ? 0 : 1;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  const scenario = flag('scenario', 'load');
+  if (scenario === 'tenants') return tenantsScenario();
+  if (!['load', 'hostile-verify'].includes(scenario)) throw new Error(`--scenario: expected 'load', 'tenants' or 'hostile-verify', got '${scenario}'`);
   const points = arg('points', 500), polls = arg('polls', 100), minRounds = arg('rounds', 20), uploads = arg('uploads', 20), budget = arg('budget', 100);
   const uploadConcurrency = arg('upload-concurrency', uploads);
   const home = mkdtempSync(path.join(tmpdir(), 'gauntlet-bench-service-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, GAUNTLET_HOME: home, GAUNTLET_RATE_LIMIT: '1000000', GAUNTLET_LOG_LEVEL: 'warn', GAUNTLET_CONCURRENCY: '1' };
-  delete env.GAUNTLET_SIGNING_KEY;
-  delete env.GAUNTLET_KEY_DIR;
-  const made = spawnSync(process.execPath, [BIN, 'apikey', 'create', '--tenant', 'bench'], { cwd: ROOT, env, encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`apikey create failed: ${made.stderr}`);
-  const key = made.stdout.trim();
+  // one tenant: it may use both inspection slots and queue all its uploads (as before issue 12's per-tenant limits)
+  const { env, keys: [key] } = setup(home, { GAUNTLET_TENANT_MAX_INSPECTIONS: '2', GAUNTLET_TENANT_MAX_ACTIVE_AUDITS: '0' }, ['bench']);
   const p = process.argv.indexOf('--profile');
   const { child, url } = await startServer(env, p >= 0 ? path.resolve(process.argv[p + 1]) : null);
   const ids: string[] = [];
   try {
-    if (process.argv.includes('--scenario')) {
-      const scenario = process.argv[process.argv.indexOf('--scenario') + 1];
-      if (scenario !== 'hostile-verify') throw new Error(`--scenario: expected hostile-verify, got '${scenario}'`);
+    if (scenario === 'hostile-verify') {
       const pass = await hostileVerifyScenario({ url, key, verifies: arg('verifies', 8), concurrency: arg('verify-concurrency', 2), budget, summary, fmt });
       process.exitCode = pass ? 0 : 1;
       return;

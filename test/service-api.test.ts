@@ -275,5 +275,32 @@ describe('rate limits', () => {
       await s.close();
     }
   });
+
+  it('when an address sends requests without a valid key past its limit, then 429 with RateLimit headers; probes and valid keys still pass', async () => {
+    const s = await startTestService({ unauthenticatedRateLimitPerMinute: 4 });
+    try {
+      const k = s.key('calm');
+      // a burst of failed authentications and public routes, all from 127.0.0.1 (before: 401 and 200 forever)
+      const codes = [
+        (await get(`${s.url}/v1/audits`, 'gk_000000000000_guessed')).status,
+        (await get(`${s.url}/v1/audits`, null)).status,
+        (await get(`${s.url}/openapi.json`, null)).status,
+        (await get(`${s.url}/v1/keys`, null)).status,
+      ];
+      expect(codes).toEqual([401, 401, 200, 200]);
+      for (const path of ['/v1/audits', '/openapi.json', '/v1/keys', '/no/such/route']) {
+        const r = await get(`${s.url}${path}`, path === '/v1/audits' ? 'gk_000000000000_guessed' : null);
+        expectProblem(r, 429, 'rate_limited');
+        expect(r.body.detail).toMatch(/more than 4 requests per minute from this address without a valid API key/);
+        expect(r.headers.get('ratelimit-policy')).toMatch(/"unauthenticated"; q=4; w=60/);
+        expect(r.headers.get('ratelimit')).toMatch(/"unauthenticated"; r=0; t=\d+/);
+      }
+      for (const probe of ['/healthz', '/readyz', '/metrics']) expect((await get(`${s.url}${probe}`, null)).status).toBe(200);
+      expect((await get(`${s.url}/v1/audits`, k)).status).toBe(200); // a valid key has its own limit
+      expect((await get(`${s.url}/v1/audits/aud_00000000000000000000/nope`, k)).status).toBe(404); // an authenticated miss is not anonymous
+    } finally {
+      await s.close();
+    }
+  });
 });
 

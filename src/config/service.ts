@@ -32,8 +32,18 @@ export const ServiceEnvSchema = z.object({
   GAUNTLET_UPLOAD_IDLE_TIMEOUT_S: int(0).default(60),
   /** An upload body that takes longer than this is answered 408 and discarded, seconds (0: never). */
   GAUNTLET_UPLOAD_BODY_TIMEOUT_S: int(0).default(3600),
-  /** Requests per minute per API key (per address when unauthenticated). */
+  /** Requests per minute per API key. */
   GAUNTLET_RATE_LIMIT: int(1).default(600),
+  /** Requests per minute per client address without a valid API key (failed authentication, /v1/keys, /openapi.json, unknown routes). */
+  GAUNTLET_RATE_LIMIT_UNAUTHENTICATED: int(1).default(60),
+  /** Upload inspections run at once (all tenants). */
+  GAUNTLET_MAX_INSPECTIONS: int(1).max(64).default(2),
+  /** Inspections one tenant may run at once (default: all but one, at least 1). */
+  GAUNTLET_TENANT_MAX_INSPECTIONS: int(1).max(64).optional(),
+  /** Audits one tenant may run at once in the local mode (default: GAUNTLET_CONCURRENCY − 1, at least 1). */
+  GAUNTLET_TENANT_MAX_RUNNING_AUDITS: int(1).max(64).optional(),
+  /** Audits one tenant may have queued or running; more are refused with 429 (0: no limit). */
+  GAUNTLET_TENANT_MAX_ACTIVE_AUDITS: int(0).default(20),
   /** Threads for ONNX Runtime in each audit process. */
   GAUNTLET_THREADS: int(1).optional(),
   /** OS-enforced memory cap of each upload-inspection process, MiB. */
@@ -71,6 +81,10 @@ export interface ServiceConfig {
   /** Upload timeouts, ms (0: none): no bytes for idleMs, or the whole body not within bodyMs. */
   uploadTimeouts: { idleMs: number; bodyMs: number };
   rateLimitPerMinute: number;
+  /** Requests per minute per client address without a valid API key. */
+  unauthenticatedRateLimitPerMinute: number;
+  /** Per-tenant fairness: inspections at once (all, per tenant), audits run at once per tenant, active audits per tenant (0: no limit). */
+  tenants: { maxInspections: number; tenantMaxInspections?: number; tenantMaxRunningAudits?: number; tenantMaxActiveAudits: number };
   threads?: number;
   /** Memory and arithmetic caps (absent: the defaults of GAUNTLET_INSPECT_MEMORY_MB and the others). */
   resources?: ResourceLimits;
@@ -97,7 +111,12 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
       policyBytes: Math.round(e.GAUNTLET_MAX_POLICY_KB * 1024), configBytes: 16 * 1024,
     },
     uploadTimeouts: { idleMs: e.GAUNTLET_UPLOAD_IDLE_TIMEOUT_S * 1000, bodyMs: e.GAUNTLET_UPLOAD_BODY_TIMEOUT_S * 1000 },
-    rateLimitPerMinute: e.GAUNTLET_RATE_LIMIT, threads: e.GAUNTLET_THREADS,
+    rateLimitPerMinute: e.GAUNTLET_RATE_LIMIT, unauthenticatedRateLimitPerMinute: e.GAUNTLET_RATE_LIMIT_UNAUTHENTICATED,
+    tenants: {
+      maxInspections: e.GAUNTLET_MAX_INSPECTIONS, tenantMaxInspections: e.GAUNTLET_TENANT_MAX_INSPECTIONS,
+      tenantMaxRunningAudits: e.GAUNTLET_TENANT_MAX_RUNNING_AUDITS, tenantMaxActiveAudits: e.GAUNTLET_TENANT_MAX_ACTIVE_AUDITS,
+    },
+    threads: e.GAUNTLET_THREADS,
     resources: {
       inspectMemoryMb: e.GAUNTLET_INSPECT_MEMORY_MB, jobMemoryMb: e.GAUNTLET_JOB_MEMORY_MB,
       maxGflopsPerSample: e.GAUNTLET_MAX_GFLOPS_PER_SAMPLE, maxTensorBytes: Math.round(e.GAUNTLET_MAX_TENSOR_MB * MB),

@@ -3,6 +3,8 @@
  * and responses): submit an upload as a job after inspecting it, read, list, cancel and remove a
  * tenant's jobs, and locate a finished job's files. Every read is scoped to the caller's tenant
  * (an admin sees all); another tenant's job is reported as absent, never as forbidden.
+ * Tenants share the inspection slots fairly (./fair-semaphore.ts), and each has a quota of active
+ * (queued or running) audits.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import type { Principal } from './api-keys';
 import type { BlobStore } from './blobs';
 import { jobDir } from './files-spec';
 import type { ResourceLimits } from '../config/service';
+import { FairSemaphore, SlotWaitAborted } from './fair-semaphore';
 import { inspectUploads, InspectResult, UploadRejected } from './inspect';
 import type { JobRunner } from './runner';
 import { AuditConfig, AuditConfigSchema, BlobRef, JobSpec, JobState } from './spec';
@@ -54,7 +57,16 @@ export interface AuditServiceOptions {
   maxInspections?: number;
   /** Memory and arithmetic caps of inspections (default: INSPECT_DEFAULTS). */
   resources?: Pick<ResourceLimits, 'inspectMemoryMb' | 'maxGflopsPerSample' | 'maxTensorBytes'>;
+  /** Inspections one tenant may run at once (default: all but one, at least 1). */
+  tenantMaxInspections?: number;
+  /** Audits one tenant may have queued or running; a further submission is refused with 429 (default: no limit). */
+  tenantMaxActiveAudits?: number;
+  /** The inspection (default inspectUploads, in a child process); tests substitute a slow one. */
+  inspect?: typeof inspectUploads;
 }
+
+/** Seconds a client refused for its tenant's quota of active audits is told to wait (Retry-After). */
+export const QUOTA_RETRY_AFTER_S = 60;
 
 /** Files of a finished audit the API serves, by public name. */
 export const ARTIFACTS = {
@@ -69,10 +81,11 @@ export type ArtifactName = keyof typeof ARTIFACTS;
 export class AuditService {
   /** Blobs of uploads still being turned into jobs (not to be garbage-collected meanwhile). */
   private readonly inFlight = new Map<string, number>();
-  private readonly inspections: Semaphore;
+  private readonly inspections: FairSemaphore;
 
   constructor(private readonly o: AuditServiceOptions) {
-    this.inspections = new Semaphore(o.maxInspections ?? 2);
+    const capacity = o.maxInspections ?? 2;
+    this.inspections = new FairSemaphore({ capacity, perTenant: o.tenantMaxInspections ?? Math.max(1, capacity - 1) });
   }
 
   /**
@@ -99,12 +112,14 @@ export class AuditService {
    * to the runner.
    * @param gone aborted when the client disconnects: no inspection starts and no job is created after that.
    * @throws UsageError (400) for a malformed request, UploadRejected (422/413) for a bad upload,
+   *   ActiveAuditQuotaError (429) when the tenant has its quota of active audits,
    *   ClientClosedRequestError (499) once `gone` is aborted.
    */
   async submit(who: Principal, r: SubmitRequest, gone?: AbortSignal): Promise<JobRecord> {
     if (!r.model) throw new UsageError("missing the 'model' file (an ONNX classifier)", { field: 'model' });
     if (!r.data && !r.reference) throw new UsageError("give the evaluation set as the 'data' file (.npz) or name a bundled reference set in 'reference'", { field: 'data' });
     const config = parseConfig(r.config);
+    this.checkQuota(who); // before the inspection: a tenant over its quota costs no inspection
     let policy: BlobRef | null = null;
     if (r.policy) {
       const up = r.policy;
@@ -118,10 +133,16 @@ export class AuditService {
       policy = { sha256: up.sha256, name, size: up.size };
     }
     let inspected: InspectResult;
-    const done = await this.inspections.acquire();
+    let done: () => void;
+    try {
+      done = await this.inspections.acquire(who.tenant, gone);
+    } catch (e) {
+      if (e instanceof SlotWaitAborted) throw new ClientClosedRequestError('the client disconnected while its upload waited for inspection; no audit was created');
+      throw e;
+    }
     try {
       if (gone?.aborted) throw new ClientClosedRequestError('the client disconnected before its upload was inspected; no audit was created');
-      inspected = await inspectUploads({
+      inspected = await (this.o.inspect ?? inspectUploads)({
         modelPath: r.model.path, dataPath: r.data?.path ?? null, reference: r.reference ?? null, output: config.output,
         timeoutMs: this.o.inspectTimeoutMs, maxDataBytes: this.o.limits.dataBytes, maxModelBytes: this.o.limits.modelBytes,
         memoryMb: this.o.resources?.inspectMemoryMb, maxGflopsPerSample: this.o.resources?.maxGflopsPerSample, maxTensorBytes: this.o.resources?.maxTensorBytes,
@@ -140,6 +161,7 @@ export class AuditService {
       data: r.data ? { sha256: r.data.sha256, name: r.data.filename, size: r.data.size } : null,
       reference: r.reference ?? null, policy, config: { ...config, shards: config.shards ?? this.o.shards },
     };
+    this.checkQuota(who); // again: other uploads of the tenant may have been accepted meanwhile (no await from here to createJob)
     const job = this.o.store.createJob(who.tenant, spec);
     this.o.logger.info('audit accepted', { jobId: job.id, tenant: who.tenant, model: spec.model.sha256, points: config.n ?? n, preset: config.preset });
     await this.o.runner.submit(job);
@@ -197,6 +219,14 @@ export class AuditService {
     return all.filter((s) => !this.o.blobs.has(s)).length;
   }
 
+  /** @throws ActiveAuditQuotaError when the tenant has its quota of queued or running audits. */
+  private checkQuota(who: Principal): void {
+    const limit = this.o.tenantMaxActiveAudits;
+    if (limit === undefined || limit <= 0) return;
+    const active = this.o.store.countActive(who.tenant);
+    if (active >= limit) throw new ActiveAuditQuotaError(limit, active);
+  }
+
   /** Deletes blobs no job and no request in progress refers to. */
   private collect(shas: string[]): void {
     for (const s of new Set(shas)) {
@@ -212,23 +242,11 @@ export class PolicyRejected extends GauntletError {
   }
 }
 
-/** At most `n` holders at once; acquire() resolves to the release function. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly n: number) {}
-
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.n) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.shift();
-      if (next) next(); else this.active--;
-    };
+/** The tenant already has its quota of queued or running audits (429, with Retry-After). */
+export class ActiveAuditQuotaError extends GauntletError {
+  constructor(limit: number, active: number) {
+    super(`this tenant already has ${active} audits queued or running, its limit (GAUNTLET_TENANT_MAX_ACTIVE_AUDITS = ${limit}); retry once one has finished, or cancel one with DELETE /v1/audits/:id`,
+      'quota_exceeded', 429, true, { limit, active, retryAfterS: QUOTA_RETRY_AFTER_S });
   }
 }
 

@@ -3,7 +3,8 @@
  * and attack loops never touch the service's event loop; a crash or a hostile model takes down
  * only its job). A pool of `concurrency` processes, a per-job wall-clock timeout, cancellation by
  * killing the process. On start, jobs a previous process left running are queued again and resume
- * from their checkpoints.
+ * from their checkpoints. Tenants share the pool fairly (./fair-pick.ts): the tenant running the
+ * fewest audits starts next, round-robin among equals, and none runs more than `perTenant` at once.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../logging/logger';
@@ -13,6 +14,7 @@ import { filesSpec } from './files-spec';
 import type { JobProcessCommand, JobProcessMessage } from './job-process';
 import type { JobRunner } from './runner';
 import type { JobRecord, JobStore } from './store';
+import { pickFair } from './fair-pick';
 import { lowerPriority } from '../util/priority';
 import { forkLimited, JOB_MEMORY_DEFAULT_MB, jobMemoryFailure } from './resource-limits';
 
@@ -21,6 +23,8 @@ export interface LocalRunnerOptions {
   blobs: BlobStore;
   jobsRoot: string;
   concurrency: number;
+  /** Audits one tenant may run at once (default: all slots but one, at least 1). */
+  perTenant?: number;
   timeoutMs: number;
   threads?: number;
   logger: Logger;
@@ -31,6 +35,7 @@ export interface LocalRunnerOptions {
 }
 
 interface Running {
+  tenant: string;
   child: ChildProcess;
   timer: NodeJS.Timeout;
   exited: Promise<void>;
@@ -43,6 +48,9 @@ export class LocalRunner implements JobRunner {
   private readonly running = new Map<string, Running>();
   private started = false;
   private stopped = false;
+  /** Per tenant, the value of `starts` at its last start (round-robin among equals). */
+  private readonly lastStart = new Map<string, number>();
+  private starts = 0;
 
   constructor(private readonly o: LocalRunnerOptions) {}
 
@@ -85,10 +93,15 @@ export class LocalRunner implements JobRunner {
 
   private pump(): void {
     if (!this.started || this.stopped) return;
+    const perTenant = this.o.perTenant ?? Math.max(1, this.o.concurrency - 1);
     while (this.running.size < this.o.concurrency) {
-      const next = this.o.store.queued(this.o.concurrency).find((j) => !this.running.has(j.id));
+      const counts = new Map<string, number>();
+      for (const r of this.running.values()) counts.set(r.tenant, (counts.get(r.tenant) ?? 0) + 1);
+      const heads = this.o.store.queuedHeads().filter((j) => !this.running.has(j.id));
+      const next = pickFair(heads, { running: counts, lastStart: this.lastStart, perTenant });
       if (!next) return;
       if (!this.o.store.markRunning(next.id)) continue;
+      this.lastStart.set(next.tenant, this.starts++);
       this.launch(this.o.store.getJob(next.id)!);
     }
   }
@@ -99,6 +112,7 @@ export class LocalRunner implements JobRunner {
     const memoryMb = this.o.memoryMb ?? JOB_MEMORY_DEFAULT_MB;
     const limited = forkLimited(entry.filename, [], { execArgv: entry.execArgv, env: this.o.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }, memoryMb);
     const { child } = limited;
+    child.on('error', (e) => log.warn('job process error', { err: e.message })); // e.g. an IPC send to a process that already exited
     lowerPriority(child.pid);
     let stderr = '';
     child.stderr?.on('data', (d) => { stderr = (stderr + String(d)).slice(-4000); });
@@ -113,7 +127,7 @@ export class LocalRunner implements JobRunner {
       const r = this.running.get(job.id);
       if (r) { r.stopping = 'timeout'; child.kill('SIGKILL'); }
     }, this.o.timeoutMs);
-    const entryRec: Running = { child, timer, exited, stopping: null };
+    const entryRec: Running = { tenant: job.tenant, child, timer, exited, stopping: null };
     this.running.set(job.id, entryRec);
     log.info('job started', { attempt: job.attempts, pid: child.pid });
     child.once('exit', (code, signal) => {

@@ -60,4 +60,17 @@ describe('API keys', () => {
     s.revokeApiKey(record.id);
     expect(authenticate(s, key)).toBeNull();
   });
+
+  it('when tenants have queued and running jobs, then queuedHeads gives each tenant\'s oldest queued job and countActive its queued + running', () => {
+    const s = new JobStore(':memory:');
+    const a1 = s.createJob('a', spec('1'));
+    const a2 = s.createJob('a', spec('2'));
+    const b1 = s.createJob('b', spec('3'));
+    s.createJob('a', spec('4'));
+    s.markRunning(a1.id);
+    expect(s.queuedHeads().map((j) => j.id)).toEqual([a2.id, b1.id]);
+    expect([s.countActive('a'), s.countActive('b'), s.countActive('c')]).toEqual([3, 1, 0]);
+    s.finish(a1.id, 'succeeded', {});
+    expect(s.countActive('a')).toBe(2);
+  });
 });

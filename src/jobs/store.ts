@@ -225,6 +225,16 @@ export class JobStore {
     return (this.q("SELECT * FROM audits WHERE state = 'queued' ORDER BY seq LIMIT ?").all(limit) as JobRow[]).map(toRecord);
   }
 
+  /** The oldest queued job of each tenant, oldest first (the candidates of a fair pick). */
+  queuedHeads(): JobRecord[] {
+    return (this.q("SELECT * FROM audits WHERE seq IN (SELECT MIN(seq) FROM audits WHERE state = 'queued' GROUP BY tenant) ORDER BY seq").all() as JobRow[]).map(toRecord);
+  }
+
+  /** Jobs of the tenant that are queued or running (its active audits, for the per-tenant quota). */
+  countActive(tenant: string): number {
+    return (this.q("SELECT COUNT(*) AS n FROM audits WHERE tenant = ? AND state IN ('queued', 'running')").get(tenant) as { n: number }).n;
+  }
+
   /** Atomically moves a queued job to running; false when it is no longer queued. */
   markRunning(id: string): boolean {
     const r = this.q("UPDATE audits SET state = 'running', started_at = COALESCE(started_at, ?), attempts = attempts + 1 WHERE id = ? AND state = 'queued'").run(now(), id);

@@ -13,7 +13,7 @@ import type { Logger } from '../logging/logger';
 import { GauntletError } from '../errors';
 import { NotFoundError } from '../errors/http';
 import { requireApiKey } from './middleware/auth';
-import { perKeyRateLimit } from './middleware/rate-limit';
+import { perAddressRateLimit, perKeyRateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { Metrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -34,6 +34,8 @@ export interface AppDeps {
   /** Upload timeouts, ms (0: none). */
   uploadTimeouts?: { idleMs: number; bodyMs: number };
   rateLimitPerMinute: number;
+  /** Requests per minute per client address without a valid API key (default 60). The probes are exempt. */
+  unauthenticatedRateLimitPerMinute?: number;
 }
 
 class NotReadyError extends GauntletError {
@@ -49,6 +51,8 @@ export function createApp(d: AppDeps): Express {
   app.set('trust proxy', false);
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   app.use(requestContext(d.logger, d.metrics.observeRequest));
+  // the probes (/healthz, /readyz, /metrics) are not limited: orchestrators poll them
+  const anonymous = perAddressRateLimit(d.unauthenticatedRateLimitPerMinute ?? 60);
 
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   app.get('/readyz', async (_req, res) => {
@@ -62,13 +66,14 @@ export function createApp(d: AppDeps): Express {
     res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
   });
   const openapi = openApiDocument();
-  app.get('/openapi.json', (_req, res) => { res.json(openapi); });
-  app.use('/v1/keys', keyRoutes(d.signingKey));
+  app.get('/openapi.json', anonymous, (_req, res) => { res.json(openapi); });
+  app.use('/v1/keys', anonymous, keyRoutes(d.signingKey));
 
-  const authed = [requireApiKey(d.store), perKeyRateLimit(d.rateLimitPerMinute)];
+  const authed = [requireApiKey(d.store, anonymous), perKeyRateLimit(d.rateLimitPerMinute)];
   app.use('/v1/audits', ...authed, auditRoutes({ service: d.service, blobs: d.blobs, limits: d.limits, uploadTimeouts: d.uploadTimeouts }));
   app.use('/v1/verify', ...authed, verifyRoutes({ service: d.service, blobs: d.blobs, signingKey: d.signingKey, limits: d.limits, uploadTimeouts: d.uploadTimeouts }));
 
+  app.use((req, res, next) => { if (res.locals.principal) next(); else void anonymous(req, res, next); });
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}; the API is described at /openapi.json`)));
   app.use(errorHandler(d.logger));
   return app;

@@ -70,6 +70,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const p = toProblem(err, req.originalUrl.split('?')[0], requestId);
     const log = (res.locals.logger as Logger | undefined) ?? logger;
     if (p.status >= 500) log.error('request failed', { err: (err as Error)?.message, stack: (err as Error)?.stack });
+    if (typeof p.retryAfterS === 'number') res.setHeader('Retry-After', String(Math.ceil(p.retryAfterS)));
     sendProblem(res, p);
   };
 }

@@ -7,7 +7,7 @@
 import type { Server } from 'node:http';
 import { homeInUse, prepareHome } from '../config/home';
 import type { ServiceConfig } from '../config/service';
-import { AuditService } from '../jobs/audit-service';
+import { AuditService, AuditServiceOptions } from '../jobs/audit-service';
 import { BlobStore } from '../jobs/blobs';
 import { LocalRunner } from '../jobs/local-runner';
 import { logMemoryEnforcement } from '../jobs/resource-limits';
@@ -29,7 +29,12 @@ export interface RunningService {
 }
 
 /** Opens everything and listens on config.host:config.port. */
-export async function startService(config: ServiceConfig, opts: { logger?: Logger; runner?: (deps: { store: JobStore; blobs: BlobStore; logger: Logger }) => JobRunner } = {}): Promise<RunningService> {
+export async function startService(config: ServiceConfig, opts: {
+  logger?: Logger;
+  runner?: (deps: { store: JobStore; blobs: BlobStore; logger: Logger }) => JobRunner;
+  /** Replaces the upload inspection (tests make it slow on purpose). */
+  inspect?: AuditServiceOptions['inspect'];
+} = {}): Promise<RunningService> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const used = homeInUse(config.home); // before anything below creates folders
   const layout = prepareHome(config.home);
@@ -43,10 +48,14 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   const blobs = new BlobStore(layout.blobs);
   let local: LocalRunner | null = null;
   const runner = opts.runner?.({ store, blobs, logger }) ?? (local = new LocalRunner({
-    store, blobs, jobsRoot: layout.jobs, concurrency: config.concurrency, timeoutMs: config.jobTimeoutMs, threads: config.threads, logger, env,
+    store, blobs, jobsRoot: layout.jobs, concurrency: config.concurrency, perTenant: config.tenants.tenantMaxRunningAudits, timeoutMs: config.jobTimeoutMs, threads: config.threads, logger, env,
     memoryMb: config.resources?.jobMemoryMb,
   }));
-  const service = new AuditService({ store, blobs, runner, jobsRoot: layout.jobs, logger, limits: config.limits, shards: config.shards, resources: config.resources });
+  const t = config.tenants;
+  const service = new AuditService({
+    store, blobs, runner, jobsRoot: layout.jobs, logger, limits: config.limits, shards: config.shards, inspect: opts.inspect, resources: config.resources,
+    maxInspections: t.maxInspections, tenantMaxInspections: t.tenantMaxInspections, tenantMaxActiveAudits: t.tenantMaxActiveAudits,
+  });
   logMemoryEnforcement(logger);
   // start-up sweep: partial uploads and unreferenced blobs a crash left behind
   const partial = blobs.sweepIncoming();
@@ -55,6 +64,7 @@ export async function startService(config: ServiceConfig, opts: { logger?: Logge
   const metrics = createMetrics(store, () => local?.active ?? 0);
   const app = createApp({
     store, blobs, runner, service, logger, metrics, signingKey: () => key.publicKey, limits: config.limits, uploadTimeouts: config.uploadTimeouts, rateLimitPerMinute: config.rateLimitPerMinute,
+    unauthenticatedRateLimitPerMinute: config.unauthenticatedRateLimitPerMinute,
   });
   await runner.start();
   const server = await new Promise<Server>((resolve, reject) => {
