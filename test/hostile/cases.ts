@@ -5,13 +5,13 @@
  *
  * A row with `pending: 'deliverable N'` describes a guarantee issue 12 asks for that is not in
  * the code yet: it is listed as a skipped test named "[pending deliverable N] …". When the fix
- * lands, delete its `pending` line (one line) and the row runs. `HOSTILE_PENDING=1` runs the
- * pending rows too (to watch them fail before the fix).
+ * lands, delete `pending: '…',` from the row (a one-line change) and the row runs.
+ * `HOSTILE_PENDING=1` runs the pending rows too (to watch them fail before the fix).
  */
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import type { SigningKey } from '../../src/report/sign';
 import * as g from './generate';
-import { BOUNDARY, multipart, Part } from './http';
+import { BOUNDARY, multipart, Part, send } from './http';
 
 /** What a row's `build` can use: the server's port, keys of three tenants, fixtures signed by the service's key. */
 export interface Ctx {
@@ -55,7 +55,7 @@ export interface Expect {
 export interface Case {
   name: string;
   kind: 'model' | 'data' | 'envelope' | 'pdf' | 'http';
-  /** Set while the guarantee waits for another deliverable of issue 12; delete the line to run the row. */
+  /** Set while the guarantee waits for another deliverable of issue 12; delete it to run the row. */
   pending?: string;
   /** Runs before the request (e.g. to use up a rate limit). */
   before?: (c: Ctx) => Promise<void>;
@@ -177,7 +177,7 @@ export const CASES: Case[] = [
   { name: 'a request smuggling attempt (Content-Length and Transfer-Encoding)', kind: 'http', build: (c) => ({ raw: Buffer.from(rawHead(c, 5, 'Transfer-Encoding: chunked\r\n') + '0\r\n\r\nGET /v1/audits HTTP/1.1\r\n\r\n') }), expect: { status: 400, code: null } },
   {
     name: 'unauthenticated requests over the rate limit', kind: 'http', pending: 'deliverable 4',
-    before: async (c) => { const { send } = await import('./http'); for (let i = 0; i < c.rateLimitPerMinute; i++) await send(c.port, 'GET', '/v1/keys', {}); },
+    before: async (c) => { for (let i = 0; i < c.rateLimitPerMinute; i++) await send(c.port, 'GET', '/v1/keys', {}); },
     build: call('GET', () => '/v1/keys', { key: () => null }), expect: { status: 429, code: 'rate_limited' },
   },
 ];
