@@ -145,8 +145,8 @@ export const CASES: Case[] = [
   { name: 'a signed PDF with a byte changed in the signed range', kind: 'pdf', build: verify((c) => ({ file: file(g.flippedByte(c.pdf), 'report.pdf') })), expect: { status: 200, valid: false, detail: /the signed bytes were modified/ } },
   { name: 'a signed PDF with bytes appended', kind: 'pdf', build: verify((c) => ({ file: file(Buffer.concat([c.pdf, Buffer.from('%%EOF\n')]), 'report.pdf') })), expect: { status: 200, valid: false, detail: /changed after signing/ } },
   { name: 'an unsigned PDF', kind: 'pdf', build: verify(() => ({ file: file(g.unsignedPdf(), 'report.pdf') })), expect: { status: 200, valid: false, detail: /the PDF has no signature/ } },
-  { name: 'a 4 MB PDF with 4000 /ByteRange entries', kind: 'pdf', pending: 'deliverable 1', build: verify(() => ({ file: file(g.manyByteRangesPdf(4000, 512), 'report.pdf') })), expect: { status: 200, valid: false, detail: /ByteRange|signatures/, healthWithinMs: 100 } },
-  { name: 'a 60 MB PDF with 3000 /ByteRange entries', kind: 'pdf', pending: 'deliverable 1', build: verify(() => ({ file: file(g.manyByteRangesPdf(3000, 10_000), 'report.pdf') })), expect: { status: 200, valid: false, detail: /ByteRange|signatures/, healthWithinMs: 100 } },
+  { name: 'a 4 MB PDF with 4000 /ByteRange entries', kind: 'pdf', pending: 'deliverable 1', build: verify(() => ({ file: file(g.manyByteRangesPdf(4000, 4 * MB), 'report.pdf') })), expect: { status: 200, valid: false, detail: /ByteRange|signatures/, healthWithinMs: 100 } },
+  { name: 'a 64 MiB PDF with 20 000 /ByteRange entries', kind: 'pdf', pending: 'deliverable 1', build: verify(() => ({ file: file(g.manyByteRangesPdf(20_000, 64 * MB - 4096), 'report.pdf') })), expect: { status: 200, valid: false, detail: /ByteRange|signatures/, healthWithinMs: 100 } },
 
   // ---- HTTP misuse
   { name: 'no API key', kind: 'http', build: upload({}, () => null), expect: { status: 401, code: 'unauthorized', detail: /an API key is required/ } },

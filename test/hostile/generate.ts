@@ -287,14 +287,22 @@ export function unsignedPdf(): Buffer {
 }
 
 /**
- * A PDF of `count` signature dictionaries, each with its own /ByteRange and a /Contents of
- * `contentsBytes` hex-encoded bytes (the quadratic-parse probe: ~`count`·2·`contentsBytes` bytes).
+ * A PDF of `bytes` bytes (about) with `count` signature dictionaries whose /ByteRange all cover
+ * the whole file but one big /Contents hex string. Each looks well formed, so a verifier that
+ * hashes every range does `count` × `bytes` work: quadratic in the file size when `count` grows
+ * with it (the issue's 4 MB file with a few thousand entries took ~50 s).
  */
-export function manyByteRangesPdf(count = 4000, contentsBytes = 512): Buffer {
-  const sigs = Array.from({ length: count }, (_, i) => `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 ${i + 10} ${i + 20} 30] /Contents <${'00'.repeat(contentsBytes)}> >>`);
-  const fields = Array.from({ length: count }, (_, i) => `${i + 4} 0 R`).join(' ');
-  return pdfOf([`<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${fields}] /SigFlags 3 >> >>`, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>', ...sigs]);
+export function manyByteRangesPdf(count = 4000, bytes = 4 * 1024 * 1024): Buffer {
+  const mark = (c: string) => c.repeat(10); // fixed-width placeholders, filled in once offsets are known
+  const sig = `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 ${mark('B')} ${mark('C')} ${mark('D')}] >>`;
+  const hexBytes = Math.max(1, Math.floor((bytes - count * (sig.length + 60)) / 2));
+  const fields = Array.from({ length: count }, (_, i) => `${i + 5} 0 R`).join(' ');
+  const draft = pdfOf([`<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${fields}] /SigFlags 3 >> >>`, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>', `<< /Type /Sig /Contents <${'00'.repeat(hexBytes)}> >>`, ...Array(count).fill(sig)]).toString('latin1');
+  const b = draft.indexOf('/Contents <') + '/Contents '.length;
+  const c = b + 2 * hexBytes + 2;
+  const fill = (n: number) => String(n).padStart(10, '0');
+  return Buffer.from(draft.replaceAll(mark('B'), fill(b)).replaceAll(mark('C'), fill(c)).replaceAll(mark('D'), fill(draft.length - c)), 'latin1');
 }
 
 /** The signed PDF with one byte flipped at `offset` (inside the first signed range). */
