@@ -54,7 +54,7 @@ export interface Expect {
 
 export interface Case {
   name: string;
-  kind: 'model' | 'data' | 'envelope' | 'pdf' | 'http';
+  kind: 'model' | 'data' | 'policy' | 'envelope' | 'pdf' | 'http';
   /** Set while the guarantee waits for another deliverable of issue 12; delete it to run the row. */
   pending?: string;
   /** Runs before the request (e.g. to use up a rate limit). */
@@ -126,6 +126,9 @@ export const CASES: Case[] = [
   { name: 'a NaN pixel in sample 1', kind: 'data', build: upload({ data: file(g.nanPixelData(), 'nan.npz') }), expect: { ...DATA_422, detail: /non-finite value.*NaN at index \[1, 0, 0, 17\]/ } },
   { name: 'labels outside the classes', kind: 'data', build: upload({ data: file(g.mnistLikeData(4, { labels: [0n, 1n, 12n, 3n] }), 'labels.npz') }), expect: { ...DATA_422, detail: /label 12 of sample 2 is not a class/ } },
   { name: 'a data file over the size limit', kind: 'data', build: upload({ data: file(new Uint8Array(9 * MB), 'big.npz') }), expect: { status: 413, code: 'payload_too_large', detail: /^data: larger than the limit of 8 MiB/ } },
+  { name: 'a YAML policy whose aliases expand to 9^9 strings', kind: 'policy', build: upload({ policy: file(g.yamlAliasBomb(), 'policy.yaml') }), expect: { status: 422, code: 'invalid_policy', detail: /alias/i } },
+  { name: 'a policy over its size limit', kind: 'policy', build: upload({ policy: file('#'.repeat(5000), 'policy.yaml') }), expect: { status: 413, code: 'payload_too_large', detail: /^policy: larger than the limit of 4 KiB/ } },
+  { name: 'a reference set named with a path', kind: 'data', build: upload({ data: undefined, reference: '../../../etc/passwd' }), expect: { status: 422, code: 'usage', detail: /unknown reference set .*; bundled reference sets: mnist/ } },
   { name: 'a member whose bytes no longer match its CRC-32', kind: 'data', pending: 'deliverable 7', build: upload({ data: file(g.crcMismatchData(), 'crc.npz') }), expect: { ...DATA_422, detail: /CRC/ } },
 
   // ---- envelopes (POST /v1/verify)
@@ -160,6 +163,7 @@ export const CASES: Case[] = [
   { name: 'a wrong method', kind: 'http', build: call('PATCH', () => '/v1/audits'), expect: { status: 404, code: 'not_found', detail: /no route PATCH/ } },
   { name: '64 KiB of headers', kind: 'http', build: call('GET', () => '/healthz', { headers: { 'x-pad': 'a'.repeat(64 * 1024) } }), expect: { status: 431, code: null } },
   { name: 'a JSON body instead of multipart', kind: 'http', build: call('POST', () => '/v1/audits', { headers: { 'content-type': 'application/json' }, body: Buffer.from(CONFIG) }), expect: { status: 415, code: 'unsupported_media_type', detail: /send multipart\/form-data/ } },
+  { name: 'multipart without a boundary', kind: 'http', build: call('POST', () => '/v1/audits', { headers: { 'content-type': 'multipart/form-data' }, body: multipart({ config: CONFIG }) }), expect: { status: 400, code: 'usage', detail: /^malformed multipart request/ } },
   { name: 'a multipart body that is garbage', kind: 'http', build: call('POST', () => '/v1/audits', { headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: Buffer.alloc(4096, 0x41) }), expect: { status: 400, code: 'usage', detail: /^malformed multipart request/ } },
   { name: 'a multipart body without its closing boundary', kind: 'http', build: (c) => { const b = multipart({ model: cnn(), config: CONFIG }); return call('POST', () => '/v1/audits', { headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: b.subarray(0, b.length - BOUNDARY.length - 6) })(c); }, expect: { status: 400, code: 'usage', detail: /^malformed multipart request/ } },
   { name: 'config that is not JSON', kind: 'http', build: upload({ config: '{eps: 0.1' }), expect: { status: 400, code: 'usage', detail: /^config: not valid JSON/ } },

@@ -262,6 +262,13 @@ export function tamperedPayload(signedJsonl: string): string {
   return signedJsonl.replace(/"payload":"(.{99})(.)/, (_m, p, c) => `"payload":"${p}${c === 'A' ? 'B' : 'A'}`);
 }
 
+/** A YAML policy of `levels` alias levels, each 9 times the one below ("billion laughs": 9^levels strings if expanded). */
+export function yamlAliasBomb(levels = 9): string {
+  const lines = ['a0: &a0 ["lol"]'];
+  for (let i = 1; i <= levels; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+  return lines.join('\n') + '\n';
+}
+
 /** JSON nested `depth` arrays deep (a parser-recursion probe). */
 export function deepJson(depth = 100_000): string {
   return '['.repeat(depth) + ']'.repeat(depth);
@@ -323,7 +330,7 @@ export function unsignedInputs(): Record<string, Uint8Array> {
     'three-classes.onnx': fewClassModel(3), 'vector-input.onnx': vectorInputModel(), 'nan-when-dark.onnx': nanWhenDarkModel(),
     'matmul-chain.onnx': matmulChainModel(), 'nan-on-sample-3.npz': nanOnSampleData(), 'zip-bomb.npz': zipBombData(),
     'nan-pixel.npz': nanPixelData(), 'pickle-member.npz': pickleNpyData(), 'huge-shape.npz': hugeShapeNpyData(), 'crc-mismatch.npz': crcMismatchData(),
-    'unsigned.pdf': unsignedPdf(), 'many-byteranges.pdf': manyByteRangesPdf(),
+    'alias-bomb.yaml': Buffer.from(yamlAliasBomb()), 'unsigned.pdf': unsignedPdf(), 'many-byteranges.pdf': manyByteRangesPdf(),
   };
 }
 
