@@ -155,6 +155,7 @@ export const CASES: Case[] = [
   { name: 'no API key', kind: 'http', build: upload({}, () => null), expect: { status: 401, code: 'unauthorized', detail: /an API key is required/ } },
   { name: 'a well-formed but unknown API key', kind: 'http', build: upload({}, () => `gk_${'0'.repeat(12)}_${'x'.repeat(32)}`), expect: { status: 401, code: 'unauthorized', detail: /the API key is not valid/ } },
   { name: 'a malformed X-API-Key', kind: 'http', build: call('GET', () => '/v1/audits', { key: () => null, headers: { 'x-api-key': "' OR 1=1 --" } }), expect: { status: 401, code: 'unauthorized', detail: /the API key is not valid/ } },
+  { name: "control: an admin key sees the other tenant's audit", kind: 'http', build: call('GET', (c) => `/v1/audits/${c.aliceAudit}`, { key: (c) => c.keys.admin }), expect: { status: 200 } },
   { name: "another tenant's audit (GET)", kind: 'http', build: call('GET', (c) => `/v1/audits/${c.aliceAudit}`), expect: { status: 404, code: 'not_found', detail: /^no audit aud_/ } },
   { name: "another tenant's audit (DELETE)", kind: 'http', build: call('DELETE', (c) => `/v1/audits/${c.aliceAudit}`), expect: { status: 404, code: 'not_found', detail: /^no audit aud_/ } },
   { name: "another tenant's report download", kind: 'http', build: call('GET', (c) => `/v1/audits/${c.aliceAudit}/report.pdf`), expect: { status: 404, code: 'not_found', detail: /^no audit aud_/ } },
