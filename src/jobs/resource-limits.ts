@@ -145,7 +145,15 @@ export function endedForMemory(limited: Pick<LimitedChild, 'killedForMemory'>, s
 }
 
 /** The environment variables behind the model-cost limits, as named in refusals. */
-export const COST_LIMIT_NAMES = { flops: 'GAUNTLET_MAX_GFLOPS_PER_SAMPLE', tensor: 'GAUNTLET_MAX_TENSOR_MB' } as const;
+export const COST_LIMIT_NAMES = { flops: 'GAUNTLET_MAX_GFLOPS_PER_SAMPLE', tensor: 'GAUNTLET_MAX_TENSOR_MB', constants: 'half of GAUNTLET_INSPECT_MEMORY_MB' } as const;
+
+/**
+ * Constant tensors (weights and what the session folds from them) allowed in a process capped at
+ * `memoryMb`: half the cap, the rest being left for ONNX Runtime, the gradient graph and the data.
+ */
+export function constantBytesCap(memoryMb: number): number {
+  return Math.floor((memoryMb * MiB) / 2);
+}
 
 /** Decoded-protobuf size allowed in a process capped at `memoryMb`: a quarter of the cap. */
 export function decodedBytesCap(memoryMb: number): number {

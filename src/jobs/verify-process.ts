@@ -7,10 +7,11 @@ import { createPublicKey } from 'node:crypto';
 import { GauntletError, UsageError } from '../errors';
 import { verifyFile } from '../report/sign/verify';
 import { toWire } from '../runtime/wire';
+import { isAllocationFailure } from './resource-limits';
 import { VerifyJobSchema, VerifyReply } from './verify';
 
-/** The reply for one job. */
-export function verifyReply(message: unknown): VerifyReply {
+/** The reply for one job; null when the verifier ran out of memory (the caller then exits with a note on stderr). */
+export function verifyReply(message: unknown): VerifyReply | null {
   const parsed = VerifyJobSchema.safeParse(message);
   if (!parsed.success) return { ok: false, error: toWire(new UsageError(`verify-process: malformed job (${parsed.error.issues[0]?.message})`)) };
   const job = parsed.data;
@@ -18,6 +19,8 @@ export function verifyReply(message: unknown): VerifyReply {
     const keys = job.keys.map((k) => ({ key: createPublicKey(k.pem), source: k.source }));
     return { ok: true, result: verifyFile(job.file, { keys, model: job.model, data: job.data, names: job.names, policy: job.policy }) };
   } catch (e) {
+    // Out of memory under the OS cap: end without a reply, so that the parent reports the memory limit.
+    if (isAllocationFailure(String((e as Error)?.message))) return null;
     const wire = toWire(e);
     delete wire.stack;
     if (!(e instanceof GauntletError)) wire.message = `${(e as Error)?.name ?? 'Error'} in the verifier`;
@@ -32,6 +35,11 @@ if (require.main === module) {
   }
   process.on('disconnect', () => process.exit(0));
   process.once('message', (m) => {
-    process.send!(verifyReply(m), () => process.exit(0));
+    const reply = verifyReply(m);
+    if (reply === null) {
+      process.stderr.write('verify-process: Array buffer allocation failed\n');
+      process.exit(1);
+    }
+    process.send!(reply, () => process.exit(0));
   });
 }

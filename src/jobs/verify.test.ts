@@ -57,6 +57,15 @@ describe('UploadVerifier', () => {
     expect(e.message).not.toContain(dir);
   });
 
+  it('when the verifier outgrows its OS memory cap (heap cap lifted) then the answer is a 422 naming that limit', async () => {
+    const big = join(dir, 'blob-4');
+    writeFileSync(big, `{"payload":"${'A'.repeat(160 * 1024 * 1024)}","payloadType":"x","signatures":[{"sig":"AA=="}]}`);
+    const e = await new UploadVerifier({ maxOldSpaceMb: 4096, memoryMb: 256 }).verify({ file: big, names: { file: 'big.json' }, keys }).catch((x) => x);
+    rmSync(big);
+    expect(e).toBeInstanceOf(UnverifiableUpload);
+    expect(e.message).toBe("big.json could not be verified within the verifier's memory limit of 256 MiB");
+  });
+
   it('when the caller aborts then the child is killed', async () => {
     const ac = new AbortController();
     const p = new UploadVerifier().verify({ file: att, names: { file: 'a' }, keys }, ac.signal).catch((x) => x);

@@ -7,7 +7,6 @@
  * one-line reason; the verifier names files only by the display names it is given, so no answer
  * can name a server path.
  */
-import { fork } from 'node:child_process';
 import { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -16,6 +15,7 @@ import { SIGNATURE_POLICIES, SignaturePolicy, VerifyResult } from '../report/sig
 import { WireError, fromWire } from '../runtime/wire';
 import { moduleEntry } from '../util/entry';
 import { lowerPriority } from '../util/priority';
+import { endedForMemory, forkLimited, LimitedChild } from './resource-limits';
 import { oneLine } from './inspect';
 
 /** Limits of upload verification. */
@@ -26,6 +26,8 @@ export interface VerifyLimits {
   maxOldSpaceMb: number;
   /** Verifying processes at a time; further requests queue. */
   maxConcurrent: number;
+  /** OS-enforced memory cap of the verifying process, MiB (./resource-limits.ts). */
+  memoryMb: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface VerifyLimits {
  * within the 512 MiB heap; a 64 MiB PDF with 4000 /ByteRange entries 2.8 s (refused at the cap); a
  * 64 MiB PDF with 16 signatures each covering the file (the most work the caps allow) 5.0 s.
  */
-export const VERIFY_DEFAULTS: VerifyLimits = { timeoutMs: 30_000, maxOldSpaceMb: 512, maxConcurrent: 2 };
+export const VERIFY_DEFAULTS: VerifyLimits = { timeoutMs: 30_000, maxOldSpaceMb: 512, maxConcurrent: 2, memoryMb: 1024 };
 
 /** One verification: the uploads' paths, their display names, the accepted keys. */
 export interface VerifyUploadRequest {
@@ -130,16 +132,17 @@ const STDERR_TAIL_CHARS = 4096;
 /** Forks the verifier, sends the job, waits for its reply (killing it at the timeout or on abort). */
 function runChild(job: VerifyJob, limits: VerifyLimits, name: string, signal?: AbortSignal): Promise<VerifyReply> {
   const entry = moduleEntry(__dirname, 'verify-process', __filename.endsWith('.ts'));
-  let child;
+  let limited: LimitedChild;
   try {
-    child = fork(entry.filename, [], {
+    limited = forkLimited(entry.filename, [], {
       execArgv: [...entry.execArgv, `--max-old-space-size=${limits.maxOldSpaceMb}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
-    });
+    }, limits.memoryMb);
   } catch (e) {
     return Promise.reject(new RuntimeFailure(`cannot start the verifier process (${(e as NodeJS.ErrnoException).code ?? 'error'})`));
   }
+  const { child } = limited;
   lowerPriority(child.pid);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-STDERR_TAIL_CHARS); });
@@ -171,7 +174,8 @@ function runChild(job: VerifyJob, limits: VerifyLimits, name: string, signal?: A
       if (reply) settle(reply);
       else if (why === 'timeout') settle(failed(`${name} could not be verified within ${limits.timeoutMs} ms (the file is too complex to verify)`));
       else if (why === 'aborted') settle(failed('the verification was cancelled: the client went away'));
-      else if (/heap out of memory|Allocation failed|Reached heap limit/i.test(stderr)) settle(failed(`${name} could not be verified within the verifier's ${limits.maxOldSpaceMb} MB memory limit`));
+      else if (/heap out of memory|Reached heap limit/i.test(stderr)) settle(failed(`${name} could not be verified within the verifier's ${limits.maxOldSpaceMb} MB memory limit`));
+      else if (endedForMemory(limited, stderr)) settle(failed(`${name} could not be verified within the verifier's memory limit of ${limits.memoryMb} MiB`));
       else settle(failed(`${name} could not be verified: the verifier process ended (${sig ? `killed by ${sig}` : `exit code ${code}`})`));
     });
     child.send(job, (e) => {

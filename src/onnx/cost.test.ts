@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ModelError } from '../errors';
 import { packageRoot } from '../util/entry';
 import { cubicFlopsModel, runtimeWeightsModel } from '../../test/support/hostile-resources';
+import { matmulChainModel } from '../../test/hostile/generate';
 import { checkModelCost, estimateCost } from './cost';
 import { decodeModel } from './decode';
 import { Attribute, emptyGraph, Model, Node, tensorFromNumbers } from './ir';
@@ -77,19 +78,37 @@ describe('estimateCost', () => {
     expect(cubic.flopsPerSample).toBeGreaterThanOrEqual(2 * 4096 ** 3);
   });
 
+  it('constant bytes: initializers plus what nodes compute from constants alone; input-dependent and random outputs are not counted', () => {
+    const e = estimateCost(model(['N', 4], [
+      node('Expand', ['one', 'shape'], ['w']), // constant: [4, 1000] float32 = 16 000 B, folded by the session
+      node('MatMul', ['x', 'w'], ['h']), // depends on x: not a constant
+      node('RandomNormal', [], ['noise'], { shape: ints([1000]) }), // drawn per run: not folded
+    ], { one: [[1, 1]], shape: [[2], [4, 1000]] }));
+    expect(e.constantBytes).toBe(4 + 2 * 8 + 4 * 1000 * 4);
+  });
+
+  it('the hostile MatMul chain: 64 run-time 64 MiB matrices are 4 GiB of constants, refused under a 4 GiB memory cap', () => {
+    const e = estimateCost(decodeModel(matmulChainModel()));
+    expect(e.largestTensorBytes).toBe(4096 * 4096 * 4); // each under the 512 MiB tensor cap
+    expect(e.flopsPerSample).toBeLessThan(100e9); // and the chain is cheap in FLOPs
+    expect(e.constantBytes).toBeGreaterThan(64 * 4096 * 4096 * 4);
+    expect(() => checkModelCost(e, { maxGflopsPerSample: 100, maxTensorBytes: 512 * 1024 ** 2, maxConstantBytes: 2048 * 1024 ** 2 }, { flops: 'F', tensor: 'T', constants: 'half of GAUNTLET_INSPECT_MEMORY_MB' }))
+      .toThrow(/weights and the constants it computes from them take about 4\d{3} MiB; the limit is 2048 MiB \(half of GAUNTLET_INSPECT_MEMORY_MB\)/);
+  });
+
   it('the fixture models are all well under the default limits', () => {
     const dir = join(packageRoot(__dirname), 'fixtures', 'models');
     for (const f of ['cnn.onnx', 'resnet.onnx', 'tf_nhwc.onnx', 'matlab_opset8.onnx']) {
       const e = estimateCost(decodeModel(readFileSync(join(dir, f))));
       expect(e.flopsPerSample).toBeGreaterThan(0);
-      expect(() => checkModelCost(e, { maxGflopsPerSample: 100, maxTensorBytes: 512 * 1024 ** 2 }, { flops: 'F', tensor: 'T' })).not.toThrow();
+      expect(() => checkModelCost(e, { maxGflopsPerSample: 100, maxTensorBytes: 512 * 1024 ** 2, maxConstantBytes: 2048 * 1024 ** 2 }, { flops: 'F', tensor: 'T' })).not.toThrow();
     }
   });
 });
 
 describe('checkModelCost', () => {
   const names = { flops: 'GAUNTLET_MAX_GFLOPS_PER_SAMPLE', tensor: 'GAUNTLET_MAX_TENSOR_MB' };
-  const est = { flopsPerSample: 2.5e11, largestTensorBytes: 3 * 1024 ** 3, largestTensorNode: "Tile 't'", costliestNode: "MatMul 'm'", unknownNodes: 0 };
+  const est = { flopsPerSample: 2.5e11, largestTensorBytes: 3 * 1024 ** 3, largestTensorNode: "Tile 't'", costliestNode: "MatMul 'm'", unknownNodes: 0, constantBytes: 0 };
 
   it('when FLOPs exceed the cap, then ModelError naming the node and the variable, with details.limit', () => {
     let caught: unknown;

@@ -2,7 +2,9 @@
  * Static cost of one sample through a model, estimated from the graph before anything runs it:
  * floating-point operations (MatMul/Gemm 2·M·K·N, Conv 2·out·Cin/g·∏kernel, ConvTranspose
  * 2·in·Cout/g·∏kernel, one per output element for everything else) and the largest tensor any node
- * produces. Shapes propagate from the declared input (batch dimension set to 1), initializers and
+ * produces, and the bytes of every tensor that does not depend on the input (initializers and what
+ * nodes compute from them): ONNX Runtime folds those when it creates the session and holds them
+ * for its life, so sixty-four 64 MiB Expand outputs cost 4 GiB before a sample runs. Shapes propagate from the declared input (batch dimension set to 1), initializers and
  * Constant nodes; small integer constants are folded so that shapes built at run time
  * (ConstantOfShape, Expand, Tile, Reshape, Range of constants) are known: a 100 KB file whose
  * MatMul chain works on tensors it creates itself is sized before ONNX Runtime allocates them.
@@ -28,6 +30,8 @@ export interface CostEstimate {
   costliestNode: string;
   /** Nodes whose output shapes could not be derived (their cost is not counted). */
   unknownNodes: number;
+  /** Bytes of initializers and of node outputs computed from constants only (held by the session). */
+  constantBytes: number;
 }
 
 /** Limits checked by checkModelCost. */
@@ -36,6 +40,8 @@ export interface CostLimits {
   maxGflopsPerSample: number;
   /** Largest tensor one node may produce for one sample, bytes. */
   maxTensorBytes: number;
+  /** Largest sum of constant tensors (initializers and constant-folded outputs), bytes (absent: not checked). */
+  maxConstantBytes?: number;
 }
 
 interface Known {
@@ -44,6 +50,9 @@ interface Known {
   /** Folded values of a small constant. */
   values?: number[];
 }
+
+/** Ops whose outputs are never folded into constants, although their inputs are constant. */
+const RANDOM = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial']);
 
 const ELEMENTWISE_BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Where', 'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'PRelu', 'Mod', 'BitShift']);
 const SAME_SHAPE = new Set([
@@ -67,7 +76,10 @@ export function estimateCost(model: Model): CostEstimate {
       known.set(input.name, { dtype: input.dtype, shape: shape as number[] });
     }
   }
-  const est: CostEstimate = { flopsPerSample: 0, largestTensorBytes: 0, largestTensorNode: '', costliestNode: '', unknownNodes: 0 };
+  const est: CostEstimate = { flopsPerSample: 0, largestTensorBytes: 0, largestTensorNode: '', costliestNode: '', unknownNodes: 0, constantBytes: 0 };
+  // Values that do not depend on a graph input: initializers, then what nodes compute from them alone.
+  const constants = new Set<string>(g.initializers.keys());
+  for (const t of g.initializers.values()) est.constantBytes += numel(t.dims) * itemSize(t.dtype);
   let costliest = -1;
   for (const node of topological(g)) {
     const inputs = node.inputs.map((n) => (n === '' ? undefined : known.get(n)));
@@ -83,12 +95,14 @@ export function estimateCost(model: Model): CostEstimate {
       continue;
     }
     const label = `${node.opType} '${node.name}'`;
+    const folded = !RANDOM.has(node.opType) && node.inputs.every((n) => n === '' || constants.has(n));
     out.forEach((k, i) => {
       const name = node.outputs[i];
       if (!name || !k.shape.every((d) => Number.isFinite(d) && d >= 0)) return;
       known.set(name, k);
       const bytes = numel(k.shape) * itemSize(k.dtype);
       if (bytes > est.largestTensorBytes) { est.largestTensorBytes = bytes; est.largestTensorNode = label; }
+      if (folded) { constants.add(name); est.constantBytes += bytes; }
     });
     est.flopsPerSample += flops;
     if (flops > costliest) { costliest = flops; est.costliestNode = label; }
@@ -100,7 +114,7 @@ export function estimateCost(model: Model): CostEstimate {
  * Refuses a model whose estimated cost exceeds `limits`.
  * @throws ModelError naming the estimate, the node and the limit (details.limit set: a 413).
  */
-export function checkModelCost(est: CostEstimate, limits: CostLimits, names: { flops: string; tensor: string }): void {
+export function checkModelCost(est: CostEstimate, limits: CostLimits, names: { flops: string; tensor: string; constants?: string }): void {
   const gflops = est.flopsPerSample / 1e9;
   if (gflops > limits.maxGflopsPerSample) {
     throw new ModelError(
@@ -113,6 +127,13 @@ export function checkModelCost(est: CostEstimate, limits: CostLimits, names: { f
     throw new ModelError(
       `the model's ${est.largestTensorNode} produces a tensor of about ${mib(est.largestTensorBytes)} MiB per sample; the limit is ${mib(limits.maxTensorBytes)} MiB (${names.tensor})`,
       { tensorBytes: est.largestTensorBytes, limit: limits.maxTensorBytes },
+    );
+  }
+  if (limits.maxConstantBytes !== undefined && est.constantBytes > limits.maxConstantBytes) {
+    const mib = (b: number) => fmt(b / 1024 ** 2);
+    throw new ModelError(
+      `the model's weights and the constants it computes from them take about ${mib(est.constantBytes)} MiB; the limit is ${mib(limits.maxConstantBytes)} MiB (${names.constants ?? 'the constant-size limit'})`,
+      { constantBytes: est.constantBytes, limit: limits.maxConstantBytes },
     );
   }
 }

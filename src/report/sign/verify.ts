@@ -127,7 +127,8 @@ export function verifyFile(file: string, opts: VerifyOptions): VerifyResult {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (!(e as NodeJS.ErrnoException).code) throw e; // not the file's fault: e.g. an allocation failure under a memory cap
+    throw new UsageError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code}`);
   }
   const digests = checkDigestsFromFiles(opts);
   const policy = opts.policy ?? 'all';
