@@ -45,7 +45,9 @@ describe('logs', () => {
     expect(lines.some((l) => l.message === 'job succeeded' && /^aud_/.test(l.jobId))).toBe(true);
     expect(text).not.toMatch(/gk_[0-9a-f]{12}_/); // no key
     expect(text).not.toMatch(/authorization/i);
-    expect(text.length).toBeLessThan(20_000); // no upload bytes
+    // No upload bytes: the model and the set are hundreds of KB, so a line carrying them would be
+    // long. (Not the log's total length: it grows with the status polls of a slow machine.)
+    expect(Math.max(...text.trim().split('\n').map((l) => l.length))).toBeLessThan(4000);
   });
 });
 
