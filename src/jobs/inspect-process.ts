@@ -14,7 +14,7 @@ import { DEFAULT_MAX_UNCOMPRESSED_BYTES, EvalSet, checkFits, evalSetFromArrays, 
 import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { decodeModel } from '../onnx/decode';
 import { checkModelCost, estimateCost } from '../onnx/cost';
-import { COST_LIMIT_NAMES, constantBytesCap, decodedBytesCap } from './resource-limits';
+import { COST_LIMIT_NAMES, decodedBytesCap } from './resource-limits';
 import { defaultOpset } from '../onnx/ir';
 import { loadModel } from '../runtime/model';
 import { toWire } from '../runtime/wire';
@@ -102,7 +102,7 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
   });
   const decoded = await about('model', () => decodeModel(bytes, { maxFileBytes: job.maxModelBytes, maxDecodedBytes: decodedBytesCap(job.memoryMb) }));
   // Before ONNX Runtime allocates anything (it folds constant subgraphs when the session is created).
-  await about('model', () => checkModelCost(estimateCost(decoded), { ...job, maxConstantBytes: constantBytesCap(job.memoryMb) }, COST_LIMIT_NAMES));
+  await about('model', () => checkModelCost(estimateCost(decoded), job, COST_LIMIT_NAMES));
   const model = await about('model', () => loadModel(bytes, { inProcess: true, threads: 1, output: job.output }));
   try {
     const info = model.info;

@@ -17,7 +17,7 @@ import { WireError, fromWire, toWire } from '../runtime/wire';
 import { moduleEntry } from '../util/entry';
 import { lowerPriority } from '../util/priority';
 import { describeIssues } from '../util/zod';
-import { MIN_MEMORY_MB, endedForMemory, forkLimited, isAllocationFailure, memoryLimitMessage } from './resource-limits';
+import { MIN_MEMORY_MB, constantBytesCap, endedForMemory, forkLimited, isAllocationFailure, memoryLimitMessage } from './resource-limits';
 
 /** What the inspection learned about the model. */
 export interface ModelSummary {
@@ -70,6 +70,8 @@ export interface InspectRequest {
   maxGflopsPerSample?: number;
   /** Largest tensor one node may produce for one sample, bytes (GAUNTLET_MAX_TENSOR_MB). */
   maxTensorBytes?: number;
+  /** Largest sum of the model's constants (weights and what the session folds from them), bytes (default: half of memoryMb). */
+  maxConstantBytes?: number;
   /** Called once the child has ended, with the largest resident set sampled (tests, logs). */
   onChildExit?: (u: { peakRssBytes: number; enforcement: 'rlimit' | 'watchdog' }) => void;
   /** Largest evaluation-set file accepted, bytes. */
@@ -117,6 +119,7 @@ export const InspectJobSchema = z.object({
   memoryMb: positive.min(MIN_MEMORY_MB),
   maxGflopsPerSample: z.number().positive(),
   maxTensorBytes: positive,
+  maxConstantBytes: positive,
   maxDataBytes: positive,
   maxModelBytes: positive,
   maxUncompressedBytes: positive,
@@ -177,6 +180,7 @@ export function inspectJob(r: InspectRequest): InspectJob {
     memoryMb,
     maxGflopsPerSample: r.maxGflopsPerSample ?? INSPECT_DEFAULTS.maxGflopsPerSample,
     maxTensorBytes: r.maxTensorBytes ?? INSPECT_DEFAULTS.maxTensorBytes,
+    maxConstantBytes: r.maxConstantBytes ?? constantBytesCap(memoryMb),
     maxDataBytes,
     maxModelBytes: r.maxModelBytes ?? INSPECT_DEFAULTS.maxModelBytes,
     // Parsed sets hold the inflated members, x as float32 and lower/upper at full size: up to

@@ -82,7 +82,7 @@ describe('inspection memory cap', () => {
 
   test('when a small model creates 1 GiB weights at run time and the cost caps are lifted then the OS cap stops it: 413 naming GAUNTLET_INSPECT_MEMORY_MB', async () => {
     const model = upload(runtimeWeightsModel(16384), 'onnx');
-    const { error, peakRssBytes } = await inspect({ modelPath: model, maxGflopsPerSample: 1e9, maxTensorBytes: 2 ** 50 });
+    const { error, peakRssBytes } = await inspect({ modelPath: model, maxGflopsPerSample: 1e9, maxTensorBytes: 2 ** 50, maxConstantBytes: 2 ** 50 });
     expect(error?.httpStatus).toBe(413);
     expect(error?.message).toBe(`model inspection exceeded the memory limit of ${CAP_MB} MiB (GAUNTLET_INSPECT_MEMORY_MB)`);
     expect(error?.field).toBe('model');

@@ -48,7 +48,7 @@ export interface Expect {
   detail?: RegExp;
   /** POST /v1/verify: the `valid` member. */
   valid?: boolean;
-  /** While the request runs, /healthz must answer within this many ms. */
+  /** While the request runs, /healthz must answer within this many ms (p99; every probe within 10×). */
   healthWithinMs?: number;
 }
 
