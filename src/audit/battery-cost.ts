@@ -152,3 +152,20 @@ export function auditCost(b0: Battery, model: CostModel, points: number): AuditC
   const forwardEquivalents = total.forward + GRADIENT_PASS * total.gradient;
   return { points, phases, total, forwardEquivalents, perPoint: points > 0 ? forwardEquivalents / points : 0 };
 }
+
+/** Two significant digits (whole numbers from 100 on). */
+export function significant(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toPrecision(2);
+}
+
+/** FLOPs with a unit prefix: "2.3 MFLOPs", "137 GFLOPs". */
+export function formatFlops(f: number): string {
+  const units: [number, string][] = [[1e15, 'P'], [1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const [scale, prefix] = units.find(([s]) => f >= s) ?? [1, ''];
+  return `${significant(f / scale)} ${prefix}FLOPs`;
+}
+
+/** One line: the estimate and its parts, e.g. "about 0.042 PFLOPs (2.3 MFLOPs per sample × 500 points × 36,580 passes per point, preset standard)". */
+export function describeAuditFlops(flopsPerSample: number, c: AuditCost, preset: string): string {
+  return `about ${significant((flopsPerSample * c.forwardEquivalents) / 1e15)} PFLOPs (${formatFlops(flopsPerSample)} per sample × ${c.points} points × ${Math.round(c.perPoint).toLocaleString('en-US')} passes per point, preset ${preset})`;
+}
