@@ -4,6 +4,7 @@
  * audit makes (the runtime's counters count every sample through predict and lossAndGrad).
  */
 import { join } from 'node:path';
+import { ATTACK_NAMES } from '../attacks';
 import { fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import { loadModel } from '../runtime/model';
 import { runAudit } from './audit';
@@ -45,6 +46,10 @@ describe('auditCost', () => {
     expect(stageCost({ attack: 'apgd-t', params: {}, origin: 'battery' }, 10)).toEqual({ forward: 9 + 2, gradient: 9 * 101 });
     expect(stageCost({ attack: 'square', params: {}, origin: 'battery' }, 10)).toEqual({ forward: 5000 + 2, gradient: 0 });
     expect(stageCost({ attack: 'transfer', params: { attack: 'pgd', params: { steps: 9 } }, origin: 'transfer' }, 10)).toEqual({ forward: 2, gradient: 10 });
+  });
+
+  test('when an attack is in the registry then the table has its formula', () => {
+    for (const attack of ATTACK_NAMES) expect(stageCost({ attack, params: {}, origin: 'battery' }, 10).forward).toBeGreaterThanOrEqual(2);
   });
 
   test('when the model has few classes then targets are clamped to classes − 1', () => {

@@ -58,7 +58,7 @@ export interface AuditCost {
 }
 
 // Attack params are each attack's parsed zod type; the table reads the fields it needs.
-type P = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type P = Record<string, any>;
 
 interface Env {
   classes: number;
