@@ -159,8 +159,8 @@ export class AuditService {
     const n = inspected.data?.n ?? inspected.reference?.n ?? 0;
     if (config.n !== undefined && config.n > n) throw new UsageError(`config.n = ${config.n} but the evaluation set has ${n} points`, { field: 'config' });
     // Before the job exists: FLOPs per sample × points × the battery's passes per point, an upper bound.
-    checkAuditFlops(estimateAuditFlops({ ...inspected.model, random: inspected.model.random.length > 0 }, config.preset, config.n ?? n),
-      this.o.resources?.maxAuditPflops ?? DEFAULT_MAX_AUDIT_PFLOPS);
+    const cost = estimateAuditFlops({ ...inspected.model, random: inspected.model.random.length > 0 }, config.preset, config.n ?? n);
+    checkAuditFlops(cost, this.o.resources?.maxAuditPflops ?? DEFAULT_MAX_AUDIT_PFLOPS);
     const spec: JobSpec = {
       model: { sha256: r.model.sha256, name: r.model.filename, size: r.model.size },
       data: r.data ? { sha256: r.data.sha256, name: r.data.filename, size: r.data.size } : null,
@@ -168,7 +168,7 @@ export class AuditService {
     };
     this.checkQuota(who); // again: other uploads of the tenant may have been accepted meanwhile (no await from here to createJob)
     const job = this.o.store.createJob(who.tenant, spec);
-    this.o.logger.info('audit accepted', { jobId: job.id, tenant: who.tenant, model: spec.model.sha256, points: config.n ?? n, preset: config.preset });
+    this.o.logger.info('audit accepted', { jobId: job.id, tenant: who.tenant, model: spec.model.sha256, points: config.n ?? n, preset: config.preset, estimatedPflops: cost.flops / 1e15 });
     await this.o.runner.submit(job);
     return job;
   }
