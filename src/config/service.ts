@@ -12,6 +12,12 @@ const MB = 1024 * 1024;
 const int = (min: number) => z.coerce.number().int().min(min);
 
 /** Environment variables the service reads, with their defaults. */
+/**
+ * Default of GAUNTLET_MAX_AUDIT_PFLOPS: about what the default 6-hour job timeout lets a 16-core CPU
+ * box compute at the forward rate measured on the fixture CNN (docs/service.md, "Resource limits").
+ */
+export const DEFAULT_MAX_AUDIT_PFLOPS = 10;
+
 export const ServiceEnvSchema = z.object({
   GAUNTLET_HOME: z.string().optional(),
   GAUNTLET_PORT: int(0).max(65535).default(8080),
@@ -54,6 +60,8 @@ export const ServiceEnvSchema = z.object({
   GAUNTLET_MAX_GFLOPS_PER_SAMPLE: z.coerce.number().positive().default(100),
   /** Largest tensor one node of an uploaded model may produce for one sample, MiB. */
   GAUNTLET_MAX_TENSOR_MB: z.coerce.number().positive().default(512),
+  /** Largest estimated arithmetic of one audit (FLOPs per sample × points × the battery's passes per point), PFLOPs. */
+  GAUNTLET_MAX_AUDIT_PFLOPS: z.coerce.number().positive().default(DEFAULT_MAX_AUDIT_PFLOPS),
 });
 
 /** Caps on what processes that touch untrusted uploads may use (see docs/service.md, "Resource limits"). */
@@ -65,6 +73,8 @@ export interface ResourceLimits {
   maxGflopsPerSample: number;
   /** Largest per-sample tensor, bytes. */
   maxTensorBytes: number;
+  /** Largest estimated arithmetic of one audit, PFLOPs. */
+  maxAuditPflops: number;
 }
 
 /** Parsed configuration of a service process. */
@@ -120,6 +130,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
     resources: {
       inspectMemoryMb: e.GAUNTLET_INSPECT_MEMORY_MB, jobMemoryMb: e.GAUNTLET_JOB_MEMORY_MB,
       maxGflopsPerSample: e.GAUNTLET_MAX_GFLOPS_PER_SAMPLE, maxTensorBytes: Math.round(e.GAUNTLET_MAX_TENSOR_MB * MB),
+      maxAuditPflops: e.GAUNTLET_MAX_AUDIT_PFLOPS,
     },
   };
 }

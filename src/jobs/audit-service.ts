@@ -12,7 +12,8 @@ import { ZodError } from 'zod';
 import type { Principal } from './api-keys';
 import type { BlobStore } from './blobs';
 import { jobDir } from './files-spec';
-import type { ResourceLimits } from '../config/service';
+import { DEFAULT_MAX_AUDIT_PFLOPS, ResourceLimits } from '../config/service';
+import { checkAuditFlops, estimateAuditFlops } from './audit-cost';
 import { FairSemaphore, SlotWaitAborted } from './fair-semaphore';
 import { inspectUploads, InspectResult, UploadRejected } from './inspect';
 import type { JobRunner } from './runner';
@@ -55,8 +56,8 @@ export interface AuditServiceOptions {
   inspectTimeoutMs?: number;
   /** Inspections run at once; further uploads wait their turn (default 2). */
   maxInspections?: number;
-  /** Memory and arithmetic caps of inspections (default: INSPECT_DEFAULTS). */
-  resources?: Pick<ResourceLimits, 'inspectMemoryMb' | 'maxGflopsPerSample' | 'maxTensorBytes'>;
+  /** Memory and arithmetic caps of inspections (default: INSPECT_DEFAULTS), and the cap on an audit's estimated arithmetic (default DEFAULT_MAX_AUDIT_PFLOPS). */
+  resources?: Pick<ResourceLimits, 'inspectMemoryMb' | 'maxGflopsPerSample' | 'maxTensorBytes'> & Partial<Pick<ResourceLimits, 'maxAuditPflops'>>;
   /** Inspections one tenant may run at once (default: all but one, at least 1). */
   tenantMaxInspections?: number;
   /** Audits one tenant may have queued or running; a further submission is refused with 429 (default: no limit). */
@@ -112,6 +113,7 @@ export class AuditService {
    * to the runner.
    * @param gone aborted when the client disconnects: no inspection starts and no job is created after that.
    * @throws UsageError (400) for a malformed request, UploadRejected (422/413) for a bad upload,
+   *   AuditTooCostly (413) when the audit's estimated arithmetic is over GAUNTLET_MAX_AUDIT_PFLOPS,
    *   ActiveAuditQuotaError (429) when the tenant has its quota of active audits,
    *   ClientClosedRequestError (499) once `gone` is aborted.
    */
@@ -156,6 +158,9 @@ export class AuditService {
     if (gone?.aborted) throw new ClientClosedRequestError('the client disconnected while its upload was inspected; no audit was created');
     const n = inspected.data?.n ?? inspected.reference?.n ?? 0;
     if (config.n !== undefined && config.n > n) throw new UsageError(`config.n = ${config.n} but the evaluation set has ${n} points`, { field: 'config' });
+    // Before the job exists: FLOPs per sample × points × the battery's passes per point, an upper bound.
+    const cost = estimateAuditFlops({ ...inspected.model, random: inspected.model.random.length > 0 }, config.preset, config.n ?? n);
+    checkAuditFlops(cost, this.o.resources?.maxAuditPflops ?? DEFAULT_MAX_AUDIT_PFLOPS);
     const spec: JobSpec = {
       model: { sha256: r.model.sha256, name: r.model.filename, size: r.model.size },
       data: r.data ? { sha256: r.data.sha256, name: r.data.filename, size: r.data.size } : null,
@@ -163,7 +168,7 @@ export class AuditService {
     };
     this.checkQuota(who); // again: other uploads of the tenant may have been accepted meanwhile (no await from here to createJob)
     const job = this.o.store.createJob(who.tenant, spec);
-    this.o.logger.info('audit accepted', { jobId: job.id, tenant: who.tenant, model: spec.model.sha256, points: config.n ?? n, preset: config.preset });
+    this.o.logger.info('audit accepted', { jobId: job.id, tenant: who.tenant, model: spec.model.sha256, points: config.n ?? n, preset: config.preset, estimatedPflops: cost.flops / 1e15 });
     await this.o.runner.submit(job);
     return job;
   }

@@ -102,7 +102,11 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
   });
   const decoded = await about('model', () => decodeModel(bytes, { maxFileBytes: job.maxModelBytes, maxDecodedBytes: decodedBytesCap(job.memoryMb) }));
   // Before ONNX Runtime allocates anything (it folds constant subgraphs when the session is created).
-  await about('model', () => checkModelCost(estimateCost(decoded), job, COST_LIMIT_NAMES));
+  const cost = await about('model', () => {
+    const est = estimateCost(decoded);
+    checkModelCost(est, job, COST_LIMIT_NAMES);
+    return est;
+  });
   const model = await about('model', () => loadModel(bytes, { inProcess: true, threads: 1, output: job.output }));
   try {
     const info = model.info;
@@ -126,6 +130,7 @@ export async function inspect(job: InspectJob): Promise<InspectResult> {
       random: info.random,
       strippedSoftmax: !!info.strippedSoftmax,
       ops: decoded.graph.nodes.length,
+      flopsPerSample: cost.flopsPerSample,
     };
     return { model: summary, data: data?.summary ?? null, reference: reference?.summary ?? null };
   } finally {

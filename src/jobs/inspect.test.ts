@@ -12,6 +12,7 @@ import { DataError, GauntletError, ModelError, UnsupportedOpError, UsageError } 
 import { NdArray, readNpz, writeNpz } from '../data';
 import { decodeModel } from '../onnx/decode';
 import { encodeModel } from '../onnx/encode';
+import { estimateCost } from '../onnx/cost';
 import { Model as OnnxModel } from '../onnx/ir';
 import { linearOnnx } from '../attacks/testing/linear-model';
 import { randomLinear } from '../attacks/testing/random-linear';
@@ -204,6 +205,7 @@ describe('inspectUploads: the good case, timeouts and crashes', () => {
       random: [],
       strippedSoftmax: false,
       ops: proto.graph!.node!.length,
+      flopsPerSample: estimateCost(decodeModel(readFileSync(CNN))).flopsPerSample,
     });
     expect(r.data).toEqual({ sha256: sha(MNIST), n: arrays.get('x')!.shape[0], sampleShape: arrays.get('x')!.shape.slice(1), lowerUpper: arrays.has('lower') || arrays.has('upper') });
     expect(r.reference).toEqual({ sha256: sha(BUNDLED_REFERENCES.mnist), n: ref.get('x')!.shape[0], sampleShape: ref.get('x')!.shape.slice(1), lowerUpper: ref.has('lower') || ref.has('upper') });

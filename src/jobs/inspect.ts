@@ -36,6 +36,8 @@ export interface ModelSummary {
   strippedSoftmax: boolean;
   /** Nodes in the file's main graph. */
   ops: number;
+  /** Estimated forward cost of one sample, FLOPs (onnx/cost.ts: the figure GAUNTLET_MAX_GFLOPS_PER_SAMPLE caps). */
+  flopsPerSample: number;
 }
 
 /** What the inspection learned about an evaluation or reference set. */

@@ -16,7 +16,7 @@ const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [Stri
 
 const PROBLEMS: Record<number, string> = {
   400: 'malformed request (config, query, multipart)', 401: 'missing or invalid API key', 404: 'no such audit (or another tenant\'s)',
-  409: 'the audit has not finished', 413: 'an upload exceeds its size limit', 415: 'not multipart/form-data',
+  409: 'the audit has not finished', 413: 'an upload exceeds its size limit or a resource limit, or on POST /v1/audits the audit\'s estimated arithmetic exceeds GAUNTLET_MAX_AUDIT_PFLOPS (`audit_too_costly`)', 415: 'not multipart/form-data',
   422: 'the model, data or policy was rejected; detail says why and `field` which upload', 429: 'rate limit exceeded (`rate_limited`), or on POST /v1/audits the tenant has its quota of active audits (`quota_exceeded`, with Retry-After)',
 };
 

@@ -6,6 +6,7 @@
  * majority of fresh draws (runAttack).
  */
 import { getAttack, paramFields } from '../../attacks';
+import type { Battery } from '../battery';
 import { AdaptationRule, allSteps } from './types';
 
 export const eotRule: AdaptationRule = {
@@ -15,18 +16,23 @@ export const eotRule: AdaptationRule = {
     return info.random.length > 0 ? `random ops reachable from the input: ${info.random.join(', ')}` : null;
   },
   apply(b) {
-    const k = b.eotDraws;
-    let n = 0;
-    for (const s of allSteps(b)) {
-      if (paramFields(getAttack(s.attack)).some((f) => f.key === 'eot')) { s.params = { ...s.params, eot: k }; n++; }
-    }
-    const i = b.stages.findIndex((s) => s.attack === 'apgd-ce');
-    const hasDlr = b.stages.some((s) => s.attack === 'apgd-dlr');
-    let added = '';
-    if (i >= 0 && !hasDlr) {
-      b.stages.splice(i + 1, 0, { attack: 'apgd-dlr', params: { ...b.stages[i].params, eot: k }, origin: 'eot' });
-      added = '; APGD-DLR with EOT added after APGD-CE (AutoAttack rand)';
-    }
-    return `${k} gradient draws averaged per step in ${n} gradient stages${added}; success judged by a majority of fresh draws`;
+    return applyEot(b);
   },
 };
+
+/** The EOT rewrite of a battery (in place), in words; also used to cost a random model's audit (../battery-cost.ts). */
+export function applyEot(b: Battery): string {
+  const k = b.eotDraws;
+  let n = 0;
+  for (const s of allSteps(b)) {
+    if (paramFields(getAttack(s.attack)).some((f) => f.key === 'eot')) { s.params = { ...s.params, eot: k }; n++; }
+  }
+  const i = b.stages.findIndex((s) => s.attack === 'apgd-ce');
+  const hasDlr = b.stages.some((s) => s.attack === 'apgd-dlr');
+  let added = '';
+  if (i >= 0 && !hasDlr) {
+    b.stages.splice(i + 1, 0, { attack: 'apgd-dlr', params: { ...b.stages[i].params, eot: k }, origin: 'eot' });
+    added = '; APGD-DLR with EOT added after APGD-CE (AutoAttack rand)';
+  }
+  return `${k} gradient draws averaged per step in ${n} gradient stages${added}; success judged by a majority of fresh draws`;
+}
