@@ -74,9 +74,19 @@ export function findClassifierIO(model: Model, shapes: ShapeInfo): ClassifierIO 
     const q = producer.get(p.inputs[0]);
     if (q && q.opType === 'Softmax' && isClassAxis(q)) { logits = q.inputs[0]; strippedSoftmax = 'LogSoftmax'; }
   }
-  checkScoresShape(out.name, oshape, batched);
-  if (logits !== out.name) checkScoresShape(logits, shapes.get(logits)?.shape ?? oshape, batched, ` (the input of the trailing ${strippedSoftmax})`);
   return { input: input.name, output: out.name, logits, strippedSoftmax, batched, numClasses };
+}
+
+/**
+ * Refuses class scores that are not one vector per sample (see checkScoresShape): the model
+ * pipeline applies it to what it audits. The gradient builder does not: it differentiates any
+ * float output (its rule tests use outputs such as [2, 3, 4]).
+ * @throws ModelError naming the output (or the trailing Softmax's input) and its shape.
+ */
+export function checkClassScores(cls: ClassifierIO, shapes: ShapeInfo): void {
+  const oshape = shapes.get(cls.output)?.shape ?? [];
+  checkScoresShape(cls.output, oshape, cls.batched);
+  if (cls.logits !== cls.output) checkScoresShape(cls.logits, shapes.get(cls.logits)?.shape ?? oshape, cls.batched, ` (the input of the trailing ${cls.strippedSoftmax})`);
 }
 
 /**

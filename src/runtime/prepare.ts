@@ -13,7 +13,7 @@ import { selectOutput } from '../onnx/select-output';
 import { CANONICAL_OPSET, canonicalize } from '../onnx/canonical';
 import { encodeModel } from '../onnx/encode';
 import { ShapeInfo } from '../autodiff/types';
-import { checkClassifierSignature, findClassifierIO } from '../autodiff/classifier';
+import { checkClassScores, checkClassifierSignature, findClassifierIO } from '../autodiff/classifier';
 import { classify } from '../autodiff/registry';
 import { PROBE_BATCH, ProbeOptions, probeShapes } from './probe';
 import { BatchMode, batchedAgrees, hasFreeBatch, withSymbolicBatch } from './generalise';
@@ -114,6 +114,7 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
   }
 
   const cls = findClassifierIO(model, shapes);
+  checkClassScores(cls, shapes);
   const inMeta = shapes.get(cls.input)!;
   if (inMeta.dtype !== 'float32' && inMeta.dtype !== 'float64') {
     throw new ModelError(`the model's input is ${inMeta.dtype}; Gauntlet runs float32 and float64 models`);
