@@ -6,14 +6,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Attribute, DType, Graph, Model, Node, TensorValue, ValueInfo, numel } from './ir';
-import { canonicalize, CANONICAL_OPSET, convertedOps, onnxSinceVersion, opsNeedingConversion } from './canonical';
-import { encodeModel } from './encode';
-import { decodeModel } from './decode';
-import { ModelError } from '../errors';
-import { Session } from '../runtime/session';
-import { HostData, HostTensor } from '../runtime/tensor';
-import { rng } from '../autodiff/testing/gradcheck';
+import { Attribute, DType, Graph, Model, Node, TensorValue, ValueInfo, numel } from '../ir';
+import { canonicalize, CANONICAL_OPSET, convertedOps, onnxSinceVersion, opsNeedingConversion } from '.';
+import { encodeModel } from '../encode';
+import { decodeModel } from '../decode';
+import { ModelError } from '../../errors';
+import { Session } from '../../runtime/session';
+import { HostData, HostTensor } from '../../runtime/tensor';
+import { rng } from '../../autodiff/testing/gradcheck';
 
 // ------------------------------------------------------------------------------------------
 // Model builder
@@ -798,7 +798,7 @@ describe('canonicalize — model-level behaviour', () => {
 // ------------------------------------------------------------------------------------------
 // Real models
 // ------------------------------------------------------------------------------------------
-const VNNCOMP = path.resolve(__dirname, '../../../shared/data/vnncomp');
+const VNNCOMP = path.resolve(__dirname, '../../../../shared/data/vnncomp');
 const vnnModels = fs.existsSync(VNNCOMP)
   ? fs.readdirSync(VNNCOMP).flatMap((d) => {
     const dir = path.join(VNNCOMP, d, 'onnx');
@@ -815,7 +815,7 @@ describeVnn('canonicalize — VNN-COMP models (opset 9 PyTorch exports; skipped 
   });
 });
 
-const FIXTURES = path.resolve(__dirname, '../../fixtures/models');
+const FIXTURES = path.resolve(__dirname, '../../../fixtures/models');
 const fixtureModels = ['matlab_opset8.onnx', 'cnn_softmax.onnx', 'cnn.onnx', 'resnet.onnx', 'tf_nhwc.onnx'].filter((f) => fs.existsSync(path.join(FIXTURES, f)));
 const describeFixtures = fixtureModels.length > 0 ? describe : describe.skip;
 

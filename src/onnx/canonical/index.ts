@@ -86,12 +86,12 @@
  * optionally, `opts.shapes` (e.g. a shape probe of the ORIGINAL model; only ranks and dtypes are
  * used, never its concrete sizes).
  */
-import { ModelError } from '../errors';
+import { ModelError } from '../../errors';
 import {
   Attribute, Dim, DType, Graph, Model, Node, TensorValue, ValueInfo,
   attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor, tensorFromNumbers, tensorToNumbers,
-} from './ir';
-import { codeFromDtype, dtypeFromCode } from './dtype';
+} from '../ir';
+import { codeFromDtype, dtypeFromCode } from '../dtype';
 
 /** The opset every canonical model imports. */
 export const CANONICAL_OPSET = 17;
