@@ -6,6 +6,7 @@
 import { attrFloat, attrInt, attrInts, attrString } from '../../ir';
 import { I, Is, NodeCtx, normAxis } from '../context';
 
+/** Squeeze/Unsqueeze/ReduceSum < 13: axes attribute → int64 input. */
 export function axesAttrToInput(c: NodeCtx): void {
   if (c.v >= 13) return c.keep();
   const n = c.node;
@@ -45,6 +46,7 @@ export function reduceAxesInputToAttr(c: NodeCtx): void {
   c.final(n.opType, [n.inputs[0]], n.attributes);
 }
 
+/** Split < 13: split attribute → input; Split 18: num_outputs dropped or made an explicit split. */
 export function split(c: NodeCtx): void {
   const n = c.node;
   if (c.v < 13) {
@@ -78,6 +80,7 @@ export function split(c: NodeCtx): void {
   c.final('Split', [n.inputs[0]], n.attributes);
 }
 
+/** Slice < 10: starts/ends/axes attributes → int64 inputs. */
 export function slice(c: NodeCtx): void {
   if (c.v >= 10) return c.keep();
   const n = c.node;
@@ -88,6 +91,7 @@ export function slice(c: NodeCtx): void {
   c.final('Slice', [n.inputs[0], c.ints(starts), c.ints(ends), axes ? c.ints(axes) : ''], n.attributes);
 }
 
+/** Pad < 11: pads/value attributes → inputs; Pad 18+: axes input → full pads vector. */
 export function pad(c: NodeCtx): void {
   const n = c.node;
   const mode = attrString(n, 'mode', 'constant');
@@ -121,6 +125,7 @@ export function pad(c: NodeCtx): void {
   c.final('Pad', [n.inputs[0], c.ints(full), n.inputs[2] ?? ''], n.attributes);
 }
 
+/** Reshape < 5: shape attribute → input. */
 export function reshape(c: NodeCtx): void {
   if (c.v >= 5) return c.keep();
   const n = c.node;
@@ -131,6 +136,7 @@ export function reshape(c: NodeCtx): void {
   c.final('Reshape', [n.inputs[0], c.ints(shape)], n.attributes);
 }
 
+/** Concat < 4: the default axis 1 made explicit. */
 export function concat(c: NodeCtx): void {
   if (c.v < 4 && !c.has('axis')) {
     c.node.attributes.set('axis', I(1));
@@ -139,6 +145,7 @@ export function concat(c: NodeCtx): void {
   c.keep();
 }
 
+/** TopK < 10: k attribute → int64 input. */
 export function topK(c: NodeCtx): void {
   if (c.v >= 10) return c.keep();
   const n = c.node;
@@ -149,6 +156,7 @@ export function topK(c: NodeCtx): void {
   c.final('TopK', [n.inputs[0], c.ints([k])], n.attributes);
 }
 
+/** DFT 20: axis input → attribute. */
 export function dft(c: NodeCtx): void {
   const n = c.node;
   if (c.v < 20) return c.keep();

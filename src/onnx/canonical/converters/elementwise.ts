@@ -6,6 +6,7 @@
 import { attrFloat, attrInt, attrString } from '../../ir';
 import { I, NodeCtx } from '../context';
 
+/** Add/Sub/Mul/Div/Pow/And/Or/Xor/Equal/Greater/Less < 7: legacy `broadcast`/`axis` → numpy broadcasting. */
 export function legacyBroadcast(c: NodeCtx): void {
   if (c.v >= 7) return c.keep();
   const n = c.node;
@@ -38,6 +39,7 @@ export function legacyBroadcast(c: NodeCtx): void {
   c.final(n.opType, [a, b2], n.attributes);
 }
 
+/** Gemm < 7: `broadcast` dropped. */
 export function gemm(c: NodeCtx): void {
   if (c.v < 7 && c.has('broadcast')) {
     c.drop('broadcast');
@@ -46,6 +48,7 @@ export function gemm(c: NodeCtx): void {
   c.keep();
 }
 
+/** PRelu < 7: a 1-D per-channel slope gets trailing 1-dims for numpy broadcasting. */
 export function prelu(c: NodeCtx): void {
   if (c.v >= 7) return c.keep();
   const n = c.node;
@@ -64,6 +67,7 @@ export function prelu(c: NodeCtx): void {
   c.final('PRelu', [x, slope2], n.attributes);
 }
 
+/** Clip < 11: min/max attributes → scalar inputs in the input's dtype. */
 export function clip(c: NodeCtx): void {
   if (c.v >= 11) return c.keep();
   const n = c.node;
@@ -77,6 +81,7 @@ export function clip(c: NodeCtx): void {
   ], n.attributes);
 }
 
+/** Softmax/LogSoftmax/Hardmax < 13: 2-D coercion at `axis` → Flatten → op(axis=-1) → Reshape. */
 export function softmaxLike(c: NodeCtx): void {
   const n = c.node;
   if (c.v >= 13) return c.keep();
@@ -94,6 +99,7 @@ export function softmaxLike(c: NodeCtx): void {
   c.final('Reshape', [y, c.emit1('Shape', [x])], {});
 }
 
+/** Gelu 20 → its Erf or Tanh decomposition. */
 export function gelu(c: NodeCtx): void {
   const n = c.node;
   const x = n.inputs[0];
@@ -112,12 +118,14 @@ export function gelu(c: NodeCtx): void {
   c.final('Mul', [half, c.emit1('Add', [inner, k(1)])], {});
 }
 
+/** Mish 18 → x·tanh(softplus(x)). */
 export function mish(c: NodeCtx): void {
   const x = c.node.inputs[0];
   c.note('Mish decomposed to x·tanh(softplus(x))');
   c.final('Mul', [x, c.emit1('Tanh', [c.emit1('Softplus', [x])])], {});
 }
 
+/** ThresholdedRelu: the experimental op (opsets 1-9) kept as ThresholdedRelu-10. */
 export function thresholdedRelu(c: NodeCtx): void {
   if (c.v === 0) c.note('experimental ThresholdedRelu kept as ThresholdedRelu-10 (same semantics)');
   c.keep();

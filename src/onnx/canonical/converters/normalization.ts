@@ -6,6 +6,7 @@ import { attrFloat, attrInt } from '../../ir';
 import { codeFromDtype } from '../../dtype';
 import { I, Is, NodeCtx } from '../context';
 
+/** BatchNormalization < 14: spatial, is_test and unused training outputs dropped. */
 export function batchNorm(c: NodeCtx): void {
   const n = c.node;
   if (c.v >= 14) return c.keep();
@@ -27,6 +28,7 @@ export function batchNorm(c: NodeCtx): void {
   c.final('BatchNormalization', n.inputs, n.attributes, [n.outputs[0]]);
 }
 
+/** Dropout < 12: is_test dropped, ratio attribute → input, a used mask of Dropout < 10 cast back. */
 export function dropout(c: NodeCtx): void {
   const n = c.node;
   if (c.v >= 12) return c.keep();
@@ -54,6 +56,7 @@ export function dropout(c: NodeCtx): void {
   c.note('Dropout < 10: used mask output cast from bool back to the data type');
 }
 
+/** GroupNormalization 18/21 → Reshape/ReduceMean/normalise with per-group or per-channel affine. */
 export function groupNorm(c: NodeCtx): void {
   const n = c.node;
   const [x, scale, bias] = n.inputs;
@@ -88,6 +91,7 @@ export function groupNorm(c: NodeCtx): void {
   c.final('Reshape', [y, c.emit1('Shape', [x])], {});
 }
 
+/** MeanVarianceNormalization: the experimental op (before opset 9) is rejected. */
 export function mvn(c: NodeCtx): void {
   if (c.v === 0) c.fail('experimental MeanVarianceNormalization (before opset 9) is not supported');
   c.keep();

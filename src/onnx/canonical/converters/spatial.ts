@@ -25,6 +25,7 @@ function resizeFromLegacy(c: NodeCtx, scalesName: string, scales: number[] | und
   c.final('Resize', [n.inputs[0], '', scalesName], attrs);
 }
 
+/** Upsample (1, 7, 9, 10) → Resize-13. */
 export function upsample(c: NodeCtx): void {
   const n = c.node;
   if (c.v < 7) {
@@ -42,6 +43,7 @@ export function upsample(c: NodeCtx): void {
   return resizeFromLegacy(c, n.inputs[1], s, `Upsample-${c.v}`);
 }
 
+/** Resize 10 → Resize-13 form; 11-17: tf_half_pixel_for_nn and empty roi/scales; 18/19: antialias, policy, axes. */
 export function resize(c: NodeCtx): void {
   const n = c.node;
   if (c.v === 10) return resizeFromLegacy(c, n.inputs[1], c.constInts(n.inputs[1] ?? ''), 'Resize-10');
@@ -98,6 +100,7 @@ export function resize(c: NodeCtx): void {
   c.final('Resize', inputs, n.attributes);
 }
 
+/** GridSample 20: mode names → opset-16 names (4-D only). */
 export function gridSample(c: NodeCtx): void {
   const n = c.node;
   if (c.v < 20) return c.keep();
@@ -111,6 +114,7 @@ export function gridSample(c: NodeCtx): void {
   c.keep();
 }
 
+/** RoiAlign < 16: coordinate_transformation_mode='output_half_pixel' made explicit. */
 export function roiAlign(c: NodeCtx): void {
   if (c.v < 16) {
     c.node.attributes.set('coordinate_transformation_mode', S('output_half_pixel'));
@@ -119,6 +123,7 @@ export function roiAlign(c: NodeCtx): void {
   c.keep();
 }
 
+/** LpPool/GlobalLpPool-1: float p → int p; LpPool 18: ceil_mode and dilations must be defaults. */
 export function lpPool(c: NodeCtx): void {
   const n = c.node;
   if (c.v < 2) {
@@ -136,6 +141,7 @@ export function lpPool(c: NodeCtx): void {
   c.keep();
 }
 
+/** AveragePool 19: dilations must be 1 and are dropped. */
 export function averagePool(c: NodeCtx): void {
   if (c.v >= 19) {
     const dil = attrInts(c.node, 'dilations');

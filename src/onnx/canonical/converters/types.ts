@@ -6,6 +6,7 @@ import { attrInt, tensorFromNumbers } from '../../ir';
 import { codeFromTypeName, dtypeFromCode } from '../../dtype';
 import { I, NodeCtx } from '../context';
 
+/** Cast: string `to` (< 6) → code; float8/int4 targets rejected; saturate (19) dropped. */
 export function cast(c: NodeCtx): void {
   const n = c.node;
   const to = n.attributes.get('to');
@@ -23,11 +24,13 @@ export function cast(c: NodeCtx): void {
   c.keep();
 }
 
+/** CastLike 19: saturate dropped. */
 export function castLike(c: NodeCtx): void {
   if (c.has('saturate')) { c.drop('saturate'); c.note('CastLike 19: saturate dropped (only affects float8 targets)'); }
   c.keep();
 }
 
+/** QuantizeLinear/DequantizeLinear 19/21 → 13 form (block_size, saturate, output_dtype). */
 export function quantize(c: NodeCtx): void {
   const n = c.node;
   if (c.v < 19) return c.keep();
