@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors';
 import type { Gate, GateRule, Interval, Report } from '../report/schema';
 import { clopperPearson } from '../util/clopper-pearson';
+import { describeReadFailure } from '../util/read-error';
 import { canonicalJson } from './checkpoint';
 import { CHECK_IDS } from './checks';
 
@@ -177,9 +178,8 @@ export function loadPolicy(path: string): { policy: Policy; name: string; sha256
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException)?.code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error)?.message ?? String(e);
-    throw new UsageError(`cannot read policy file '${path}': ${why}`, { path, code });
+    const { code, reason } = describeReadFailure(e);
+    throw new UsageError(`cannot read policy file '${path}': ${reason}`, { path, code });
   }
   if (bytes.length > MAX_POLICY_BYTES) {
     throw new UsageError(`policy file '${path}' is ${bytes.length} bytes; a policy is at most ${MAX_POLICY_BYTES} bytes`, { path });

@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import { DataError, UsageError } from '../errors';
 import { checkedElementCount, describeValue, formatShape, NdArray } from './npy';
 import { readNpz, writeNpz } from './npz';
+import { describeReadFailure } from '../util/read-error';
 
 export interface EvalSet {
   /** Inputs, C order, `xShape` = [n, ...sampleShape]. */
@@ -453,10 +454,10 @@ function readFileOrThrow(path: string, what: string): Uint8Array {
 }
 
 function fileError(e: unknown, path: string, what: string): DataError {
-  const code = (e as NodeJS.ErrnoException)?.code;
+  const { code, reason } = describeReadFailure(e);
   if (code === 'ENOENT') return new DataError(`${what} not found: ${path}`, { path });
   if (code === 'EISDIR') return new DataError(`${what} path is a directory, expected a file: ${path}`, { path });
-  return new DataError(`cannot read ${what} ${path}: ${(e as Error)?.message ?? String(e)}`, { path, code });
+  return new DataError(`cannot read ${what} ${path}: ${reason}`, { path, code });
 }
 
 // ---------------------------------------------------------------------------------------------
