@@ -25,6 +25,9 @@ import { z } from 'zod';
 import { UsageError } from '../errors';
 import type { Gate, GateRule, Interval, Report } from '../report/schema';
 import { clopperPearson } from '../util/clopper-pearson';
+import { findJsonSyntaxError } from '../util/json-syntax';
+import { describeReadFailure } from '../util/read-error';
+import { joinIssues, listIssues } from '../util/zod';
 import { canonicalJson } from './checkpoint';
 import { CHECK_IDS } from './checks';
 
@@ -177,9 +180,8 @@ export function loadPolicy(path: string): { policy: Policy; name: string; sha256
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException)?.code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error)?.message ?? String(e);
-    throw new UsageError(`cannot read policy file '${path}': ${why}`, { path, code });
+    const { code, reason } = describeReadFailure(e);
+    throw new UsageError(`cannot read policy file '${path}': ${reason}`, { path, code });
   }
   if (bytes.length > MAX_POLICY_BYTES) {
     throw new UsageError(`policy file '${path}' is ${bytes.length} bytes; a policy is at most ${MAX_POLICY_BYTES} bytes`, { path });
@@ -209,96 +211,18 @@ export function parsePolicy(text: string, name: string): Policy {
   if (!json && (value === null || value === undefined)) throw empty(); // only comments
   const r = policySchema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-  throw new UsageError(
-    `invalid policy file '${name}': ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    { path: name, issues },
-  );
+  const issues = listIssues(r.error, '(policy)', 'brackets');
+  throw new UsageError(`invalid policy file '${name}': ${joinIssues(issues)}`, { path: name, issues });
 }
 
 function parseJson(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const at = jsonSyntaxError(text);
+    const at = findJsonSyntaxError(text);
     if (!at) throw new UsageError(`policy file '${name}' is not valid JSON: ${(e as Error).message.split('\n')[0]}`, { path: name });
     const { line, col } = lineCol(text, at.pos);
     throw new UsageError(`policy file '${name}' is not valid JSON: line ${line}, column ${col}: ${at.reason}${near(text, line)}`, { path: name, line, column: col });
-  }
-}
-
-/**
- * Offset and reason of the first JSON syntax error, or null. JSON.parse's messages carry no
- * position on some Node versions ("Unexpected token ']', ... is not valid JSON"), so the
- * location comes from this small scanner of the JSON grammar (RFC 8259).
- */
-function jsonSyntaxError(t: string): { pos: number; reason: string } | null {
-  let i = 0;
-  class Stop { constructor(readonly pos: number, readonly reason: string) {} }
-  const stop = (expected: string): never => {
-    const found = i >= t.length ? 'end of input' : JSON.stringify(t[i]);
-    throw new Stop(i, `unexpected ${found}, expected ${expected}`);
-  };
-  const ws = () => { while (i < t.length && ' \t\n\r'.includes(t[i])) i++; };
-  const digits = () => { const s = i; while (t[i] >= '0' && t[i] <= '9') i++; if (i === s) stop('a digit'); };
-  const number = () => {
-    if (t[i] === '-') i++;
-    if (t[i] === '0') i++; else digits();
-    if (t[i] === '.') { i++; digits(); }
-    if (t[i] === 'e' || t[i] === 'E') { i++; if (t[i] === '+' || t[i] === '-') i++; digits(); }
-  };
-  const string = () => {
-    i++;
-    while (i < t.length && t[i] !== '"') {
-      if (t[i] === '\\') {
-        i++;
-        if (t[i] === 'u') { for (let k = 1; k <= 4; k++) if (!'0123456789abcdefABCDEF'.includes(t[i + k] ?? '_')) { i += k; stop('a hex digit'); } i += 4; }
-        else if (i >= t.length || !'"\\/bfnrt'.includes(t[i])) stop('an escape character');
-      } else if (t.charCodeAt(i) < 0x20) stop('a string character (escape control characters)');
-      i++;
-    }
-    if (i >= t.length) stop("'\"'");
-    i++;
-  };
-  const value = (): void => {
-    ws();
-    const c = t[i];
-    if (c === '{') {
-      i++; ws();
-      if (t[i] === '}') { i++; return; }
-      for (;;) {
-        ws();
-        if (t[i] !== '"') stop('a double-quoted property name');
-        string(); ws();
-        if (t[i] !== ':') stop("':'");
-        i++; value(); ws();
-        if (t[i] === ',') { i++; continue; }
-        if (t[i] === '}') { i++; return; }
-        stop("',' or '}'");
-      }
-    }
-    if (c === '[') {
-      i++; ws();
-      if (t[i] === ']') { i++; return; }
-      for (;;) {
-        value(); ws();
-        if (t[i] === ',') { i++; continue; }
-        if (t[i] === ']') { i++; return; }
-        stop("',' or ']'");
-      }
-    }
-    if (c === '"') return string();
-    if (c === '-' || (c >= '0' && c <= '9')) return number();
-    for (const lit of ['true', 'false', 'null']) if (t.startsWith(lit, i)) { i += lit.length; return; }
-    stop('a value');
-  };
-  try {
-    value(); ws();
-    if (i < t.length) stop('end of input');
-    return null;
-  } catch (e) {
-    if (e instanceof Stop) return { pos: e.pos, reason: e.reason };
-    return null; // RangeError on absurd nesting: no position
   }
 }
 
@@ -326,11 +250,6 @@ function lineCol(text: string, pos: number): { line: number; col: number } {
 function near(text: string, line: number): string {
   const src = text.split(/\r?\n/)[line - 1]?.trim();
   return src ? ` (near: ${src.length > 60 ? `${src.slice(0, 57)}...` : src})` : '';
-}
-
-function formatPath(path: PropertyKey[]): string {
-  if (path.length === 0) return '(policy)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
 }
 
 function unknownKeys(accepted: string[]) {

@@ -18,6 +18,8 @@ import * as fs from 'node:fs';
 import { DataError, UsageError } from '../errors';
 import { checkedElementCount, describeValue, formatShape, NdArray } from './npy';
 import { readNpz, writeNpz } from './npz';
+import { describeReadFailure } from '../util/read-error';
+import { checkValues, Counter, DEFAULT_LOWER, DEFAULT_UPPER } from './evalset-values';
 
 export interface EvalSet {
   /** Inputs, C order, `xShape` = [n, ...sampleShape]. */
@@ -50,13 +52,10 @@ export interface SaveEvalSetOptions {
   compress?: boolean;
 }
 
-/** Absolute slack allowed when checking lower ≤ x ≤ upper. */
-export const BOUNDS_TOLERANCE = 1e-6;
+export { BOUNDS_TOLERANCE } from './evalset-values';
 /** Array names an evaluation-set archive may contain. */
 export const EVALSET_KEYS = ['x', 'y', 'lower', 'upper', 'target'] as const;
 
-const DEFAULT_LOWER = 0;
-const DEFAULT_UPPER = 1;
 const INT32_MAX = 2 ** 31 - 1;
 
 // ---------------------------------------------------------------------------------------------
@@ -251,73 +250,6 @@ function broadcastTo(src: Float32Array, srcShape: number[], dstShape: number[], 
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Value checks shared by loading and validateEvalSet
-
-function checkValues(set: EvalSet, numClasses: number | undefined, defaultBounds: boolean): void {
-  checkFinite(set.x, 'x', set.xShape);
-  checkFinite(set.lower, 'lower', set.xShape);
-  checkFinite(set.upper, 'upper', set.xShape);
-  checkLowerLeUpper(set);
-  checkWithinBounds(set, defaultBounds);
-  checkLabelRange(set.y, 'y', numClasses);
-  if (set.target) checkLabelRange(set.target, 'target', numClasses);
-}
-
-function checkFinite(values: Float32Array, name: string, shape: number[]): void {
-  const bad = new Counter();
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) bad.add(i, values[i]!);
-  if (bad.count > 0) {
-    throw new DataError(
-      `${name} has ${bad.count} non-finite value(s) (first: ${bad.firstValue} at index ${formatIndex(bad.first, shape)})`,
-      bad.details(),
-    );
-  }
-}
-
-function checkLowerLeUpper(set: EvalSet): void {
-  const bad = new Counter();
-  for (let i = 0; i < set.lower.length; i++) if (set.lower[i]! > set.upper[i]!) bad.add(i, set.lower[i]!);
-  if (bad.count > 0) {
-    const i = bad.first;
-    throw new DataError(
-      `lower > upper at ${bad.count} position(s) (first at index ${formatIndex(i, set.xShape)}: lower ${set.lower[i]} > upper ${set.upper[i]})`,
-      bad.details(),
-    );
-  }
-}
-
-function checkWithinBounds(set: EvalSet, defaultBounds: boolean): void {
-  const { x, lower, upper } = set;
-  const bad = new Counter();
-  for (let i = 0; i < x.length; i++) {
-    if (x[i]! < lower[i]! - BOUNDS_TOLERANCE || x[i]! > upper[i]! + BOUNDS_TOLERANCE) bad.add(i, x[i]!);
-  }
-  if (bad.count > 0) {
-    const i = bad.first;
-    const hint = defaultBounds ? `; no bounds were given, so the defaults [${DEFAULT_LOWER}, ${DEFAULT_UPPER}] apply (store 'lower'/'upper' for another input range)` : '';
-    throw new DataError(
-      `x lies outside [lower, upper] at ${bad.count} position(s) (first at index ${formatIndex(i, set.xShape)}: ` +
-        `x = ${x[i]} not in [${lower[i]}, ${upper[i]}], tolerance ${BOUNDS_TOLERANCE})${hint}`,
-      bad.details(),
-    );
-  }
-}
-
-function checkLabelRange(labels: Int32Array, name: string, numClasses: number | undefined): void {
-  const bad = new Counter();
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i]! < 0 || (numClasses !== undefined && labels[i]! >= numClasses)) bad.add(i, labels[i]!);
-  }
-  if (bad.count > 0) {
-    const range = numClasses === undefined ? 'non-negative' : `in [0, ${numClasses - 1}] (numClasses = ${numClasses})`;
-    throw new DataError(
-      `${name} has ${bad.count} label(s) that are not ${range} (first at index ${bad.first}: ${bad.firstValue})`,
-      bad.details(),
-    );
-  }
-}
-
 function checkNumClasses(numClasses: number | undefined): number | undefined {
   if (numClasses !== undefined && (!Number.isSafeInteger(numClasses) || numClasses < 1)) {
     throw new UsageError(`numClasses must be a positive integer; found ${String(numClasses)}`);
@@ -453,39 +385,8 @@ function readFileOrThrow(path: string, what: string): Uint8Array {
 }
 
 function fileError(e: unknown, path: string, what: string): DataError {
-  const code = (e as NodeJS.ErrnoException)?.code;
+  const { code, reason } = describeReadFailure(e);
   if (code === 'ENOENT') return new DataError(`${what} not found: ${path}`, { path });
   if (code === 'EISDIR') return new DataError(`${what} path is a directory, expected a file: ${path}`, { path });
-  return new DataError(`cannot read ${what} ${path}: ${(e as Error)?.message ?? String(e)}`, { path, code });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-/** Counts offending positions and remembers the first one. */
-class Counter {
-  count = 0;
-  first = -1;
-  firstValue: number = NaN;
-
-  add(index: number, value: number): void {
-    if (this.count++ === 0) {
-      this.first = index;
-      this.firstValue = value;
-    }
-  }
-
-  details(): Record<string, unknown> {
-    return { count: this.count, firstIndex: this.first };
-  }
-}
-
-/** A flat C-order index as a multi-index, e.g. `[3, 0, 12, 5]`. */
-function formatIndex(flat: number, shape: number[]): string {
-  const index = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    index[d] = flat % shape[d]!;
-    flat = Math.floor(flat / shape[d]!);
-  }
-  return formatShape(index);
+  return new DataError(`cannot read ${what} ${path}: ${reason}`, { path, code });
 }

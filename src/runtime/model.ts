@@ -10,6 +10,7 @@ import { foreignModelFormat, foreignModelMessage } from '../onnx/foreign';
 import { availableParallelism } from 'os';
 import { ModelError, UsageError } from '../errors';
 import { LossKind } from '../autodiff/loss';
+import { describeReadFailure } from '../util/read-error';
 import { DEFAULT_MEMORY_BUDGET_MB } from './batching';
 import { Engine } from './engine';
 import { LocalModel } from './local-model';
@@ -122,11 +123,10 @@ async function readModelFile(path: string): Promise<Uint8Array> {
     return bytes;
   } catch (e) {
     if (e instanceof ModelError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
+    const { code, reason } = describeReadFailure(e);
     if (code === 'EISDIR' && existsSync(join(path, 'saved_model.pb'))) {
       throw new ModelError(foreignModelMessage(path, 'a TensorFlow SavedModel folder'), { format: 'a TensorFlow SavedModel folder' });
     }
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new ModelError(`cannot read model file '${path}': ${why}`);
+    throw new ModelError(`cannot read model file '${path}': ${reason}`);
   }
 }

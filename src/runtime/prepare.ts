@@ -6,15 +6,14 @@
  */
 import { createHash } from 'crypto';
 import { ModelError } from '../errors';
-import { Graph, Model, defaultOpset } from '../onnx/ir';
-import { topologicalOrder } from '../onnx/topo';
+import { Model, defaultOpset } from '../onnx/ir';
 import { decodeModel } from '../onnx/decode';
 import { selectOutput } from '../onnx/select-output';
 import { CANONICAL_OPSET, canonicalize } from '../onnx/canonical';
 import { encodeModel } from '../onnx/encode';
 import { ShapeInfo } from '../autodiff/types';
 import { checkClassScores, checkClassifierSignature, findClassifierIO } from '../autodiff/classifier';
-import { classify } from '../autodiff/registry';
+import { scanInputOps } from '../autodiff/reachability';
 import { PROBE_BATCH, ProbeOptions, probeShapes } from './probe';
 import { BatchMode, batchedAgrees, hasFreeBatch, withSymbolicBatch } from './generalise';
 import { MemoryEstimate, estimateBytesPerSample } from './batching';
@@ -121,7 +120,7 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
   }
   const sampleShape = cls.batched ? [1, ...inMeta.shape.slice(1)] : inMeta.shape;
   const inputShape = cls.batched || (sampleShape.length > 1 && sampleShape[0] === 1) ? sampleShape.slice(1) : sampleShape;
-  const findings = scanOps(model.graph, cls.input);
+  const findings = scanInputOps(model.graph, cls.input);
   const memory = estimateBytesPerSample(shapes, cls.batched ? inMeta.shape[0] : 1, new Set(model.graph.initializers.keys()));
   return {
     bytes: encodeModel(model),
@@ -147,19 +146,4 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
       ...(opts.output !== undefined ? { output: opts.output } : {}),
     },
   };
-}
-
-/** Random and piecewise-constant ops downstream of the input (by the autodiff registry). */
-function scanOps(graph: Graph, input: string): { random: string[]; nonDifferentiable: string[] } {
-  const reached = new Set([input]);
-  const random: string[] = [];
-  const nonDifferentiable: string[] = [];
-  for (const n of topologicalOrder(graph)) {
-    const c = classify(n.opType);
-    if (c.kind === 'random') random.push(`${n.opType} '${n.name}'`);
-    if (!n.inputs.some((i) => reached.has(i))) continue;
-    n.outputs.forEach((o) => reached.add(o));
-    if (c.kind === 'straightThrough') nonDifferentiable.push(`${n.opType} '${n.name}'`);
-  }
-  return { random, nonDifferentiable };
 }
