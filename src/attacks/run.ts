@@ -4,7 +4,7 @@
  * confirms it with a fresh predict of the original model (a majority of fresh draws for
  * models with random ops), checking ‖δ‖ ≤ ε and the box in float64.
  */
-import { CancelledError, UsageError } from '../errors';
+import { CancelledError, InternalError, UsageError } from '../errors';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, AttackResult, ThreatModel } from './types';
 import { project, rowNorms } from './project';
 import { argmaxRows, scatterRows, selectBatch } from './tensor';
@@ -78,7 +78,7 @@ export async function runAttack<P>(
   if (todo.length > 0) {
     const sub = selectBatch(batch, todo);
     const cand = await def.search(model, sub, threat, p, ctx);
-    if (cand.xAdv.length !== sub.x.length) throw new Error(`${def.name} returned ${cand.xAdv.length} values for ${sub.x.length}`);
+    if (cand.xAdv.length !== sub.x.length) throw new InternalError(`${def.name} returned ${cand.xAdv.length} values for ${sub.x.length}`);
     const projected = project(Float32Array.from(cand.xAdv), sub.x, sub.lower, sub.upper, sub.n, threat.norm, threat.eps);
     const pred = await predictClasses(model, projected, sub.n, draws, ctx.signal);
     const norms = rowNorms(projected, sub.x, sub.n, threat.norm);
