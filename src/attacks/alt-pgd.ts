@@ -49,7 +49,7 @@ export function stageOf(t: number, T: number, L: number): number {
   return s;
 }
 
-export const altPgd: AttackDefinition<AltPgdParams> = {
+export const altPgd: AttackDefinition<AltPgdParams, 'gradients'> = {
   name: 'alt-pgd',
   paper: 'Antoniou, Georgiou, Potamianos, "Alternating Objectives Generates Stronger PGD-Based Adversarial Attacks", 2022, https://arxiv.org/abs/2212.07992',
   needs: 'gradients',

@@ -9,7 +9,7 @@ import { parseParams, robustAccuracy, runAttack } from './run';
 import { project, rowNorms } from './project';
 import { argmaxRows } from './tensor';
 import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
-import { AttackBatch, AttackDefinition, AttackModel, AttackProgress, Norm } from './types';
+import { AttackBatch, AttackDefinition, AttackModel, AttackProgress, LogitsModel, Norm } from './types';
 
 const NORM_LIST: Norm[] = ['linf', 'l2'];
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
@@ -244,7 +244,7 @@ describe('APGD on linear toy models (closed-form minimal perturbation)', () => {
     try {
       await expect(runAttack(apgdDlr, two, b, { norm: 'linf', eps: 0.1 }, {}, { seed: 1 })).rejects.toThrow(UsageError);
     } finally { await two.close(); }
-    const logitsOnly = { info: toy.info, predict: toy.predict.bind(toy), counters: toy.counters.bind(toy) } as unknown as AttackModel;
+    const logitsOnly: LogitsModel = { info: toy.info, predict: toy.predict.bind(toy), counters: toy.counters.bind(toy) };
     await expect(runAttack(apgdCe, logitsOnly, b, { norm: 'linf', eps: 0.1 }, {}, { seed: 1 })).rejects.toThrow(/needs gradients/);
   });
 

@@ -343,7 +343,7 @@ function needClasses(model: AttackModel, min: number, name: string, what: string
   }
 }
 
-function untargeted(name: string, loss: LossKind, description: string): AttackDefinition<ApgdParams> {
+function untargeted(name: string, loss: LossKind, description: string): AttackDefinition<ApgdParams, 'gradients'> {
   return {
     name,
     paper: `${PAPER} — ${description}`,
@@ -393,7 +393,7 @@ export const apgdDlr = untargeted('apgd-dlr', 'dlr', 'APGD-DLR: APGD on the DLR 
  * iterations, 1 restart each). The targeted DLR needs 4 classes (z_π3, z_π4); with 2–3 classes
  * the audit sets `loss: 'cw'`, the targeted margin z_t − max_{j≠t} z_j (../audit/adaptations/few-classes.ts).
  */
-export const apgdT: AttackDefinition<ApgdTParams> = {
+export const apgdT: AttackDefinition<ApgdTParams, 'gradients'> = {
   name: 'apgd-t',
   paper: `${PAPER} — APGD-T: targeted APGD on the targeted DLR loss over the top-ranked other classes`,
   needs: 'gradients',

@@ -8,7 +8,7 @@ import { rowNorms } from './project';
 import { robustAccuracy, runAttack } from './run';
 import { argmaxRows, selectRows } from './tensor';
 import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
-import { AttackBatch, AttackModel, Norm } from './types';
+import { AttackBatch, LogitsModel, Norm } from './types';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 const NORMS: Norm[] = ['linf', 'l2'];
@@ -202,7 +202,7 @@ describe('fab-t on the linear toy model', () => {
   });
 
   it('when the model gives no gradients, then fab-t refuses it', async () => {
-    const logitsOnly = { info: toy.info, predict: toy.predict.bind(toy), counters: toy.counters.bind(toy) } as unknown as AttackModel;
+    const logitsOnly: LogitsModel = { info: toy.info, predict: toy.predict.bind(toy), counters: toy.counters.bind(toy) };
     await expect(runAttack(fabT, logitsOnly, toyBatch(TOY.x, TOY.y), { norm: 'linf', eps: 0.1 }, {}, { seed: 1 })).rejects.toThrow(UsageError);
     await expect(fabMinimalNorms(logitsOnly, toyBatch(TOY.x, TOY.y), 'linf', {}, { seed: 1 })).rejects.toThrow(UsageError);
   });

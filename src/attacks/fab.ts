@@ -40,7 +40,7 @@ import { CancelledError, UsageError } from '../errors';
 import { sampleRng } from '../util/random';
 import { checkThreat, parseParams } from './run';
 import { argmaxRows, batchIds, selectRows } from './tensor';
-import { AttackBatch, AttackContext, AttackDefinition, AttackModel, Norm } from './types';
+import { AttackBatch, AttackContext, AttackDefinition, AttackModel, hasGradients, LogitsModel, Norm } from './types';
 
 // Module-level aliases: global lookups (Math, Infinity, …) are slow inside vm contexts such as
 // jest's sandbox, and these run per element in the hot loops.
@@ -375,7 +375,7 @@ async function fabCore(model: AttackModel, batch: AttackBatch, norm: Norm, p: Fa
 }
 
 /** FAB-T as a battery attack: candidates are the minimal-norm adversarial examples found. */
-export const fabT: AttackDefinition<FabParams> = {
+export const fabT: AttackDefinition<FabParams, 'gradients'> = {
   name: 'fab-t',
   paper: 'Croce & Hein 2020, Minimally distorted Adversarial Examples with a Fast Adaptive Boundary Attack, arXiv:1907.02044 (targeted, as in AutoAttack arXiv:2003.01690)',
   needs: 'gradients',
@@ -391,10 +391,10 @@ export const fabT: AttackDefinition<FabParams> = {
  * (0 where x is already misclassified, Infinity where none was found) and the examples. The
  * examples are not re-verified here; runAttack (or a fresh predict) does that.
  */
-export async function fabMinimalNorms(model: AttackModel, batch: AttackBatch, norm: Norm, params: unknown, ctx: AttackContext): Promise<FabResult> {
+export async function fabMinimalNorms(model: LogitsModel, batch: AttackBatch, norm: Norm, params: unknown, ctx: AttackContext): Promise<FabResult> {
   const p = parseParams(fabT, params);
   if (batch.n === 0) return { norms: new Float64Array(0), xAdv: new Float32Array(0) };
   checkThreat(batch, { norm, eps: 0 });
-  if (typeof model.lossAndGrad !== 'function') throw new UsageError(`${fabT.name} needs gradients, but this model only provides logits`);
+  if (!hasGradients(model)) throw new UsageError(`${fabT.name} needs gradients, but this model only provides logits`);
   return fabCore(model, batch, norm, p, ctx, { stopAt: -1, startEps: p.startEps ?? INF });
 }

@@ -78,7 +78,7 @@ const fgsmSchema = z.strictObject({
 
 export type FgsmParams = z.infer<typeof fgsmSchema>;
 
-export const fgsm: AttackDefinition<FgsmParams> = {
+export const fgsm: AttackDefinition<FgsmParams, 'gradients'> = {
   name: 'fgsm',
   paper: 'Goodfellow, Shlens, Szegedy, "Explaining and Harnessing Adversarial Examples", ICLR 2015, https://arxiv.org/abs/1412.6572',
   needs: 'gradients',

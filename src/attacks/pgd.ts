@@ -160,7 +160,7 @@ function margin(logits: Float32Array, i: number, C: number, y: number): number {
   return other - logits[i * C + y];
 }
 
-export const pgd: AttackDefinition<PgdParams> = {
+export const pgd: AttackDefinition<PgdParams, 'gradients'> = {
   name: 'pgd',
   paper: 'Madry, Makelov, Schmidt, Tsipras, Vladu, "Towards Deep Learning Models Resistant to Adversarial Attacks", ICLR 2018, https://arxiv.org/abs/1706.06083',
   needs: 'gradients',

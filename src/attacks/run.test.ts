@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors';
 import { runAttack, robustAccuracy } from './run';
-import { AttackBatch, AttackDefinition } from './types';
+import { AttackBatch, AttackDefinition, GradientModel, LogitsModel } from './types';
 import { TOY, linearModel, minimalPerturbation } from './testing/linear-model';
 import { Model } from '../runtime/model';
 
@@ -88,5 +88,20 @@ describe('runAttack (the verifier)', () => {
     expect(Array.from(r.cleanCorrect)).toEqual([0, 1]);
     expect(seen).toEqual([41]);
     await expect(runAttack(spy, model, { ...two, ids: Int32Array.of(1) }, { norm: 'linf', eps: 0.1 }, {}, { seed: 1 })).rejects.toThrow(UsageError);
+  });
+
+  it('when a logits-only attack runs on a model that answers only logits, then it searches with predict; a gradient attack is refused', async () => {
+    const logitsOnly: LogitsModel = { info: model.info, predict: (x, n, o) => model.predict(x, n, o), counters: () => model.counters() };
+    const queries: AttackDefinition<Record<string, never>, 'logits'> = {
+      name: 'queries', paper: '-', needs: 'logits', params: z.object({}).strict(),
+      search: async (m, b) => { await m.predict(b.x, b.n); return { xAdv: b.x }; },
+    };
+    const grads: AttackDefinition<Record<string, never>, 'gradients'> = {
+      name: 'grads', paper: '-', needs: 'gradients', params: z.object({}).strict(),
+      search: async (m: GradientModel, b) => { await m.lossAndGrad(b.x, b.n, b.y, { loss: 'ce' }); return { xAdv: b.x }; },
+    };
+    const r = await runAttack(queries, logitsOnly, batchOf(TOY.x, TOY.y), { norm: 'linf', eps: 0.01 }, {}, { seed: 1 });
+    expect(r.gradientCalls).toBe(0);
+    await expect(runAttack(grads, logitsOnly, batchOf(TOY.x, TOY.y), { norm: 'linf', eps: 0.01 }, {}, { seed: 1 })).rejects.toThrow(/grads needs gradients/);
   });
 });

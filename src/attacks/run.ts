@@ -4,8 +4,8 @@
  * confirms it with a fresh predict of the original model (a majority of fresh draws for
  * models with random ops), checking ‖δ‖ ≤ ε and the box in float64.
  */
-import { CancelledError, UsageError } from '../errors';
-import { AttackBatch, AttackContext, AttackDefinition, AttackModel, AttackResult, ThreatModel } from './types';
+import { CancelledError, InternalError, UsageError } from '../errors';
+import { AttackBatch, AttackContext, AttackDefinition, AttackResult, hasGradients, LogitsModel, ModelFor, Needs, ThreatModel } from './types';
 import { project, rowNorms } from './project';
 import { argmaxRows, scatterRows, selectBatch } from './tensor';
 import { describeIssues } from '../util/zod';
@@ -37,7 +37,7 @@ export function checkThreat(batch: AttackBatch, threat: ThreatModel): void {
  * Predicted class per sample; for randomized models the class each sample is assigned in a
  * majority of `draws` fresh forward passes (ties: −1, i.e. no class holds a majority).
  */
-export async function predictClasses(model: AttackModel, x: Float32Array, n: number, draws: number, signal?: AbortSignal): Promise<Int32Array> {
+export async function predictClasses(model: LogitsModel, x: Float32Array, n: number, draws: number, signal?: AbortSignal): Promise<Int32Array> {
   if (model.info.random.length === 0) return argmaxRows(await model.predict(x, n, { signal }), n);
   const C = model.info.numClasses;
   const votes = new Int32Array(n * C);
@@ -52,13 +52,16 @@ export async function predictClasses(model: AttackModel, x: Float32Array, n: num
   return out;
 }
 
-/** Runs one attack and verifies its candidates. */
-export async function runAttack<P>(
-  def: AttackDefinition<P>, model: AttackModel, batch: AttackBatch, threat: ThreatModel, params: unknown, ctx: AttackContext,
+/**
+ * Runs one attack and verifies its candidates.
+ * @throws UsageError when the attack needs gradients and the model answers logits only.
+ */
+export async function runAttack<P, N extends Needs>(
+  def: AttackDefinition<P, N>, model: LogitsModel, batch: AttackBatch, threat: ThreatModel, params: unknown, ctx: AttackContext,
 ): Promise<AttackResult> {
   const p = parseParams(def, params);
   checkThreat(batch, threat);
-  if (def.needs === 'gradients' && typeof model.lossAndGrad !== 'function') {
+  if (def.needs === 'gradients' && !hasGradients(model)) {
     throw new UsageError(`${def.name} needs gradients, but this model only provides logits`);
   }
   const started = process.hrtime.bigint();
@@ -77,8 +80,9 @@ export async function runAttack<P>(
 
   if (todo.length > 0) {
     const sub = selectBatch(batch, todo);
-    const cand = await def.search(model, sub, threat, p, ctx);
-    if (cand.xAdv.length !== sub.x.length) throw new Error(`${def.name} returned ${cand.xAdv.length} values for ${sub.x.length}`);
+    // The capability was checked above: a 'gradients' attack reaches here only with a GradientModel.
+    const cand = await def.search(model as ModelFor<N>, sub, threat, p, ctx);
+    if (cand.xAdv.length !== sub.x.length) throw new InternalError(`${def.name} returned ${cand.xAdv.length} values for ${sub.x.length}`);
     const projected = project(Float32Array.from(cand.xAdv), sub.x, sub.lower, sub.upper, sub.n, threat.norm, threat.eps);
     const pred = await predictClasses(model, projected, sub.n, draws, ctx.signal);
     const norms = rowNorms(projected, sub.x, sub.n, threat.norm);

@@ -8,6 +8,7 @@
  * uniform in the ℓ2 ball), seeded through `mulberry32` (one stream per row: `sampleRng`). None of these project: call
  * `project(...)` (project.ts) after a step.
  */
+import { InternalError } from '../errors';
 import { Norm } from './types';
 import { project } from './project';
 
@@ -70,7 +71,7 @@ export function randomStart(
   const per = x.length / n;
   const out = new Float32Array(x.length);
   const dir = new Float64Array(per);
-  if (typeof rng !== 'function' && rng.length !== n) throw new Error(`randomStart: ${rng.length} streams for ${n} rows`);
+  if (typeof rng !== 'function' && rng.length !== n) throw new InternalError(`randomStart: ${rng.length} streams for ${n} rows`);
   for (let i = 0; i < n; i++) {
     const s = i * per;
     const rand = typeof rng === 'function' ? rng : rng[i];

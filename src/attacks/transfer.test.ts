@@ -6,7 +6,7 @@ import { pgd } from './pgd';
 import { runAttack, robustAccuracy } from './run';
 import { argmaxRows, selectRows } from './tensor';
 import { TARGET_BPDA, straightThroughModel, transferAttack } from './transfer';
-import { AttackBatch, AttackModel, AttackResult } from './types';
+import { AttackBatch, AttackModel, AttackResult, LogitsModel } from './types';
 import { TOY, linearModel } from './testing/linear-model';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
@@ -75,7 +75,7 @@ describe('transferAttack', () => {
   });
 
   it('when the target answers only predict, then a transfer attack still runs (the surrogate carries the gradients)', async () => {
-    const blackBox = { info: cnn.info, predict: cnn.predict.bind(cnn), counters: cnn.counters.bind(cnn) } as unknown as AttackModel;
+    const blackBox: LogitsModel = { info: cnn.info, predict: cnn.predict.bind(cnn), counters: cnn.counters.bind(cnn) };
     const def = transferAttack(cnnTwin, pgd, { steps: 5 });
     expect(def.needs).toBe('logits');
     const r = await runAttack(def, blackBox, batch, { norm: 'l2', eps: 2 }, {}, { seed: 1 });

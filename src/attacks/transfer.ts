@@ -26,7 +26,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors';
 import { parseParams } from './run';
-import { AttackDefinition, AttackModel } from './types';
+import { AttackDefinition, AttackModel, hasGradients } from './types';
 
 /** The target itself, differentiated straight-through (BPDA), as its own surrogate. */
 export const TARGET_BPDA = 'target-bpda' as const;
@@ -102,7 +102,7 @@ export function transferAttack<P>(surrogate: Surrogate, inner: AttackDefinition<
         checkCompatible(surrogate, target);
         model = params.straightThrough ? straightThroughModel(surrogate) : surrogate;
       }
-      if (inner.needs === 'gradients' && typeof model.lossAndGrad !== 'function') {
+      if (inner.needs === 'gradients' && !hasGradients(model)) {
         throw new UsageError(`transfer: ${inner.name} needs gradients, but the surrogate only provides logits`);
       }
       return inner.search(model, batch, threat, parsed, ctx);

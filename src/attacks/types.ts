@@ -10,8 +10,28 @@ import type { Model } from '../runtime/model';
 export type Norm = 'linf' | 'l2';
 export const NORMS: readonly Norm[] = ['linf', 'l2'];
 
-/** What attacks may call: the runtime Model minus lifecycle. */
-export type AttackModel = Pick<Model, 'info' | 'predict' | 'lossAndGrad' | 'counters'>;
+/** A model that answers logits only: what black-box (query) attacks and verification need. */
+export type LogitsModel = Pick<Model, 'info' | 'predict' | 'counters'>;
+
+/** A model that also answers the loss and its input gradient: what white-box attacks need. */
+export type GradientModel = LogitsModel & Pick<Model, 'lossAndGrad'>;
+
+/** What attacks may call: the runtime Model minus lifecycle (a GradientModel). */
+export type AttackModel = GradientModel;
+
+/** The capability an attack needs. */
+export type Needs = 'logits' | 'gradients';
+
+/**
+ * The model type an attack needing `N` receives: a GradientModel for 'gradients', a LogitsModel
+ * for 'logits'; a definition that does not name its capability gets the full AttackModel.
+ */
+export type ModelFor<N extends Needs> = [N] extends ['gradients'] ? GradientModel : [N] extends ['logits'] ? LogitsModel : AttackModel;
+
+/** Whether a model answers gradients (the capability check at the boundary, where models arrive untyped). */
+export function hasGradients(model: LogitsModel): model is GradientModel {
+  return typeof (model as Partial<GradientModel>).lossAndGrad === 'function';
+}
 
 /** The threat model: an ε-ball in a norm, intersected with the per-element input box. */
 export interface ThreatModel {
@@ -79,14 +99,17 @@ export interface AttackResult {
   seconds: number;
 }
 
-/** Declarative head + search function of one attack. */
-export interface AttackDefinition<P> {
+/**
+ * Declarative head + search function of one attack. `N` is the capability it needs; its search
+ * receives a model of that capability (ModelFor<N>), and runAttack refuses a model without it.
+ */
+export interface AttackDefinition<P, N extends Needs = Needs> {
   name: string;
   /** Paper the implementation follows. */
   paper: string;
   /** Capability needed: logits only (black-box) or gradients. */
-  needs: 'logits' | 'gradients';
+  needs: N;
   /** One zod schema: validator, TypeScript type and CLI/API documentation. */
   params: z.ZodType<P>;
-  search(model: AttackModel, batch: AttackBatch, threat: ThreatModel, params: P, ctx: AttackContext): Promise<Candidates>;
+  search(model: ModelFor<N>, batch: AttackBatch, threat: ThreatModel, params: P, ctx: AttackContext): Promise<Candidates>;
 }

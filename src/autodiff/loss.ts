@@ -10,7 +10,7 @@
  * logit gradient is p − onehot(y) with p_y ≈ 1 − 1e-5, which float32 resolves to only ~1%.
  * https://arxiv.org/abs/2003.01690
  */
-import { ModelError } from '../errors';
+import { InternalError, ModelError } from '../errors';
 import { DType, Node, tensorFromNumbers } from '../onnx/ir';
 import { GraphWriter } from './writer';
 import { ShapeInfo } from './types';
@@ -93,7 +93,7 @@ export function buildLoss(w: GraphWriter, s: LossSpec): { nodes: Node[]; stopGra
       loss = op('Div', [op('Sub', [maxOther(hotY), zy], N), denom], N);
     }
   } else {
-    if (!s.target) throw new Error('targeted loss without a target input');
+    if (!s.target) throw new InternalError('targeted loss without a target input');
     const hotT = oneHot(s.target);
     const zt = pick(hotT);
     if (s.kind === 'ce') loss = op('Sub', [zt, logSumExp()], N);

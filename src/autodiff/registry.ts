@@ -4,6 +4,7 @@
  * straightThrough (piecewise constant: zero gradient, or identity under BPDA); random.
  * docs/supported-ops.md is generated from this table (npm run docs:ops).
  */
+import { InternalError } from '../errors';
 import { GradientRule, OpClass } from './types';
 import { add } from './rules/add';
 import { conv } from './rules/conv';
@@ -141,7 +142,7 @@ export const RANDOM: readonly { opType: string; rule?: GradientRule }[] = [
 const TABLE: Map<string, OpClass> = (() => {
   const t = new Map<string, OpClass>();
   const put = (op: string, c: OpClass) => {
-    if (t.has(op)) throw new Error(`registry: op ${op} registered twice`);
+    if (t.has(op)) throw new InternalError(`registry: op ${op} registered twice`);
     t.set(op, c);
   };
   for (const rule of RULES) put(rule.opType, { kind: 'rule', rule });

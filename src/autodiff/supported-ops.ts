@@ -4,6 +4,7 @@
  * are found by scanning rules/ for modules that export a GradientRule (also used by the registry
  * test: every such file must have a test beside it).
  */
+import { InternalError } from '../errors';
 import * as fs from 'fs';
 import * as path from 'path';
 import { registryTable } from './registry';
@@ -14,7 +15,7 @@ export function rulesSourceDir(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const up = path.dirname(dir);
-    if (up === dir) throw new Error(`supported-ops: no package.json above ${__dirname}`);
+    if (up === dir) throw new InternalError(`supported-ops: no package.json above ${__dirname}`);
     dir = up;
   }
   return path.join(dir, 'src', 'autodiff', 'rules');

@@ -22,7 +22,7 @@ export const EXIT_ERROR = 2;
 
 /** Writes an error's message to stderr (the stack only with GAUNTLET_DEBUG=1); returns the exit code. */
 export function reportError(e: unknown): number {
-  if (e instanceof GauntletError) process.stderr.write(`gauntlet: ${e.message}\n`);
+  if (e instanceof GauntletError && e.operational) process.stderr.write(`gauntlet: ${e.message}\n`);
   else process.stderr.write(`gauntlet: internal error: ${(e as Error)?.message ?? String(e)}\n`);
   if (process.env.GAUNTLET_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT_ERROR;

@@ -71,3 +71,13 @@ export class StateError extends GauntletError {
     super(message, 'damaged_state', 503, true, details);
   }
 }
+
+/**
+ * An internal invariant does not hold: a bug in Gauntlet, never the user's input. Not operational
+ * (the service answers a generic 500 and logs the details).
+ */
+export class InternalError extends GauntletError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, 'internal', 500, false, details);
+  }
+}

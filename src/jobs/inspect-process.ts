@@ -44,7 +44,7 @@ function typed(field: UploadField, e: unknown): GauntletError {
   if (field === 'model') {
     if (e instanceof ModelError || e instanceof UnsupportedOpError) return e;
     // RuntimeFailure carries ORT's own reason ("ONNX Runtime could not load the model: …").
-    return new ModelError(e instanceof GauntletError ? message : `the model could not be inspected: ${message}`);
+    return new ModelError(e instanceof GauntletError && e.operational ? message : `the model could not be inspected: ${message}`);
   }
   return e instanceof DataError || e instanceof UsageError ? e : new DataError(message);
 }

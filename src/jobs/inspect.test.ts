@@ -121,6 +121,46 @@ describe('inspectUploads: hostile models', () => {
     expect(e.code).toBe('unsupported_op');
   });
 
+  /** Nodes computing, from the input's run-time batch size N, the int64 vector [0, 1, 0, 1] (never a constant). */
+  const runtimeZeroOne = (m: OnnxModel, out: string) => {
+    const node = (name: string, opType: string, inputs: string[], attrs: [string, { type: 'int'; value: number }][] = []) =>
+      m.graph.nodes.push({ name, opType, domain: '', inputs, outputs: [name], attributes: new Map(attrs) });
+    m.graph.initializers.set('at0', { dtype: 'int64', dims: [1], data: BigInt64Array.from([0n]) });
+    m.graph.initializers.set('at1', { dtype: 'int64', dims: [1], data: BigInt64Array.from([1n]) });
+    node('shape', 'Shape', ['input']);
+    node('n', 'Slice', ['shape', 'at0', 'at1']);
+    node('zero', 'Sub', ['n', 'n']);
+    node('one', 'Div', ['n', 'n']);
+    m.graph.nodes.push({ name: out, opType: 'Concat', domain: '', inputs: ['zero', 'one', 'zero', 'one'], outputs: [out], attributes: new Map([['axis', { type: 'int', value: 0 }]]) });
+  };
+
+  it('when a Pad in edge mode takes pads computed at run time, then UnsupportedOpError (422) names node and input', async () => {
+    const path = linear((m) => {
+      runtimeZeroOne(m, 'pads');
+      m.graph.nodes.push({ name: 'pad', opType: 'Pad', domain: '', inputs: ['scores', 'pads'], outputs: ['z'], attributes: new Map([['mode', { type: 'string', value: 'edge' }]]) });
+      m.graph.outputs = [{ name: 'z', dtype: 'float32', shape: ['N', 5] }];
+    });
+    const e = await rejected({ modelPath: path }, UnsupportedOpError, 'model', /^Pad 'pad': pads \(input 1\) must be a constant for differentiation$/);
+    expect(e.code).toBe('unsupported_op');
+  });
+
+  it('when a Resize takes scales computed at run time, then UnsupportedOpError (422) names node and input', async () => {
+    const path = linear((m) => {
+      runtimeZeroOne(m, 'zo');
+      m.graph.nodes.push({ name: 'zof', opType: 'Cast', domain: '', inputs: ['zo'], outputs: ['zof'], attributes: new Map([['to', { type: 'int', value: 1 }]]) });
+      m.graph.initializers.set('two', { dtype: 'float32', dims: [1], data: Float32Array.from([2]) });
+      m.graph.nodes.push({ name: 'sc', opType: 'Slice', domain: '', inputs: ['zof', 'at1', 'two64'], outputs: ['sc'], attributes: new Map() });
+      m.graph.initializers.set('two64', { dtype: 'int64', dims: [1], data: BigInt64Array.from([3n]) });
+      // scales = [1, 2] from the run-time [0, 1, 0, 1]: [1, 0] + [0, 2]
+      m.graph.nodes.push({ name: 'scales', opType: 'Add', domain: '', inputs: ['sc', 'bump'], outputs: ['scales'], attributes: new Map() });
+      m.graph.initializers.set('bump', { dtype: 'float32', dims: [2], data: Float32Array.from([0, 2]) });
+      m.graph.nodes.push({ name: 'rs', opType: 'Resize', domain: '', inputs: ['scores', '', 'scales'], outputs: ['z'], attributes: new Map() });
+      m.graph.outputs = [{ name: 'z', dtype: 'float32', shape: ['N', 6] }];
+    });
+    const e = await rejected({ modelPath: path }, UnsupportedOpError, 'model', /^Resize 'rs': scales \(input 2\) must be a constant for differentiation$/);
+    expect(e.code).toBe('unsupported_op');
+  });
+
   it('when ONNX Runtime cannot run the graph (Gemm weights do not match the input), then ModelError up front', async () => {
     const path = linear((m) => {
       m.graph.initializers.set('W', { dtype: 'float32', dims: [3, 5], data: new Float32Array(15) });

@@ -83,7 +83,7 @@ async function run(cmd: JobProcessCommand): Promise<void> {
     });
     process.exit(0);
   } catch (e) {
-    const g = e instanceof GauntletError;
+    const g = e instanceof GauntletError && e.operational;
     await send({ type: 'failed', error: { code: g ? e.code : 'internal', title: g ? 'Audit failed' : 'Internal error', detail: (e as Error)?.message ?? String(e) } });
     process.exit(1);
   }

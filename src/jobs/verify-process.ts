@@ -23,7 +23,7 @@ export function verifyReply(message: unknown): VerifyReply | null {
     if (isAllocationFailure(String((e as Error)?.message))) return null;
     const wire = toWire(e);
     delete wire.stack;
-    if (!(e instanceof GauntletError)) wire.message = `${(e as Error)?.name ?? 'Error'} in the verifier`;
+    if (!(e instanceof GauntletError && e.operational)) wire.message = `${(e as Error)?.name ?? 'Error'} in the verifier`;
     return { ok: false, error: wire };
   }
 }

@@ -104,7 +104,7 @@ export class UploadVerifier {
       if (reply.ok) return reply.result;
       if (reply.error.code === 'unverifiable') throw new UnverifiableUpload(reply.error.message);
       const e = fromWire(reply.error);
-      if (e instanceof GauntletError) throw e;
+      if (e instanceof GauntletError && e.operational) throw e;
       throw new UnverifiableUpload(`${req.names.file} could not be verified (${oneLine(e.message)})`);
     } finally {
       this.release();

@@ -1,4 +1,5 @@
 /** Gauntlet IR → ModelProto bytes. Tensors are always written as raw_data (strings as string_data). */
+import { ModelError } from '../errors';
 import { onnx } from 'onnx-proto';
 import { Attribute, Graph, Model, Node, TensorValue, ValueInfo } from './ir';
 import { codeFromDtype } from './dtype';
@@ -33,7 +34,7 @@ function attributeProto(name: string, a: Attribute): onnx.IAttributeProto {
     case 'floats': return { name, type: T.FLOATS, floats: a.value };
     case 'ints': return { name, type: T.INTS, ints: a.value };
     case 'strings': return { name, type: T.STRINGS, strings: a.value.map((s) => utf8.encode(s)) };
-    case 'unsupported': throw new Error(`cannot encode attribute '${name}' of unsupported proto type ${a.protoType}`);
+    case 'unsupported': throw new ModelError(`cannot encode attribute '${name}' of unsupported proto type ${a.protoType}; Gauntlet accepts float, int, string, tensor, graph and their lists`);
   }
 }
 

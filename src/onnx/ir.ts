@@ -3,6 +3,7 @@
  * `decodeModel`, written back by `encodeModel`; everything else (canonicalisation,
  * autodiff, the shape probe) works on these plain objects, never on protobuf messages.
  */
+import { InternalError } from '../errors';
 
 /** Element types Gauntlet can hold in memory. */
 export type DType =
@@ -138,7 +139,7 @@ export function tensorFromNumbers(dtype: DType, dims: number[], values: readonly
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     values.forEach((v, i) => ((data as BigInt64Array)[i] = BigInt(Math.trunc(v))));
   } else if (Array.isArray(data)) {
-    throw new Error('tensorFromNumbers: string tensors are not numeric');
+    throw new InternalError('tensorFromNumbers: string tensors are not numeric');
   } else {
     (data as Float64Array).set(values);
   }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleReport } from '../audit/testing/sample-report';
 import type { AdversarialExamples } from '../audit/audit';
-import type { AttackModel } from '../attacks/types';
+import type { LogitsModel } from '../attacks/types';
 import { EvalSet, evalSetToNpz, saveEvalSet } from '../data';
 import { DataError } from '../errors';
 import { linearModel, linearOnnx } from '../attacks/testing/linear-model';
@@ -110,10 +110,13 @@ describe('recheckClaims', () => {
    * A randomized 3-class stand-in: clean rows (x0 < 0.5) are always class 0; the adversarial row
    * is class 0 (its label) in the first `asLabel` draws of each 9, class 1 in the next 3, class 2 after.
    */
-  function randomModel(asLabel: number): AttackModel & { calls: number } {
-    const m = {
+  function randomModel(asLabel: number): LogitsModel & { calls: number } {
+    const m: LogitsModel & { calls: number } = {
       calls: 0,
-      info: { inputShape: [2], numClasses: 3, random: ['noise'] } as unknown as AttackModel['info'],
+      info: {
+        inputShape: [2], numClasses: 3, batched: true, batch: 'dynamic', random: ['noise'], nonDifferentiable: [], provider: 'cpu',
+        modelSha256: '', dtype: 'float32', bytesPerSample: { forward: 0, gradient: 0 }, notes: [],
+      },
       predict: async (x: Float32Array, n: number) => {
         const draw = m.calls++ % 9;
         const cls = draw < asLabel ? 0 : draw < asLabel + 3 ? 1 : 2;
@@ -121,7 +124,6 @@ describe('recheckClaims', () => {
         for (let i = 0; i < n; i++) out[3 * i + (x[2 * i] < 0.5 ? 0 : cls)] = 1;
         return out;
       },
-      lossAndGrad: () => { throw new Error('not used'); },
       counters: () => ({ forward: 0, gradient: 0 }),
     };
     return m;

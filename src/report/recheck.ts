@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_SUCCESS_DRAWS, predictClasses } from '../attacks/run';
 import { rowNorms } from '../attacks/project';
-import type { AttackModel, ThreatModel } from '../attacks/types';
+import type { LogitsModel, ThreatModel } from '../attacks/types';
 import { EvalSet, loadEvalSet, readNpz, sliceEvalSet } from '../data';
 import type { NdArray } from '../data';
 import { DataError, UsageError } from '../errors';
@@ -150,7 +150,7 @@ function outsideBox(xAdv: Float32Array, row: number, data: EvalSet, i: number, p
  * @throws DataError when the model, the data and the examples disagree in shape.
  */
 export async function recheckClaims(
-  model: AttackModel, data: EvalSet, claims: AdversarialClaims, threat: ThreatModel, opts: { draws?: number; signal?: AbortSignal } = {},
+  model: LogitsModel, data: EvalSet, claims: AdversarialClaims, threat: ThreatModel, opts: { draws?: number; signal?: AbortSignal } = {},
 ): Promise<RecheckFigures> {
   if (!sameShape(model.info.inputShape, data.sampleShape)) {
     throw new DataError(`the evaluation set's samples are [${data.sampleShape.join(', ')}] but the model takes [${model.info.inputShape.join(', ')}] per sample`);

@@ -7,6 +7,7 @@
  * Conventions: accuracies and risks are fractions in [0, 1] of the audited points (n); per-point
  * arrays are indexed like the evaluation set; ε values are in input units of the threat norm.
  */
+import { InternalError } from '../errors';
 import { z } from 'zod';
 
 export const REPORT_SCHEMA = 'gauntlet-report-2' as const;
@@ -279,10 +280,13 @@ export const reportSchema = z.object({
 });
 export type Report = z.infer<typeof reportSchema>;
 
-/** Validates a report; throws a readable Error listing the first issues. */
+/**
+ * Validates a report Gauntlet built (audit, statement); a mismatch is a bug.
+ * @throws InternalError listing the first issues.
+ */
 export function validateReport(value: unknown): Report {
   const r = reportSchema.safeParse(value);
   if (r.success) return r.data;
   const issues = r.error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`).join('; ');
-  throw new Error(`report does not match ${REPORT_SCHEMA}: ${issues}`);
+  throw new InternalError(`report does not match ${REPORT_SCHEMA}: ${issues}`);
 }

@@ -5,7 +5,7 @@
  * in a gradient rule (broadcasting usually hides it until some model trips over it), so it
  * is reported as a non-operational error naming op, node and input index.
  */
-import { GauntletError, RuntimeFailure } from '../errors';
+import { GauntletError, InternalError, RuntimeFailure } from '../errors';
 import { numel } from '../onnx/ir';
 import { encodeModel } from '../onnx/encode';
 import { GradientModel } from '../autodiff/builder';
@@ -29,7 +29,7 @@ const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 export async function verifyGradientShapes(gm: GradientModel, shapes: ShapeInfo, opts: SessionOptions = {}): Promise<{ edges: number }> {
   const g = gm.model.graph;
   const xMeta = shapes.get(gm.classifier.input);
-  if (!xMeta) throw new Error(`verifyGradientShapes: no probe shape for the input '${gm.classifier.input}'`);
+  if (!xMeta) throw new InternalError(`verifyGradientShapes: no probe shape for the input '${gm.classifier.input}'`);
   const batch = gm.classifier.batched ? xMeta.shape[0] : 1;
   const local = (v: string) => (v === gm.classifier.input ? gm.io.x : v);
   const known = new Map<string, number[]>([[gm.io.x, xMeta.shape]]);

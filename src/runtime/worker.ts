@@ -5,7 +5,7 @@
  * workerData flag also `crash` (exits the thread) for the pool's recovery tests.
  */
 import { parentPort, workerData } from 'worker_threads';
-import { CancelledError, RuntimeFailure, UsageError } from '../errors';
+import { CancelledError, InternalError, RuntimeFailure, UsageError } from '../errors';
 import { Engine, EngineOptions } from './engine';
 import { PreparedModel, PrepareOptions, prepareModel } from './prepare';
 import { FromWorker, ToWorker, owning, toWire } from './wire';
@@ -68,7 +68,7 @@ async function handle(kind: string, payload: unknown, signal: AbortSignal): Prom
 }
 
 const port = parentPort;
-if (!port) throw new Error('runtime/worker.ts must run in a worker thread');
+if (!port) throw new InternalError('runtime/worker.ts must run in a worker thread');
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') {
     running.get(m.id)?.abort();

@@ -10,7 +10,6 @@ import type { BlobStore } from '../jobs/blobs';
 import type { JobRunner } from '../jobs/runner';
 import type { JobStore } from '../jobs/store';
 import type { Logger } from '../logging/logger';
-import { GauntletError } from '../errors';
 import { NotFoundError } from '../errors/http';
 import { requireApiKey } from './middleware/auth';
 import { perAddressRateLimit, perKeyRateLimit } from './middleware/rate-limit';
@@ -20,6 +19,7 @@ import { openApiDocument } from './openapi';
 import { errorHandler } from './problem';
 import { auditRoutes } from './routes/audits';
 import { keyRoutes } from './routes/keys';
+import { opsRoutes } from './routes/ops';
 import { verifyRoutes } from './routes/verify';
 
 export interface AppDeps {
@@ -38,12 +38,6 @@ export interface AppDeps {
   unauthenticatedRateLimitPerMinute?: number;
 }
 
-class NotReadyError extends GauntletError {
-  constructor(why: string) {
-    super(`not ready: ${why}`, 'not_ready', 503);
-  }
-}
-
 /** Builds the app. */
 export function createApp(d: AppDeps): Express {
   const app = express();
@@ -54,17 +48,7 @@ export function createApp(d: AppDeps): Express {
   // the probes (/healthz, /readyz, /metrics) are not limited: orchestrators poll them
   const anonymous = perAddressRateLimit(d.unauthenticatedRateLimitPerMinute ?? 60);
 
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
-  app.get('/readyz', async (_req, res) => {
-    let why: string | null = null;
-    try { if (!d.store.ping()) why = 'database'; } catch { why = 'database'; }
-    if (!why && !(await d.runner.ready())) why = 'job queue';
-    if (why) throw new NotReadyError(why);
-    res.json({ status: 'ready' });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
-  });
+  app.use(opsRoutes(d));
   const openapi = openApiDocument();
   app.get('/openapi.json', anonymous, (_req, res) => { res.json(openapi); });
   app.use('/v1/keys', anonymous, keyRoutes(d.signingKey));

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { RuntimeFailure } from '../errors';
+import { InternalError, RuntimeFailure } from '../errors';
 
 /**
  * How to start the entry module `base` (no extension) that sits in the folder `dir` of the calling
@@ -27,6 +27,6 @@ export function moduleEntry(dir: string, base: string, fromTs: boolean): { filen
 export function packageRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+    if (dirname(dir) === dir) throw new InternalError(`no package.json above ${from}`);
   }
 }

@@ -4,6 +4,7 @@
  * API config (`"eps": "8/255"` or a number); the report records both the float64 value and,
  * for a rational, the text as written (report.threat.epsExact).
  */
+import { UsageError } from '../errors';
 
 /** A parsed ε: its value and, when it was written as a rational a/b, the normalised text "a/b". */
 export interface ParsedEps {
@@ -19,30 +20,30 @@ const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Parses ε from text or a number.
- * @throws Error with a one-line message saying what is accepted ('8/0', '-1', 'abc', '0' are refused).
+ * @throws UsageError (400) with a one-line message saying what is accepted ('8/0', '-1', 'abc', '0' are refused).
  */
 export function parseEps(value: string | number): ParsedEps {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`eps must be ${EPS_FORMS}; got ${value}`);
+    if (!Number.isFinite(value) || value <= 0) throw new UsageError(`eps must be ${EPS_FORMS}; got ${value}`);
     return { eps: value, epsExact: null };
   }
   const text = value.trim();
   const parts = text.split('/');
   if (parts.length === 2) {
     const [a, b] = parts.map((p) => p.trim());
-    if (!DECIMAL.test(a) || !DECIMAL.test(b)) throw new Error(`eps '${value}' is not a fraction of two positive numbers; expected ${EPS_FORMS}`);
+    if (!DECIMAL.test(a) || !DECIMAL.test(b)) throw new UsageError(`eps '${value}' is not a fraction of two positive numbers; expected ${EPS_FORMS}`);
     const num = Number(a);
     const den = Number(b);
-    if (den === 0) throw new Error(`eps '${value}' divides by zero; expected ${EPS_FORMS}`);
+    if (den === 0) throw new UsageError(`eps '${value}' divides by zero; expected ${EPS_FORMS}`);
     const eps = num / den;
-    if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`eps '${value}' must be > 0 and finite; expected ${EPS_FORMS}`);
+    if (!(eps > 0) || !Number.isFinite(eps)) throw new UsageError(`eps '${value}' must be > 0 and finite; expected ${EPS_FORMS}`);
     return { eps, epsExact: `${a}/${b}` };
   }
   if (parts.length > 2 || !DECIMAL.test(text)) {
     const hint = text.startsWith('-') ? ' (ε is a radius: it must be > 0)' : '';
-    throw new Error(`eps '${value}' is not ${EPS_FORMS}${hint}`);
+    throw new UsageError(`eps '${value}' is not ${EPS_FORMS}${hint}`);
   }
   const eps = Number(text);
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`eps '${value}' must be > 0 and finite; expected ${EPS_FORMS}`);
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new UsageError(`eps '${value}' must be > 0 and finite; expected ${EPS_FORMS}`);
   return { eps, epsExact: null };
 }

@@ -1,4 +1,5 @@
 /** Small helpers shared by several rules. */
+import { UnsupportedOpError } from '../../errors';
 import { codeFromDtype } from '../../onnx/dtype';
 import { RuleContext } from '../types';
 
@@ -22,11 +23,17 @@ export function maskGrad(g: RuleContext, cond: string): string {
   return g.op('Mul', [dy, g.op('Cast', [cond], { to: codeFromDtype(g.gradDtype) })]);
 }
 
-/** Reads a constant int input (axes, pads, ...) or throws a clear error naming the node. */
+/**
+ * Reads a constant int input (axes, pads, ...).
+ * @throws UnsupportedOpError naming op, node and input when it is computed at run time.
+ */
 export function constInts(g: RuleContext, inputIndex: number, what: string): number[] {
   const t = g.constant(g.input(inputIndex));
   if (!t) {
-    throw new Error(`${g.node.opType} '${g.node.name}': ${what} (input ${inputIndex}) must be a constant for differentiation`);
+    throw new UnsupportedOpError(
+      `${g.node.opType} '${g.node.name}': ${what} (input ${inputIndex}) must be a constant for differentiation`,
+      { opType: g.node.opType, node: g.node.name, input: inputIndex },
+    );
   }
   return Array.from(t.data as ArrayLike<number | bigint>, Number);
 }

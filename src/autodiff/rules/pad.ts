@@ -6,6 +6,7 @@
  *   edge/reflect: dx′ = dy's interior plus, per axis, each border band of dy added back where m sent it
  *   (edge: band sum onto the border element; reflect: reversed band onto the mirrored elements); dx = zero-pad dx′ by the crops.
  */
+import { UnsupportedOpError } from '../../errors';
 import { attrString } from '../../onnx/ir';
 import { GradientRule, RuleContext } from '../types';
 import { constInts } from './common';
@@ -45,7 +46,9 @@ export const pad: GradientRule = {
         : undefined;
       return [dx, undefined, dc];
     }
-    if (mode !== 'edge' && mode !== 'reflect') throw new Error(`Pad '${g.node.name}': mode '${mode}' is not supported for differentiation`);
+    if (mode !== 'edge' && mode !== 'reflect') {
+      throw new UnsupportedOpError(`Pad '${g.node.name}': mode '${mode}' is not supported for differentiation (constant, edge, reflect are)`, { opType: 'Pad', node: g.node.name, mode });
+    }
     const pads = constInts(g, 1, 'pads');
     let t = dy;
     for (let a = 0; a < rank; a++) {

@@ -5,6 +5,7 @@
  * Weights depend only on static (non-batch) lengths and attributes; extrapolated outputs (tf_crop_and_resize)
  * have zero rows. Axes with scale 1 map identically (as ORT), and equal input/output shapes copy x outright.
  */
+import { UnsupportedOpError } from '../../errors';
 import { attrFloat, attrInt, attrString } from '../../onnx/ir';
 import { GradientRule, RuleContext } from '../types';
 
@@ -38,7 +39,7 @@ function originalCoordinate(p: ResizeAxis, x: number): number {
         ? f(f(roiStart * (inLen - 1)) + f(f(f(x * f(roiEnd - roiStart)) * (inLen - 1)) / (outLen - 1)))
         : f(0.5 * (roiStart + roiEnd) * (inLen - 1));
     case 'half_pixel': return f(f(f(x + 0.5) / s) - 0.5);
-    default: throw new Error(`coordinate_transformation_mode '${p.coordinateMode}' is not supported`);
+    default: throw new UnsupportedOpError(`coordinate_transformation_mode '${p.coordinateMode}' is not supported`);
   }
 }
 
@@ -51,7 +52,7 @@ function nearestPixel(mode: string, v: number): number {
     case 'floor': return Math.floor(v);
     case 'ceil': return Math.ceil(v);
     case 'round_prefer_floor': return v === Math.trunc(v) + 0.5 ? Math.floor(v) : roundAway(v);
-    default: throw new Error(`nearest_mode '${mode}' is not supported`);
+    default: throw new UnsupportedOpError(`nearest_mode '${mode}' is not supported`);
   }
 }
 
@@ -63,7 +64,7 @@ function cubicCoeffs(s: number, a: number): number[] {
   return [outer(t[0]), inner(t[1]), inner(t[2]), outer(t[3])];
 }
 
-/** The [outLen × inLen] matrix M (row-major) with y = M·x along one axis. */
+/** The [outLen × inLen] matrix M (row-major) with y = M·x along one axis. @throws UnsupportedOpError for a mode it does not know. */
 export function resizeMatrix(p: ResizeAxis): number[] {
   const { inLen, outLen } = p;
   const m = new Array<number>(outLen * inLen).fill(0);
@@ -89,7 +90,7 @@ export function resizeMatrix(p: ResizeAxis): number[] {
       const sum = p.excludeOutside ? taps.reduce((q, r) => q + r, 0) : 1;
       taps.forEach((w, k) => { m[row + Math.min(Math.max(base - 1 + k, 0), inLen - 1)] += w / sum; });
     } else {
-      throw new Error(`mode '${p.mode}' is not supported`);
+      throw new UnsupportedOpError(`mode '${p.mode}' is not supported (nearest, linear, cubic are)`);
     }
   }
   return m;
@@ -111,7 +112,9 @@ function applyTransposed(g: RuleContext, t: string, axis: number, rank: number, 
 function constFloats(g: RuleContext, i: number, what: string): number[] | undefined {
   if (!g.hasInput(i) || g.shape(g.input(i)).reduce((p, q) => p * q, 1) === 0) return undefined;
   const t = g.constant(g.input(i));
-  if (!t) throw new Error(`Resize '${g.node.name}': ${what} (input ${i}) must be a constant for differentiation`);
+  if (!t) {
+    throw new UnsupportedOpError(`Resize '${g.node.name}': ${what} (input ${i}) must be a constant for differentiation`, { opType: 'Resize', node: g.node.name, input: i });
+  }
   return Array.from(t.data as ArrayLike<number>, Number);
 }
 
@@ -140,7 +143,11 @@ export const resize: GradientRule = {
         roiStart: roi ? f(roi[a]) : 0, roiEnd: roi ? f(roi[rank + a]) : 1,
       };
       let m: number[];
-      try { m = resizeMatrix(p); } catch (e) { throw new Error(`Resize '${g.node.name}': ${(e as Error).message}`); }
+      try {
+        m = resizeMatrix(p);
+      } catch (e) {
+        throw new UnsupportedOpError(`Resize '${g.node.name}': ${(e as Error).message}`, { opType: 'Resize', node: g.node.name });
+      }
       t = applyTransposed(g, t, a, rank, m, ys[a], xs[a]);
     }
     return [t];

@@ -7,7 +7,7 @@
  * Encoders return complete TLVs as Buffers; `readDer` parses one TLV and `derChildren` splits a
  * constructed value. Malformed input raises DataError (it comes from files users hand us).
  */
-import { DataError } from '../../errors';
+import { DataError, InternalError } from '../../errors';
 
 /** Universal tags used here. */
 export const TAG = {
@@ -58,7 +58,7 @@ export function int(value: bigint | number | Buffer): Buffer {
   if (Buffer.isBuffer(value)) bytes = value;
   else {
     let v = BigInt(value);
-    if (v < 0n) throw new Error('der: negative INTEGER is not supported');
+    if (v < 0n) throw new InternalError('der: negative INTEGER is not supported');
     const out: number[] = [];
     do { out.unshift(Number(v & 0xffn)); v >>= 8n; } while (v > 0n);
     bytes = Buffer.from(out);
@@ -74,7 +74,7 @@ export function int(value: bigint | number | Buffer): Buffer {
 /** OBJECT IDENTIFIER from dotted notation. */
 export function oid(dotted: string): Buffer {
   const arcs = dotted.split('.').map((a) => BigInt(a));
-  if (arcs.length < 2) throw new Error(`der: bad OID ${dotted}`);
+  if (arcs.length < 2) throw new InternalError(`der: bad OID ${dotted}`);
   const out: number[] = [];
   const push = (v: bigint) => {
     const chunk: number[] = [Number(v & 0x7fn)];

@@ -8,6 +8,7 @@
  * signatures are DER-encoded over SHA-256(PAE) (`openssl dgst -sha256 -verify`); Ed25519 signs
  * PAE itself (`openssl pkeyutl -verify -rawin`). A `.intoto.jsonl` file holds one envelope per line.
  */
+import { UsageError } from '../../errors';
 import { KeyObject, sign, verify } from 'node:crypto';
 import { z } from 'zod';
 import { keyAlgorithm, keyFingerprint, SigningKey } from './keys';
@@ -33,7 +34,7 @@ export type Envelope = z.infer<typeof envelopeSchema>;
 export function decodeBase64Strict(text: string, what: string): Buffer {
   const std = text.replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
   const bytes = Buffer.from(std, 'base64');
-  if (bytes.toString('base64').replace(/=+$/, '') !== std) throw new Error(`${what} is not canonical base64`);
+  if (bytes.toString('base64').replace(/=+$/, '') !== std) throw new UsageError(`${what} is not canonical base64`);
   return bytes;
 }
 
@@ -48,7 +49,7 @@ export function signPae(message: Buffer, key: KeyObject): Buffer {
   const alg = keyAlgorithm(key);
   if (alg === 'ed25519') return sign(null, message, key);
   if (alg === 'ecdsa-p256') return sign('sha256', message, { key, dsaEncoding: 'der' });
-  throw new Error(`cannot sign with a ${key.asymmetricKeyType} key`);
+  throw new UsageError(`cannot sign with a ${key.asymmetricKeyType} key; Gauntlet signs with Ed25519 or ECDSA P-256`);
 }
 
 /** Checks a raw signature over PAE bytes; false (not a throw) for malformed signatures. */
@@ -103,7 +104,7 @@ export interface EnvelopeCheck {
  * Checks every signature of an envelope against accepted public keys (keyid is only a hint and
  * is not trusted: each signature is tried with each key). DSSE itself calls an envelope valid
  * when any signature verifies; callers apply their policy to `signatures` (verify.ts: all must).
- * Throws when the payload is not canonical base64.
+ * @throws UsageError when the payload is not canonical base64.
  */
 export function verifyEnvelope(env: Envelope, keys: KeyObject[]): EnvelopeCheck {
   const payload = decodeBase64Strict(env.payload, 'payload');
@@ -132,24 +133,25 @@ export function serializeEnvelopes(envs: Envelope[]): string {
 
 /**
  * Parses an envelope file: JSON Lines (one envelope per non-empty line) or one JSON envelope
- * (possibly pretty-printed). Throws an Error naming the line and the problem.
+ * (possibly pretty-printed).
+ * @throws UsageError naming the line and the problem.
  */
 export function parseEnvelopes(text: string): Envelope[] {
   const trimmed = text.trim();
-  if (trimmed === '') throw new Error('the file is empty');
+  if (trimmed === '') throw new UsageError('the file is empty');
   let docs: { line: number; value: unknown }[];
   try {
     docs = [{ line: 1, value: parseJsonStrict(trimmed) }];
   } catch (e) {
-    if (e instanceof StrictJsonError) throw new Error(`the envelope has a ${e.message}`);
+    if (e instanceof StrictJsonError) throw new UsageError(`the envelope has a ${e.message}`);
     docs = [];
     text.split('\n').forEach((l, i) => {
       if (l.trim() === '') return;
       try {
         docs.push({ line: i + 1, value: parseJsonStrict(l) });
       } catch (err) {
-        if (err instanceof StrictJsonError) throw new Error(`line ${i + 1} has a ${err.message}`);
-        throw new Error(`line ${i + 1} is not JSON (${(err as Error).message})`);
+        if (err instanceof StrictJsonError) throw new UsageError(`line ${i + 1} has a ${err.message}`);
+        throw new UsageError(`line ${i + 1} is not JSON (${(err as Error).message})`);
       }
     });
   }
@@ -157,7 +159,7 @@ export function parseEnvelopes(text: string): Envelope[] {
     const r = envelopeSchema.safeParse(value);
     if (!r.success) {
       const i = r.error.issues[0];
-      throw new Error(`line ${line} is not a DSSE envelope: ${i.path.join('.') || '(envelope)'} ${i.message}`);
+      throw new UsageError(`line ${line} is not a DSSE envelope: ${i.path.join('.') || '(envelope)'} ${i.message}`);
     }
     return r.data;
   });

@@ -180,7 +180,7 @@ export function loadPublicKey(path: string): KeyObject {
     if (text.includes('-----BEGIN')) return createPublicKey(text);
     const json = JSON.parse(text) as { keys?: unknown[] };
     const jwk = Array.isArray(json.keys) ? json.keys[0] : json;
-    if (Array.isArray(json.keys) && json.keys.length !== 1) throw new Error(`the JWK set holds ${json.keys.length} keys; give a file with one`);
+    if (Array.isArray(json.keys) && json.keys.length !== 1) throw new UsageError(`the JWK set holds ${json.keys.length} keys; give a file with one`);
     return createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
   } catch (e) {
     throw new UsageError(`${path}: not a public key (expected a PEM public key, a PEM certificate or a JWK set): ${(e as Error).message}`);

@@ -7,7 +7,7 @@
  *
  * Files are handled as latin1 strings so string offsets are byte offsets.
  */
-import { DataError } from '../../errors';
+import { DataError, InternalError } from '../../errors';
 
 /** A parsed direct object. Scalars (numbers, names, strings, booleans, null) keep their source text. */
 export type PdfValue =
@@ -113,7 +113,7 @@ export function dictGet(d: PdfValue, key: string): PdfValue | undefined {
 
 /** Sets (replaces or appends) a dictionary key. */
 export function dictSet(d: PdfValue, key: string, value: PdfValue): void {
-  if (d.t !== 'dict') throw new Error('dictSet on a non-dictionary');
+  if (d.t !== 'dict') throw new InternalError('dictSet on a non-dictionary');
   const i = d.entries.findIndex(([k]) => k === key);
   if (i >= 0) d.entries[i] = [key, value];
   else d.entries.push([key, value]);

@@ -13,6 +13,8 @@ import { principalOf } from '../middleware/auth';
 import { parseMultipart } from '../upload';
 import { AuditView, ListQuerySchema } from '../schemas';
 import { describeIssues } from '../../util/zod';
+import { REPORT_SCHEMA } from '../../report/schema';
+import { AUTH, errors, file, ID_PARAM, json, PathItems, ref } from '../openapi-parts';
 
 export interface AuditRouteOptions {
   service: AuditService;
@@ -101,3 +103,48 @@ export function auditRoutes(o: AuditRouteOptions): Router {
 
   return r;
 }
+
+/** The OpenAPI paths of these routes (assembled by ../openapi.ts). */
+export const AUDIT_PATHS: PathItems = {
+  '/v1/audits': {
+    post: {
+      summary: 'Submit an audit', security: AUTH,
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object', required: ['model', 'config'],
+              properties: {
+                model: { type: 'string', format: 'binary', description: 'ONNX classifier' },
+                data: { type: 'string', format: 'binary', description: 'evaluation set .npz (x, y, optional lower/upper); or give reference' },
+                reference: { type: 'string', description: 'bundled reference set name (e.g. mnist): the integrity check compares with it; without data, the audit runs on it' },
+                config: { type: 'string', description: 'JSON, see AuditConfig', contentMediaType: 'application/json', contentSchema: ref('AuditConfig') },
+                policy: { type: 'string', description: 'policy (JSON or YAML) for the gate; the config shortcuts minRobustAccuracy etc. apply over it. Without a requirement on a figure the verdict is UNGATED' },
+              },
+            },
+          },
+        },
+      },
+      responses: { 202: { description: 'accepted; poll links.self', content: json('Accepted') }, ...errors(400, 401, 413, 415, 422, 429) },
+    },
+    get: {
+      summary: 'List your audits (newest first)', security: AUTH,
+      parameters: [
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        { name: 'cursor', in: 'query', schema: { type: 'string' } },
+        { name: 'state', in: 'query', schema: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] } },
+      ],
+      responses: { 200: { description: 'a page', content: json('AuditList') }, ...errors(400, 401, 429) },
+    },
+  },
+  '/v1/audits/{id}': {
+    get: { summary: 'State, progress, per-stage figures so far, ETA, result', security: AUTH, parameters: [ID_PARAM], responses: { 200: { description: 'the audit', content: json('AuditView') }, ...errors(401, 404, 429) } },
+    delete: { summary: 'Cancel (if running) and remove the audit and its files', security: AUTH, parameters: [ID_PARAM], responses: { 204: { description: 'removed' }, ...errors(401, 404, 429) } },
+  },
+  '/v1/audits/{id}/report.json': { get: { summary: `The report (${REPORT_SCHEMA}): figures with exact 95 % Clopper–Pearson intervals, gate.verdict PASS | FAIL | UNGATED`, security: AUTH, parameters: [ID_PARAM], responses: { 200: { description: 'report', content: json('Report') }, ...errors(401, 404, 409) } } },
+  '/v1/audits/{id}/report.pdf': { get: { summary: 'The signed PDF report', security: AUTH, parameters: [ID_PARAM], responses: { 200: file('application/pdf', 'signed PDF'), ...errors(401, 404, 409) } } },
+  '/v1/audits/{id}/attestation': { get: { summary: 'DSSE envelope of the in-toto statement (.intoto.jsonl)', security: AUTH, parameters: [ID_PARAM], responses: { 200: file('application/vnd.in-toto+json', 'attestation'), ...errors(401, 404, 409) } } },
+  '/v1/audits/{id}/junit.xml': { get: { summary: 'The policy gate as JUnit XML', security: AUTH, parameters: [ID_PARAM], responses: { 200: file('application/xml', 'JUnit'), ...errors(401, 404, 409) } } },
+  '/v1/audits/{id}/adversarial.npz': { get: { summary: 'The verified adversarial examples', security: AUTH, parameters: [ID_PARAM], responses: { 200: file('application/octet-stream', 'npz'), ...errors(401, 404, 409) } } },
+};

@@ -14,6 +14,7 @@ import { UploadVerifier } from '../../jobs/verify';
 import { SIGNATURE_POLICIES, SignaturePolicy } from '../../report/sign/verify';
 import { UsageError } from '../../errors';
 import { parseMultipart } from '../upload';
+import { AUTH, errors, json, PathItems } from '../openapi-parts';
 
 export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signingKey: () => KeyObject; limits: { modelBytes: number; dataBytes: number }; uploadTimeouts?: { idleMs: number; bodyMs: number }; verifier?: UploadVerifier }): Router {
   const r = Router();
@@ -44,3 +45,14 @@ export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signi
   });
   return r;
 }
+
+/** The OpenAPI path of this route (assembled by ../openapi.ts). */
+export const VERIFY_PATHS: PathItems = {
+  '/v1/verify': {
+    post: {
+      summary: 'Verify a signed report (attestation or PDF) against the service key; optionally the model/data digests', security: AUTH,
+      requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, model: { type: 'string', format: 'binary' }, data: { type: 'string', format: 'binary' }, policy: { type: 'string', enum: ['all', 'any'], default: 'all' } } } } } },
+      responses: { 200: { description: 'verification result (valid may be false)', content: json('VerifyResponse') }, ...errors(400, 401, 413, 415, 422) },
+    },
+  },
+};
