@@ -44,7 +44,7 @@ import { CancelledError } from '../../errors';
 import { sampleRng } from '../../util/random';
 import { project } from '../project';
 import { batchIds, selectRows } from '../tensor';
-import { AttackBatch, AttackContext, AttackDefinition, AttackModel, Candidates, ThreatModel } from '../types';
+import { AttackBatch, AttackContext, AttackDefinition, Candidates, LogitsModel, ThreatModel } from '../types';
 import { etaCache, initL2, proposeL2 } from './l2';
 import { imageLayout, pSchedule } from './layout';
 import { initLinf, proposeLinf } from './linf';
@@ -68,7 +68,7 @@ const PROGRESS_EVERY = 100;
 
 /** What the restarts share: the batch's outcome so far and how to report it. */
 interface SearchRun {
-  model: AttackModel;
+  model: LogitsModel;
   batch: AttackBatch;
   threat: ThreatModel;
   params: SquareParams;
@@ -84,7 +84,7 @@ interface SearchRun {
   progress: (done: number) => void;
 }
 
-async function search(model: AttackModel, batch: AttackBatch, threat: ThreatModel, params: SquareParams, ctx: AttackContext): Promise<Candidates> {
+async function search(model: LogitsModel, batch: AttackBatch, threat: ThreatModel, params: SquareParams, ctx: AttackContext): Promise<Candidates> {
   const { n, x } = batch;
   const xAdv = Float32Array.from(x);
   if (n === 0 || threat.eps === 0) return { xAdv };
@@ -184,7 +184,7 @@ async function restart(run: SearchRun, r: number, idx: readonly number[]): Promi
 }
 
 /** The Square Attack (L∞ and L2), logits only. */
-export const square: AttackDefinition<SquareParams> = {
+export const square: AttackDefinition<SquareParams, 'logits'> = {
   name: 'square',
   paper: 'Andriushchenko, Croce, Flammarion, Hein. Square Attack: a query-efficient black-box adversarial attack via random search. ECCV 2020. arXiv:1912.00049',
   needs: 'logits',
