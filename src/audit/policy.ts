@@ -26,7 +26,7 @@ import { UsageError } from '../errors';
 import type { Gate, GateRule, Interval, Report } from '../report/schema';
 import { clopperPearson } from '../util/clopper-pearson';
 import { canonicalJson } from './checkpoint';
-import { CHECK_IDS } from './checks';
+import { CHECK_IDS, CheckId } from './checks';
 
 /** Clean accuracy under which a model is "substandard" for the hypocritical-risk check, when the policy does not say. */
 export const DEFAULT_SUBSTANDARD_BELOW = 0.9;
@@ -140,7 +140,7 @@ export function applyShortcuts(base: { policy: Policy; source: PolicySource } | 
  * reported figure cannot be trusted (unreliable evaluation, suspicious data) fail the gate.
  */
 export const DEFAULT_POLICY: Policy = Object.freeze({
-  failOnFlags: Object.freeze([
+  failOnFlags: Object.freeze<CheckId[]>([
     'full-box-not-zero',
     'not-converged',
     'black-box-beats-white-box',
