@@ -18,7 +18,6 @@
  * sharded audit (./shards.ts) runs them per shard and this function finishes from the merged checkpoint.
  */
 import os from 'node:os';
-import { getAttack, parseParams } from '../attacks';
 import { DEFAULT_SUCCESS_DRAWS, predictClasses } from '../attacks/run';
 import { selectBatch } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
@@ -26,26 +25,19 @@ import { UsageError } from '../errors';
 import type { EvalSet } from '../data';
 import { ortVersion } from '../runtime';
 import type { Model } from '../runtime/model';
-import { Adaptation, Check, Interval, Report, ReportStage, validateReport } from '../report/schema';
-import { clopperPearson, REPORT_CONFIDENCE } from '../util/clopper-pearson';
-import { REPORT_SCHEMA } from '../report/schema';
+import { Adaptation, Interval, Report, ReportStage, validateReport } from '../report/schema';
+import { clopperPearson } from '../util/clopper-pearson';
 import { GAUNTLET_VERSION } from '../version';
 import { adapt } from './adaptations';
 import { Battery, BatteryStep, Preset, battery as presetBattery } from './battery';
+import { buildReport } from './build-report';
 import { Checkpoint } from './checkpoint';
-import { blackBoxCheck } from './checks/black-box';
-import { fullBoxCheck, FullBoxOutcome } from './checks/full-box';
-import { nonMonotoneCheck } from './checks/non-monotone-eps';
-import { notConvergedCheck } from './checks/not-converged';
-import { probabilityOutputsCheck } from './checks/probability-outputs';
-import { randomizedOutputsCheck } from './checks/randomized-outputs';
-import { zeroGradientsCheck } from './checks/zero-gradients';
+import type { FullBoxOutcome } from './checks';
 import { escalate, escalationStep, roundContext } from './escalation';
 import { finiteCleanPredictions } from './finite-logits';
 import { hypocriticalRisk } from './hypocritical';
 import { dataIntegrity } from './integrity';
-import { quantile, verifiedMinimalNorms } from './minimal-norms';
-import { perClassAnalysis } from './per-class';
+import { verifiedMinimalNorms } from './minimal-norms';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, Policy, PolicySource, evaluatePolicy, substandardThreshold } from './policy';
 import { ProbeEvidence, probeModel } from './probe';
 import { PointState, StageProgress, runStagedCascade } from './staged-cascade';
@@ -309,17 +301,9 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
   const batch: AttackBatch = { x: data.x, n, y: data.y, lower: data.lower, upper: data.upper };
   const t = timedUnits(ckpt);
   const { timed, timings } = t;
-  const { cleanPred, cleanCorrect, nCorrect, probe, adaptations, battery: b, stages, convergenceRounds, convergenceSteps, state, epsOutcomes, sweepRA, minimal } =
-    await runChunkedPhases(o, s, ckpt, t);
-  const reportSteps = [...b.stages, ...convergenceSteps];
-  const robust = Uint8Array.from(cleanCorrect, (c, i) => (c && !state.success[i] ? 1 : 0));
-  const nRobust = robust.reduce((acc, v) => acc + v, 0);
-  const robustAccuracy = nRobust / n;
+  const phases = await runChunkedPhases(o, s, ckpt, t);
+  const { cleanPred, cleanCorrect, nCorrect, battery: b, convergenceRounds, convergenceSteps, state } = phases;
   const straightThrough = info.nonDifferentiable.length > 0;
-  const fabParams = parseParams(getAttack('fab-t'), b.minimalNorms);
-  const correctNorms = [...minimal].filter((_, i) => cleanCorrect[i]).sort((a, b2) => a - b2);
-  const found = correctNorms.filter(Number.isFinite);
-  const bound = (eps: number) => (nCorrect === 0 ? 0 : correctNorms.filter((v) => v > eps).length / n);
 
   // 5. ε = the whole box: the full-box step, then the adapted battery's stages and the convergence
   // rounds that broke points, each with its own parameters, inside each point's own box, on the points
@@ -368,66 +352,14 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
     integrity = await timed('integrity', 'integrity', () => dataIntegrity(model, { x: data.x, n, y: data.y }, { x: ref.set.x, n: ref.set.n, y: ref.set.y, name: ref.name, sha256: ref.sha256 }));
   }
 
-  // 8. Analysis, checks, report, gate.
+  // 8. Report (per-class analysis, reliability checks), gate.
   progress({ phase: 'report', message: 'checks and report' });
-  const perClass = perClassAnalysis({ labels: data.y, cleanPred, robust, advPred: state.advPred, numClasses: info.numClasses });
-  const checks: Check[] = [
-    probabilityOutputsCheck(probe),
-    randomizedOutputsCheck(probe),
-    zeroGradientsCheck(probe, adaptations.map((a) => a.id)),
-    blackBoxCheck(stages, reportSteps.map((st) => (st.surrogate ? null : getAttack(st.attack).needs === 'logits')), n),
-    nonMonotoneCheck(epsOutcomes),
-    fullBoxCheck(fullBox),
-    notConvergedCheck(convergenceRounds, n, b.escalation?.rounds ?? 1),
-    hypocriticalCheck(hypocritical),
-    integrityCheck(integrity, o.reference ? null : 'no reference set given (--reference)'),
-  ];
-
-  const report: Report = {
-    schema: REPORT_SCHEMA,
-    createdAt: new Date().toISOString(),
-    model: {
-      name: o.modelName, sha256: info.modelSha256, inputShape: info.inputShape, numClasses: info.numClasses,
-      strippedSoftmax: info.strippedSoftmax ?? null, random: info.random, nonDifferentiable: info.nonDifferentiable,
-      ...(info.output !== undefined ? { output: info.output } : {}),
-    },
-    data: { name: o.dataName, sha256: o.dataSha256, n, ...(data.ignoredArrays?.length ? { ignoredArrays: [...data.ignoredArrays] } : {}) },
-    threat: { norm: threat.norm, eps: threat.eps, ...(o.epsExact ? { epsExact: o.epsExact } : {}) },
-    seed,
-    battery: {
-      id: b.id, preset: b.preset,
-      stages: reportSteps.map((s) => ({ attack: s.attack, params: s.surrogate ? { ...s.params, surrogate: s.surrogate } : s.params, origin: s.origin })),
-    },
-    adaptations,
-    intervals: { method: 'clopper-pearson', level: REPORT_CONFIDENCE },
-    cleanAccuracy: nCorrect / n,
-    cleanAccuracyInterval: clopperPearson(nCorrect, n),
-    robustAccuracy,
-    robustAccuracyInterval: clopperPearson(nRobust, n),
-    stages,
-    points: {
-      label: [...data.y], cleanPred: [...cleanPred], robust: [...robust].map((v) => (v ? 1 : 0) as 0 | 1),
-      brokenBy: [...state.brokenBy], advPred: [...state.advPred], perturbationNorm: [...state.norms],
-      minimalNorm: [...minimal].map((v, i) => (cleanCorrect[i] && Number.isFinite(v) ? v : null)),
-    },
-    sweep: {
-      points: sweepRA.sort((a, c) => a.eps - c.eps).map((p) => ({ ...p, minimalNormBound: nCorrect ? bound(p.eps) : null })),
-      minimalNorms: {
-        attack: straightThrough ? 'fab-t (straight-through)' : 'fab-t', params: fabParams, n: nCorrect, found: found.length,
-        quantiles: { p10: quantile(correctNorms, 0.1), p25: quantile(correctNorms, 0.25), p50: quantile(correctNorms, 0.5), p75: quantile(correctNorms, 0.75), p90: quantile(correctNorms, 0.9) },
-        mean: found.length ? found.reduce((s, v) => s + v, 0) / found.length : null,
-      },
-    },
-    perClass,
-    hypocritical,
-    integrity,
-    checks,
-    flags: checks.filter((c) => c.status === 'flag').map((c) => c.id),
-    timings: { ...timings, total: Number(process.hrtime.bigint() - started) / 1e9 },
-    environment: environment(info.provider),
-    gate: null,
-    resumed: ckpt.resumed,
-  };
+  const report = buildReport({
+    ...phases, modelName: o.modelName, info, data, dataName: o.dataName, dataSha256: o.dataSha256, threat, epsExact: o.epsExact, seed,
+    fullBox, hypocritical, integrity, integritySkipped: o.reference ? null : 'no reference set given (--reference)',
+    createdAt: new Date().toISOString(), timings: { ...timings, total: Number(process.hrtime.bigint() - started) / 1e9 },
+    environment: environment(info.provider), resumed: ckpt.resumed,
+  });
   const gate = evaluatePolicy(validateReport(report), policy.policy, policy.source);
   return { report: validateReport({ ...report, gate }), adversarial: examples(state, data) };
 }
@@ -443,30 +375,6 @@ function examples(s: PointState, data: EvalSet): AdversarialExamples {
     norm: Float64Array.from(idx, (i) => s.norms[i]), pred: Int32Array.from(idx, (i) => s.advPred[i]), label: Int32Array.from(idx, (i) => data.y[i]),
   };
 }
-
-function hypocriticalCheck(h: Report['hypocritical']): Check {
-  const base = { id: 'hypocritical-fakeable', title: 'A false friend could fake this model\'s evaluation (hypocritical risk)' };
-  if (!h) return { ...base, status: 'skipped', message: 'not measured', evidence: {} };
-  const evidence = { eps: h.eps, misclassified: h.misclassified, fixable: h.fixable, risk: h.risk, fakedAccuracy: h.fakedAccuracy, substandardBelow: h.substandardBelow };
-  if (h.fakeable) {
-    return { ...base, evidence, status: 'flag', message: `substandard model (clean accuracy below ${pct(h.substandardBelow)}) whose evaluation a false friend could lift to ${pct(h.fakedAccuracy)} by perturbing ${h.fixable} misclassified points within ε = ${h.eps}` };
-  }
-  return { ...base, evidence, status: 'pass', message: `hypocritical risk ${pct(h.risk)} (${h.fixable} of ${h.misclassified} misclassified points fixable); faked accuracy ${pct(h.fakedAccuracy)}${h.substandard ? '' : ' — the model is not substandard'}` };
-}
-
-function integrityCheck(i: Report['integrity'], skipped: string | null): Check {
-  const base = { id: 'data-too-easy', title: 'Evaluation data implausibly easy compared with the reference set' };
-  if (!i) return { ...base, status: 'skipped', message: skipped ?? 'not measured', evidence: {} };
-  const evidence = {
-    reference: i.reference.name, ownerAccuracy: i.owner.accuracy, referenceAccuracy: i.referenceStats.accuracy,
-    ownerMedianMargin: i.owner.medianMargin, referenceMedianMargin: i.referenceStats.medianMargin,
-    ownerMeanConfidence: i.owner.meanConfidence, referenceMeanConfidence: i.referenceStats.meanConfidence,
-    ksStatistic: i.ks.statistic, ksPValue: i.ks.pValue,
-  };
-  return { ...base, evidence, status: i.flagged ? 'flag' : 'pass', message: i.message };
-}
-
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 function sumSeconds(stages: readonly ReportStage[]): number {
   return stages.reduce((s, r) => s + r.seconds, 0);

@@ -29,7 +29,7 @@ import { findJsonSyntaxError } from '../util/json-syntax';
 import { describeReadFailure } from '../util/read-error';
 import { joinIssues, listIssues } from '../util/zod';
 import { canonicalJson } from './checkpoint';
-import { CHECK_IDS } from './checks';
+import { CHECK_IDS, CheckId } from './checks';
 
 /** Clean accuracy under which a model is "substandard" for the hypocritical-risk check, when the policy does not say. */
 export const DEFAULT_SUBSTANDARD_BELOW = 0.9;
@@ -143,7 +143,7 @@ export function applyShortcuts(base: { policy: Policy; source: PolicySource } | 
  * reported figure cannot be trusted (unreliable evaluation, suspicious data) fail the gate.
  */
 export const DEFAULT_POLICY: Policy = Object.freeze({
-  failOnFlags: Object.freeze([
+  failOnFlags: Object.freeze<CheckId[]>([
     'full-box-not-zero',
     'not-converged',
     'black-box-beats-white-box',

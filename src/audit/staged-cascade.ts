@@ -1,14 +1,14 @@
 /**
  * The battery's cascade, run stage by stage over chunks of points, with every (stage, chunk)
- * a checkpointed unit. Same semantics as runCascade (src/attacks/cascade.ts): each stage attacks
- * only the clean-correct points no earlier stage broke, through runAttack (the only place that
+ * a checkpointed unit: runCascade's own loop (cascadeStages, src/attacks/cascade.ts) with a per-unit
+ * hook that saves and replays units. Each stage attacks only the clean-correct points no earlier stage broke, through runAttack (the only place that
  * declares success: fresh forward pass, ε-ball and box checked in float64), and sub-batches carry
  * the points' original ids so every attack draws the same per-sample random numbers as it would on
  * the whole set. The robust accuracy is therefore the per-point minimum over the stages.
  */
-import { AnyAttack, getAttack, parseParams, runAttack } from '../attacks';
+import { AnyAttack, getAttack, parseParams } from '../attacks';
+import { CascadeUnit, UnitOutcome, cascadeStages } from '../attacks/cascade';
 import { transferAttack } from '../attacks/transfer';
-import { selectBatch, selectRows } from '../attacks/tensor';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import type { ReportStage } from '../report/schema';
 import type { BatteryStep } from './battery';
@@ -96,12 +96,13 @@ export function resolveStep(step: BatteryStep, surrogates: StagedCascadeOptions[
   return { def, params, reported: params, label };
 }
 
-/** Runs the cascade; returns the per-point state and one record per stage. */
+/**
+ * Runs the cascade (runCascade's loop, src/attacks/cascade.ts) with every (stage, chunk) a
+ * checkpointed unit; returns the per-point state and one record per stage.
+ */
 export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state: PointState; stages: ReportStage[] }> {
   const { model, batch, threat, cleanCorrect } = o;
   const n = batch.n;
-  const chunk = o.chunk ?? 100;
-  const per = batch.x.length / n;
   const state: PointState = o.from ? {
     success: Uint8Array.from(o.from.success), brokenBy: Int32Array.from(o.from.brokenBy),
     norms: Float64Array.from(o.from.norms), advPred: Int32Array.from(o.from.advPred), xAdv: Float32Array.from(o.from.xAdv),
@@ -109,63 +110,36 @@ export async function runStagedCascade(o: StagedCascadeOptions): Promise<{ state
     success: Uint8Array.from(cleanCorrect, (c) => 1 - c), brokenBy: new Int32Array(n).fill(-1),
     norms: new Float64Array(n), advPred: Int32Array.from(o.cleanPred), xAdv: Float32Array.from(batch.x),
   };
-  const eligible = (i: number) => cleanCorrect[i] === 1 && state.success[i] === 0 && (!o.only || o.only[i] === 1);
-  const chunks = Math.max(1, Math.ceil(n / chunk));
-  const stages: ReportStage[] = [];
   const offset = o.stageOffset ?? 0;
-  let robust = 0;
-  for (let i = 0; i < n; i++) if (cleanCorrect[i] && !state.success[i]) robust++;
+  const resolved = o.steps.map((step) => ({ step, ...resolveStep(step, o.surrogates) }));
+  const fingerprints = resolved.map((r) => canonicalJson({ attack: r.label, params: r.reported, threat }));
 
-  for (let k = 0; k < o.steps.length; k++) {
-    const step = o.steps[k];
-    const { def, params, reported, label } = resolveStep(step, o.surrogates);
-    const rec: ReportStage = {
-      attack: label, params: reported, origin: step.origin, attacked: 0, broken: 0,
-      robustAccuracyAfter: 0, robustAccuracyAfterInterval: clopperPearson(0, n), forwardCalls: 0, gradientCalls: 0, seconds: 0,
-    };
-    const fingerprint = canonicalJson({ attack: label, params: reported, threat });
-    for (let c = 0; c < chunks; c++) {
-      if (o.chunks && !o.chunks(c)) continue;
-      o.onStage?.({ stage: k, stages: o.steps.length, attack: step.attack, chunk: c, chunks, robustAccuracy: robust / n });
-      const id = `${o.unit}/${offset + k}:${step.attack}/${c}`;
-      const todo: number[] = [];
-      for (let i = c * chunk; i < Math.min(n, (c + 1) * chunk); i++) if (eligible(i)) todo.push(i);
-      // A saved unit that attacked other points or ran another step is stale (e.g. a shard of a
-      // random model drew other clean predictions, or another probe led to other adaptations).
-      const valid = (saved: ChunkResult) => sameList(saved.idx, todo) && (saved.step === undefined || saved.step === fingerprint);
-      const r = await o.checkpoint.unit<ChunkResult>(id, async () => {
-        if (todo.length === 0) return { idx: [], success: [], norms: [], advPred: [], adv: '', forwardCalls: 0, gradientCalls: 0, seconds: 0, step: fingerprint };
-        const res = await runAttack(def, model, selectBatch(batch, todo), threat, params, o.ctx);
-        const rows = [...todo.keys()].filter((j) => res.success[j]);
-        return {
-          idx: todo, success: [...res.success], norms: [...res.norms], advPred: [...res.advPred],
-          adv: Buffer.from(selectRows(res.xAdv, per, rows).buffer).toString('base64'),
-          forwardCalls: res.forwardCalls, gradientCalls: res.gradientCalls, seconds: res.seconds, step: fingerprint,
-        };
-      }, valid);
-      rec.attacked += r.idx.length;
-      rec.forwardCalls += r.forwardCalls;
-      rec.gradientCalls += r.gradientCalls;
-      rec.seconds += r.seconds;
-      const adv = new Float32Array(new Uint8Array(Buffer.from(r.adv, 'base64')).buffer);
-      let row = 0;
-      r.idx.forEach((i, j) => {
-        if (!r.success[j]) return;
-        const a = row++;
-        if (state.success[i]) return;
-        state.success[i] = 1;
-        state.xAdv.set(adv.subarray(a * per, (a + 1) * per), i * per);
-        state.brokenBy[i] = offset + k;
-        state.norms[i] = r.norms[j];
-        state.advPred[i] = r.advPred[j];
-        rec.broken++;
-        robust--;
-      });
-    }
-    rec.robustAccuracyAfter = robust / n;
-    rec.robustAccuracyAfterInterval = clopperPearson(robust, n);
-    stages.push(rec);
-  }
+  // One checkpointed unit per (stage, chunk): a saved outcome is replayed, bit-exact, without a model call.
+  const unit = async (u: CascadeUnit, run: () => Promise<UnitOutcome>): Promise<UnitOutcome> => {
+    const step = o.steps[u.stage];
+    const fingerprint = fingerprints[u.stage];
+    o.onStage?.({ stage: u.stage, stages: o.steps.length, attack: step.attack, chunk: u.chunk, chunks: u.chunks, robustAccuracy: u.robust / n });
+    // A saved unit that attacked other points or ran another step is stale (e.g. a shard of a
+    // random model drew other clean predictions, or another probe led to other adaptations).
+    const valid = (saved: ChunkResult) => sameList(saved.idx, u.todo) && (saved.step === undefined || saved.step === fingerprint);
+    const r = await o.checkpoint.unit<ChunkResult>(`${o.unit}/${offset + u.stage}:${step.attack}/${u.chunk}`, async () => {
+      const res = await run();
+      return {
+        idx: u.todo, success: Array.from(res.success), norms: Array.from(res.norms), advPred: Array.from(res.advPred),
+        adv: Buffer.from(res.adv.buffer, res.adv.byteOffset, res.adv.byteLength).toString('base64'),
+        forwardCalls: res.forwardCalls, gradientCalls: res.gradientCalls, seconds: res.seconds, step: fingerprint,
+      };
+    }, valid);
+    return { ...r, adv: new Float32Array(new Uint8Array(Buffer.from(r.adv, 'base64')).buffer) };
+  };
+  const tallies = await cascadeStages(model, batch, threat, resolved.map((r) => ({ attack: r.def, params: r.params })), o.ctx, state, cleanCorrect, {
+    chunk: o.chunk ?? 100, chunks: o.chunks, only: o.only, stageOffset: offset, unit,
+  });
+  const stages = tallies.map((t, k): ReportStage => ({
+    attack: resolved[k].label, params: resolved[k].reported, origin: resolved[k].step.origin, attacked: t.attacked, broken: t.broken,
+    robustAccuracyAfter: t.robust / n, robustAccuracyAfterInterval: clopperPearson(t.robust, n),
+    forwardCalls: t.forwardCalls, gradientCalls: t.gradientCalls, seconds: t.seconds,
+  }));
   return { state, stages };
 }
 

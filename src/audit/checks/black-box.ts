@@ -8,6 +8,19 @@
  * gradient attack: it is neither counted as black-box nor as the white-box stages it follows.
  */
 import type { Check, ReportStage } from '../../report/schema';
+import { defineCheck } from './types';
+
+/** The check's registry entry (./index.ts). */
+export const blackBoxBeatsWhiteBox = defineCheck({
+  id: 'black-box-beats-white-box',
+  title: 'Black-box attack beats white-box attacks',
+  explanation: {
+    tests: 'whether an attack that sees only the model\'s answers beats the attacks that see its internals',
+    flag: 'An attack that sees only the model\'s answers fooled images that the attacks with full access could not, which suggests the model hides its weaknesses from the stronger attacks.',
+    pass: 'An attack that sees only the model\'s answers found almost nothing the full-access attacks had missed, as expected of a sound evaluation.',
+  },
+  evaluate: (e) => blackBoxCheck(e.stages, e.blackBox, e.n),
+});
 
 /** Flags when a black-box stage after white-box stages breaks more than this share of the set (and at least MIN points). */
 export const BLACK_BOX_SHARE = 0.005;
@@ -28,7 +41,7 @@ export function blackBoxCheck(stages: readonly ReportStage[], blackBox: readonly
   });
   which = [...new Set(which)];
   const evidence = { blackBoxStages: which.join(', ') || null, attacked, broken, share: n ? broken / n : 0, threshold: BLACK_BOX_SHARE };
-  const base = { id: 'black-box-beats-white-box', title: 'Black-box attack beats white-box attacks', evidence };
+  const base = { id: blackBoxBeatsWhiteBox.id, title: blackBoxBeatsWhiteBox.title, evidence };
   if (which.length === 0) return { ...base, status: 'skipped', message: 'no black-box stage after a white-box stage in the battery' };
   if (broken >= BLACK_BOX_MIN && broken > BLACK_BOX_SHARE * n) {
     return { ...base, status: 'flag', message: `${which.join(', ')} broke ${broken} of ${attacked} points the gradient attacks left robust (${(100 * broken / n).toFixed(1)}% of the set): gradients are masked or the white-box budget is too small` };

@@ -17,26 +17,25 @@
  * predicts two classes, which is the paper's check.
  */
 import type { Check } from '../../report/schema';
+import { defineCheck, FullBoxOutcome } from './types';
 
-/** What the audit measured at ε = the whole box. */
-export interface FullBoxOutcome {
-  /** The ε used: the largest distance from an attacked point to the farthest corner of its box. */
-  eps: number;
-  /** The attacks run at that ε, in order (the full-box step, then the adapted battery's stages). */
-  attacks: string[];
-  /** Clean-correct points considered. */
-  attacked: number;
-  /** Of those, broken by the battery at the audit ε (broken at the whole box too, not attacked again). */
-  brokenByBattery: number;
-  /** Of those, still robust after every attack. */
-  robust: number;
-  /** Of the robust ones, those whose box holds an evaluation input the model classifies as another class. */
-  robustWitnessed: number;
-}
+export type { FullBoxOutcome } from './types';
+
+/** The check's registry entry (./index.ts). */
+export const fullBoxNotZero = defineCheck({
+  id: 'full-box-not-zero',
+  title: 'Attack at ε = the whole input box does not reach 0 %',
+  explanation: {
+    tests: 'whether the attacks fool every image when any change within its allowed range is permitted',
+    flag: 'Even when allowed to change an image into anything in its allowed range, the attacks left unfooled some images whose range is known to contain an image the model classifies differently, so the attacks are failing rather than the model being robust.',
+    pass: 'When allowed to change images anywhere in their allowed range the attacks fooled every image that could be fooled as far as is known, which shows that they work on this model.',
+  },
+  evaluate: (e) => fullBoxCheck(e.fullBox),
+});
 
 /** The check from the measured outcome (null: nothing to attack). */
 export function fullBoxCheck(o: FullBoxOutcome | null): Check {
-  const base = { id: 'full-box-not-zero', title: 'Attack at ε = the whole input box does not reach 0 %' };
+  const base = { id: fullBoxNotZero.id, title: fullBoxNotZero.title };
   if (!o || o.attacked === 0) return { ...base, status: 'skipped', message: 'no clean-correct point to attack', evidence: {} };
   const evidence = {
     eps: o.eps, attacks: o.attacks.join('; '), attacked: o.attacked, brokenByBattery: o.brokenByBattery, robust: o.robust,

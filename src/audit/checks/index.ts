@@ -1,6 +1,34 @@
-/** Ids of every check the audit reports (report.checks[].id, policy `failOnFlags`), in report order. */
-export const CHECK_IDS = [
-  'probability-outputs', 'randomized-outputs', 'zero-gradients', 'black-box-beats-white-box', 'non-monotone-eps',
-  'full-box-not-zero', 'not-converged', 'hypocritical-fakeable', 'data-too-easy',
+/**
+ * The reliability checks, in report order. Adding one is a file (a `defineCheck` with its id,
+ * title, plain-language explanation and `evaluate`), its test, and an entry here: the audit runs
+ * every entry, the policy's `failOnFlags` accepts its id and the PDF prints its explanation.
+ */
+import type { Check } from '../../report/schema';
+import { blackBoxBeatsWhiteBox } from './black-box';
+import { dataTooEasy } from './data-too-easy';
+import { fullBoxNotZero } from './full-box';
+import { hypocriticalFakeable } from './hypocritical-fakeable';
+import { nonMonotoneEps } from './non-monotone-eps';
+import { notConverged } from './not-converged';
+import { probabilityOutputs } from './probability-outputs';
+import { randomizedOutputs } from './randomized-outputs';
+import type { AuditEvidence } from './types';
+import { zeroGradients } from './zero-gradients';
+
+export const CHECKS = [
+  probabilityOutputs, randomizedOutputs, zeroGradients, blackBoxBeatsWhiteBox, nonMonotoneEps,
+  fullBoxNotZero, notConverged, hypocriticalFakeable, dataTooEasy,
 ] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+
+/** Id of a check the audit reports. */
+export type CheckId = (typeof CHECKS)[number]['id'];
+
+/** Ids of every check the audit reports (report.checks[].id, policy `failOnFlags`), in report order. */
+export const CHECK_IDS: readonly CheckId[] = CHECKS.map((c) => c.id);
+
+/** Every check's outcome, in report order. */
+export function evaluateChecks(evidence: AuditEvidence): Check[] {
+  return CHECKS.map((c) => c.evaluate(evidence));
+}
+
+export type { AuditEvidence, CheckDefinition, CheckExplanation, EpsOutcome, FullBoxOutcome } from './types';

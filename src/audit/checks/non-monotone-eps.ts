@@ -4,12 +4,21 @@
  * broken at a smaller ε but robust at a larger ε shows that the attacks at the larger ε failed.
  */
 import type { Check } from '../../report/schema';
+import { defineCheck, EpsOutcome } from './types';
 
-export interface EpsOutcome {
-  eps: number;
-  /** 1 where broken (or clean-misclassified). */
-  broken: Uint8Array;
-}
+export type { EpsOutcome } from './types';
+
+/** The check's registry entry (./index.ts). */
+export const nonMonotoneEps = defineCheck({
+  id: 'non-monotone-eps',
+  title: 'Robust accuracy not monotone in ε',
+  explanation: {
+    tests: 'whether allowing larger changes to an image always fools the model at least as often',
+    flag: 'Some images were fooled by a small change but not when a larger change was allowed, which a complete search cannot produce, so the attacks at the larger budgets missed examples.',
+    pass: 'Allowing larger changes never made the model look more robust, as expected of a sound evaluation.',
+  },
+  evaluate: (e) => nonMonotoneCheck(e.epsOutcomes),
+});
 
 /** outcomes: one per ε (any order). */
 export function nonMonotoneCheck(outcomes: readonly EpsOutcome[]): Check {
@@ -25,7 +34,7 @@ export function nonMonotoneCheck(outcomes: readonly EpsOutcome[]): Check {
     }
   }
   const evidence = { epsilons: sorted.map((o) => o.eps).join(', '), violatingPoints: points.size, worstPair: worst || null, worstPairViolations: violations };
-  const base = { id: 'non-monotone-eps', title: 'Robust accuracy not monotone in ε', evidence };
+  const base = { id: nonMonotoneEps.id, title: nonMonotoneEps.title, evidence };
   if (sorted.length < 2) return { ...base, status: 'skipped', message: 'fewer than two ε values were attacked' };
   if (points.size > 0) {
     return { ...base, status: 'flag', message: `${points.size} points broken at a smaller ε were not broken at a larger one (worst: ${worst}, ${violations} points): the attacks at the larger ε are not reliable` };

@@ -9,6 +9,19 @@
  * tolerance ends the escalation (./escalation.ts uses stillBreaking below).
  */
 import type { Check, ReportStage } from '../../report/schema';
+import { defineCheck } from './types';
+
+/** The check's registry entry (./index.ts). */
+export const notConverged = defineCheck({
+  id: 'not-converged',
+  title: 'More iterations or restarts still break points',
+  explanation: {
+    tests: 'whether running the attacks longer would fool more images',
+    flag: 'Running the attacks longer, round after round up to the allowed budget, still fooled more images, so the robustness figure may be too optimistic.',
+    pass: 'Running the attacks longer, until a round fooled no further image, left the robustness figure stable (the images fooled on the way are counted).',
+  },
+  evaluate: (e) => notConvergedCheck(e.convergenceRounds, e.n, e.maxRounds),
+});
 
 export const NOT_CONVERGED_SHARE = 0.005;
 export const NOT_CONVERGED_MIN = 2;
@@ -27,7 +40,7 @@ export function stillBreaking(broken: number, n: number): boolean {
  * stage is accepted as one round); `maxRounds`: the budget (battery.escalation.rounds).
  */
 export function notConvergedCheck(rounds: ReportStage | readonly ReportStage[] | undefined, n: number, maxRounds = 1): Check {
-  const base = { id: 'not-converged', title: 'More iterations or restarts still break points' };
+  const base = { id: notConverged.id, title: notConverged.title };
   const list = rounds === undefined ? [] : Array.isArray(rounds) ? (rounds as readonly ReportStage[]) : [rounds as ReportStage];
   if (list.length === 0) return { ...base, status: 'skipped', message: 'no convergence stage ran', evidence: {} };
   const last = list[list.length - 1];

@@ -7,6 +7,19 @@
  */
 import type { Check } from '../../report/schema';
 import type { ProbeEvidence } from '../probe';
+import { defineCheck } from './types';
+
+/** The check's registry entry (./index.ts). */
+export const probabilityOutputs = defineCheck({
+  id: 'probability-outputs',
+  title: 'Outputs look like probabilities',
+  explanation: {
+    tests: 'whether the model outputs probabilities, which can flatten the signal attacks follow',
+    flag: 'The model outputs probabilities instead of raw scores, which can make it look stronger than it is; the attacks worked on the raw scores where possible and rely on score-free measures otherwise.',
+    pass: 'The model outputs raw scores, so the attacks had a clear signal to follow.',
+  },
+  evaluate: (e) => probabilityOutputsCheck(e.probe),
+});
 
 /** Share of probed rows that must be (log-)probabilities for the check to flag. */
 export const PROBABILITY_ROW_SHARE = 0.99;
@@ -14,7 +27,7 @@ export const PROBABILITY_ROW_SHARE = 0.99;
 export function probabilityOutputsCheck(p: ProbeEvidence): Check {
   const o = p.outputs;
   const evidence = { strippedSoftmax: o.strippedSoftmax, probabilityRows: o.probabilityRows, logProbabilityRows: o.logProbabilityRows, probedPoints: p.points };
-  const base = { id: 'probability-outputs', title: 'Outputs look like probabilities', evidence };
+  const base = { id: probabilityOutputs.id, title: probabilityOutputs.title, evidence };
   if (o.strippedSoftmax) {
     return { ...base, status: 'flag', message: `the graph ends in ${o.strippedSoftmax}; attacks use the logits before it (adaptation 'logits')` };
   }

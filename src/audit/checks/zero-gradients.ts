@@ -11,6 +11,19 @@
  */
 import type { Check } from '../../report/schema';
 import type { ProbeEvidence } from '../probe';
+import { defineCheck } from './types';
+
+/** The check's registry entry (./index.ts). */
+export const zeroGradients = defineCheck({
+  id: 'zero-gradients',
+  title: 'Zero or vanishing gradients',
+  explanation: {
+    tests: 'whether the model withholds the signal that tells an attack how to change an image',
+    flag: 'For many images the model gives the attacks no signal about how to change the image, a known way of looking robust without being robust; the figures rely on the workarounds listed under adaptations.',
+    pass: 'The attacks received a usable signal on nearly every image, so this common way of hiding weaknesses is absent.',
+  },
+  evaluate: (e) => zeroGradientsCheck(e.probe, e.adaptations),
+});
 
 /** Share of probed points with an exactly-zero gradient that flags. */
 export const ZERO_GRADIENT_SHARE = 0.1;
@@ -26,7 +39,7 @@ export function zeroGradientsCheck(p: ProbeEvidence, adaptations?: readonly stri
     medianCeGradMeanAbs: Number.isFinite(g.medianCeGradMeanAbs) ? g.medianCeGradMeanAbs : null,
     medianLogitMargin: Number.isFinite(g.medianMargin) ? g.medianMargin : null, probedPoints: p.points,
   };
-  const base = { id: 'zero-gradients', title: 'Zero or vanishing gradients', evidence };
+  const base = { id: zeroGradients.id, title: zeroGradients.title, evidence };
   if (p.points === 0) return { ...base, status: 'skipped', message: 'no clean-correct point to probe' };
   const worst = Math.max(g.ceZero, g.cwZero);
   if (worst >= ZERO_GRADIENT_SHARE) {
