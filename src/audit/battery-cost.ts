@@ -21,6 +21,7 @@
  * adaptation the service never enables).
  */
 import { getAttack, parseParams } from '../attacks';
+import { InternalError } from '../errors';
 import { DEFAULT_SUCCESS_DRAWS } from '../attacks/run';
 import { applyEot } from './adaptations/eot';
 import { Battery, BatteryStep } from './battery';
@@ -97,7 +98,7 @@ const SEARCH_COST: Record<string, (p: P, e: Env) => Passes> = {
 function searchCost(attack: string, params: unknown, e: Env): Passes {
   const def = getAttack(attack);
   const formula = SEARCH_COST[def.name];
-  if (!formula) throw new Error(`no cost formula for attack '${def.name}'`);
+  if (!formula) throw new InternalError(`no cost formula for attack '${def.name}'`);
   return formula(parseParams(def, params) as P, e);
 }
 

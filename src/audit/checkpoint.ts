@@ -17,7 +17,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { UsageError } from '../errors';
+import { InternalError, UsageError } from '../errors';
 
 export const CHECKPOINT_SCHEMA = 'gauntlet-checkpoint-1';
 
@@ -174,7 +174,7 @@ export class Checkpoint {
 
   /** Marks a shard's checkpoint complete (every unit of the shard done) and writes it. */
   completeShard(): void {
-    if (!this.state.shard) throw new Error('completeShard on a checkpoint that is not a shard\'s');
+    if (!this.state.shard) throw new InternalError('completeShard on a checkpoint that is not a shard\'s');
     this.state.shard = { ...this.state.shard, complete: true };
     this.save();
   }

@@ -29,7 +29,7 @@ import { project, rowNorms } from '../attacks/project';
 import { checkThreat, DEFAULT_SUCCESS_DRAWS, predictClasses } from '../attacks/run';
 import { gradientStep, randomStart } from '../attacks/steps';
 import { argmaxRows, batchIds, keepRows, selectBatch, selectRows } from '../attacks/tensor';
-import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
+import { hasGradients, type AttackBatch, type AttackContext, type AttackModel, type ThreatModel } from '../attacks/types';
 import { sampleRng } from '../util/random';
 import { describeIssues } from '../util/zod';
 
@@ -97,7 +97,7 @@ export async function findFixable(
   const p = parsed.data;
   if (batch.n < 1) throw new UsageError('hypocritical risk needs at least one point');
   checkThreat(batch, threat);
-  if (typeof model.lossAndGrad !== 'function') throw new UsageError('hypocritical risk needs gradients, but this model only provides logits');
+  if (!hasGradients(model)) throw new UsageError('hypocritical risk needs gradients, but this model only provides logits');
   const { n } = batch;
   const per = batch.x.length / n;
   const C = model.info.numClasses;

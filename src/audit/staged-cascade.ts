@@ -10,6 +10,7 @@ import { AnyAttack, getAttack, parseParams } from '../attacks';
 import { CascadeUnit, UnitOutcome, cascadeStages } from '../attacks/cascade';
 import { transferAttack } from '../attacks/transfer';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
+import { UsageError } from '../errors';
 import type { ReportStage } from '../report/schema';
 import type { BatteryStep } from './battery';
 import { canonicalJson } from './checkpoint';
@@ -85,7 +86,7 @@ export interface StagedCascadeOptions {
 export function resolveStep(step: BatteryStep, surrogates: StagedCascadeOptions['surrogates'] = {}): { def: AnyAttack; params: unknown; reported: unknown; label: string } {
   if (step.surrogate) {
     const model = surrogates[step.surrogate];
-    if (!model) throw new Error(`battery step ${step.attack} names the ${step.surrogate} surrogate, but none is loaded`);
+    if (!model) throw new UsageError(`battery step ${step.attack} names the ${step.surrogate} surrogate, but none is loaded: give the surrogate model`);
     const p = parseParams(getAttack('transfer'), step.params) as { attack: string; params: Record<string, unknown> };
     const def = transferAttack(model, getAttack(p.attack), p.params);
     return { def, params: {}, reported: { attack: p.attack, params: def.innerParams, surrogate: step.surrogate }, label: `transfer(${p.attack}, ${step.surrogate} surrogate)` };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PayloadTooLargeError } from '../errors/http';
+import { InternalError } from '../errors';
 
 /** A stored blob. */
 export interface Blob {
@@ -32,7 +33,7 @@ export class BlobStore {
 
   /** Path of the blob with this sha256 (it may not exist). */
   path(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new InternalError(`not a sha256: ${sha256}`);
     return join(this.dir, sha256);
   }
 

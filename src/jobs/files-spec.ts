@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { InternalError } from '../errors';
 import type { AuditFilesSpec } from '../audit/from-files';
 import type { BlobStore } from './blobs';
 import type { JobSpec } from './spec';
@@ -6,7 +7,7 @@ import { parseEps } from '../util/eps';
 
 /** Where a job's outputs live: `<jobs>/<id>` (report files, checkpoint.json, shards/). */
 export function jobDir(jobsRoot: string, id: string): string {
-  if (!/^aud_[0-9a-f]{20}$/.test(id)) throw new Error(`not a job id: ${id}`);
+  if (!/^aud_[0-9a-f]{20}$/.test(id)) throw new InternalError(`not a job id: ${id}`);
   return join(jobsRoot, id);
 }
 
