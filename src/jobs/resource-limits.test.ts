@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../util/entry';
 import { cubicFlopsModel, runtimeWeightsModel, zipBombNpz } from '../../test/support/hostile-resources';
 import { InspectRequest, UploadRejected, inspectUploads, inspectJob } from './inspect';
-import { dataLimitBytes, forkLimited, isAllocationFailure, memoryEnforcement, readStatus } from './resource-limits';
+import { dataLimitBytes, endedForMemory, forkLimited, isAllocationFailure, memoryEnforcement, readStatus } from './resource-limits';
 
 const ROOT = packageRoot(__dirname);
 const CNN = join(ROOT, 'fixtures', 'models', 'cnn.onnx');
@@ -167,4 +167,24 @@ test('isAllocationFailure knows how node, V8, ORT and worker threads report a fa
     expect(isAllocationFailure(m)).toBe(true);
   }
   for (const m of ['the model has two inputs', 'connect EAGAIN 127.0.0.1:6379', 'label 12 is not a class']) expect(isAllocationFailure(m)).toBe(false);
+});
+
+describe('endedForMemory', () => {
+  const quiet = { killedForMemory: () => false };
+  it('when a capped child aborts because a thread could not be created, then it ran into the cap', () => {
+    const stderr = "terminate called after throwing an instance of 'std::system_error'\n  what():  Resource temporarily unavailable\n";
+    expect(endedForMemory(quiet, stderr)).toBe(true);
+  });
+
+  it('when its stderr names nothing but the watchdog saw its data segment near RLIMIT_DATA, then it ran into the cap', () => {
+    expect(endedForMemory({ ...quiet, nearDataLimit: () => true }, 'Aborted\n')).toBe(true);
+    expect(endedForMemory({ ...quiet, nearDataLimit: () => false }, 'Aborted\n')).toBe(false);
+  });
+
+  it('when a child that stays small is started under the cap, then nearDataLimit is false (node starts at about 50 MiB of VmData)', async () => {
+    writeFileSync(join(dir, 'idle.js'), 'setTimeout(() => {}, 300);');
+    const limited = forkLimited(join(dir, 'idle.js'), [], { stdio: 'ignore' }, 256);
+    await new Promise((r) => limited.child.once('exit', r));
+    expect(limited.nearDataLimit()).toBe(false);
+  });
 });

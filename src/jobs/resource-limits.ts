@@ -73,6 +73,12 @@ export interface LimitedChild {
   peakRssBytes(): number;
   /** Whether the watchdog killed the child for exceeding the cap. */
   killedForMemory(): boolean;
+  /**
+   * Whether the watchdog saw the child's data segment (VmData) within 10 % of its RLIMIT_DATA: a
+   * child that then dies without a result (an abort whose stderr names no allocation, e.g. a
+   * thread that could not be created) ran into the cap.
+   */
+  nearDataLimit(): boolean;
 }
 
 /**
@@ -91,11 +97,13 @@ export function forkLimited(modulePath: string, args: string[], options: ForkOpt
     : fork(modulePath, args, options);
   const cap = memoryMb * MiB;
   let peak = 0;
+  let peakData = 0;
   let killed = false;
   const timer = setInterval(() => {
     const s = readStatus(child.pid);
     if (!s) return;
     peak = Math.max(peak, s.hwm, s.rss);
+    peakData = Math.max(peakData, s.data);
     if (s.rss > cap && !killed) {
       killed = true;
       child.kill('SIGKILL');
@@ -104,11 +112,15 @@ export function forkLimited(modulePath: string, args: string[], options: ForkOpt
   timer.unref();
   child.once('exit', () => clearInterval(timer));
   child.once('error', () => clearInterval(timer));
-  return { child, enforcement: prlimit ? 'rlimit' : 'watchdog', peakRssBytes: () => peak, killedForMemory: () => killed };
+  const dataLimit = dataLimitBytes(memoryMb);
+  return {
+    child, enforcement: prlimit ? 'rlimit' : 'watchdog', peakRssBytes: () => peak, killedForMemory: () => killed,
+    nearDataLimit: () => prlimit !== null && peakData >= 0.9 * dataLimit,
+  };
 }
 
-/** VmRSS and VmHWM of a live process, bytes; null when unavailable (exited, not Linux). */
-export function readStatus(pid: number | undefined): { rss: number; hwm: number } | null {
+/** VmRSS, VmHWM and VmData of a live process, bytes; null when unavailable (exited, not Linux). */
+export function readStatus(pid: number | undefined): { rss: number; hwm: number; data: number } | null {
   if (pid === undefined) return null;
   let text: string;
   try {
@@ -117,14 +129,14 @@ export function readStatus(pid: number | undefined): { rss: number; hwm: number 
     return null;
   }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s*(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), data: kb('VmData') };
 }
 
 /**
  * Messages by which node, V8, ONNX Runtime or libc report a failed allocation. A bare "EAGAIN" is
  * what a worker thread reports when its stack cannot be mapped (pthread_create under RLIMIT_DATA).
  */
-const ALLOCATION_FAILURE = /heap out of memory|Reached heap limit|Array buffer allocation failed|std::bad_alloc|bad allocation|Failed to allocate|Cannot allocate memory|\bENOMEM\b|out of memory|^EAGAIN$|ERR_WORKER_INIT_FAILED/i;
+const ALLOCATION_FAILURE = /heap out of memory|Reached heap limit|Array buffer allocation failed|std::bad_alloc|bad allocation|Failed to allocate|Cannot allocate memory|\bENOMEM\b|out of memory|^EAGAIN$|ERR_WORKER_INIT_FAILED|Resource temporarily unavailable|pthread_create|mmap failed/im;
 
 /** Whether `text` (an error message or a child's stderr) reports a failed allocation. */
 export function isAllocationFailure(text: string): boolean {
@@ -140,8 +152,8 @@ export function memoryLimitMessage(what: string, memoryMb: number, variable: str
  * Whether a child that ended without a result was stopped by its memory cap: killed by the
  * watchdog, or its stderr reports a failed allocation (a V8 fatal OOM aborts with SIGABRT/SIGTRAP).
  */
-export function endedForMemory(limited: Pick<LimitedChild, 'killedForMemory'>, stderr: string): boolean {
-  return limited.killedForMemory() || isAllocationFailure(stderr);
+export function endedForMemory(limited: Pick<LimitedChild, 'killedForMemory'> & Partial<Pick<LimitedChild, 'nearDataLimit'>>, stderr: string): boolean {
+  return limited.killedForMemory() || isAllocationFailure(stderr) || (limited.nearDataLimit?.() ?? false);
 }
 
 /** The environment variables behind the model-cost limits, as named in refusals. */
@@ -176,7 +188,7 @@ export function logMemoryEnforcement(logger: Logger): void {
  * Why an audit process that ended without a result, or reported `detail` as its failure, was
  * stopped by its memory cap; null when it was not.
  */
-export function jobMemoryFailure(limited: Pick<LimitedChild, 'killedForMemory'>, stderr: string, memoryMb: number, detail?: string): string | null {
+export function jobMemoryFailure(limited: Pick<LimitedChild, 'killedForMemory'> & Partial<Pick<LimitedChild, 'nearDataLimit'>>, stderr: string, memoryMb: number, detail?: string): string | null {
   const hit = detail !== undefined ? isAllocationFailure(detail) : endedForMemory(limited, stderr);
   return hit ? memoryLimitMessage('the audit', memoryMb, 'GAUNTLET_JOB_MEMORY_MB') : null;
 }
