@@ -12,12 +12,16 @@ export const BOUNDS_TOLERANCE = 1e-6;
 export const DEFAULT_LOWER = 0;
 export const DEFAULT_UPPER = 1;
 
-/** The arrays of an EvalSet the value checks read. */
+/** The arrays of an evaluation set (EvalSet extends it), the ones the value checks read. */
 export interface EvalSetValues {
+  /** Inputs, C order, `xShape` = [n, ...sampleShape]. */
   x: Float32Array;
   xShape: number[];
+  /** True labels, length n. */
   y: Int32Array;
+  /** Target classes for targeted attacks, length n. */
   target?: Int32Array;
+  /** Elementwise input bounds, materialised to x's full size. */
   lower: Float32Array;
   upper: Float32Array;
 }

@@ -19,19 +19,10 @@ import { DataError, UsageError } from '../errors';
 import { checkedElementCount, describeValue, formatShape, NdArray } from './npy';
 import { readNpz, writeNpz } from './npz';
 import { describeReadFailure } from '../util/read-error';
-import { checkValues, Counter, DEFAULT_LOWER, DEFAULT_UPPER } from './evalset-values';
+import { checkValues, Counter, DEFAULT_LOWER, DEFAULT_UPPER, EvalSetValues } from './evalset-values';
 
-export interface EvalSet {
-  /** Inputs, C order, `xShape` = [n, ...sampleShape]. */
-  x: Float32Array;
-  xShape: number[];
-  /** True labels, length n. */
-  y: Int32Array;
-  /** Target classes for targeted attacks, length n. */
-  target?: Int32Array;
-  /** Elementwise input bounds, materialised to x's full size. */
-  lower: Float32Array;
-  upper: Float32Array;
+/** An evaluation set: its arrays (EvalSetValues) and what is derived from them. */
+export interface EvalSet extends EvalSetValues {
   /** Number of samples (xShape[0]). */
   n: number;
   /** Arrays of the archive that are not part of an evaluation set and were ignored (absent when none). */
