@@ -5,7 +5,7 @@
  */
 import { ModelError } from '../errors';
 import { Model, Node, attrInt, isFloat, numel } from '../onnx/ir';
-import { ShapeInfo } from './types';
+import { ShapeInfo } from '../onnx/shapes';
 
 export interface ClassifierIO {
   /** The model's data input. */

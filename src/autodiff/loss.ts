@@ -13,7 +13,7 @@
 import { InternalError, ModelError } from '../errors';
 import { DType, Node, tensorFromNumbers } from '../onnx/ir';
 import { GraphWriter } from './writer';
-import { ShapeInfo } from './types';
+import { ShapeInfo } from '../onnx/shapes';
 
 export type LossKind = 'ce' | 'cw' | 'dlr';
 export const LOSS_KINDS: readonly LossKind[] = ['ce', 'cw', 'dlr'];

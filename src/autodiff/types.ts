@@ -5,16 +5,6 @@
  */
 import { DType, Node, TensorValue } from '../onnx/ir';
 
-/** dtype and concrete shape of a value, as observed by the shape probe (batch dim at the probe's batch size). */
-export interface ValueMeta {
-  dtype: DType;
-  shape: number[];
-  /** The probe's value, recorded for small tensors (≤ PROBE_VALUE_LIMIT elements). */
-  value?: TensorValue;
-}
-
-/** Shape information for every value in the (canonical) graph. */
-export type ShapeInfo = Map<string, ValueMeta>;
 
 /** Attributes passed to `op()`: numbers become INT or FLOAT by `Number.isInteger` unless wrapped. */
 export type AttrInput =

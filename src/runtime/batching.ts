@@ -6,7 +6,7 @@
  * lower.
  */
 import { itemSize, numel } from '../onnx/ir';
-import { ShapeInfo } from '../autodiff/types';
+import { ShapeInfo } from '../onnx/shapes';
 
 /** Default memory budget for one call, in MiB. */
 export const DEFAULT_MEMORY_BUDGET_MB = 1024;

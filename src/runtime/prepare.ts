@@ -11,7 +11,7 @@ import { decodeModel } from '../onnx/decode';
 import { selectOutput } from '../onnx/select-output';
 import { CANONICAL_OPSET, canonicalize } from '../onnx/canonical';
 import { encodeModel } from '../onnx/encode';
-import { ShapeInfo } from '../autodiff/types';
+import { ShapeInfo } from '../onnx/shapes';
 import { checkClassScores, checkClassifierSignature, findClassifierIO } from '../autodiff/classifier';
 import { scanInputOps } from '../autodiff/reachability';
 import { PROBE_BATCH, ProbeOptions, probeShapes } from './probe';

@@ -8,7 +8,7 @@
 import { ModelError } from '../errors';
 import { Model, numel } from '../onnx/ir';
 import { encodeModel } from '../onnx/encode';
-import { ShapeInfo } from '../autodiff/types';
+import { ShapeInfo } from '../onnx/shapes';
 import { Session, SessionOptions } from './session';
 import { HostTensor } from './tensor';
 

@@ -9,7 +9,7 @@ import { GauntletError, InternalError, RuntimeFailure } from '../errors';
 import { numel } from '../onnx/ir';
 import { encodeModel } from '../onnx/encode';
 import { GradientModel } from '../autodiff/builder';
-import { ShapeInfo } from '../autodiff/types';
+import { ShapeInfo } from '../onnx/shapes';
 import { Session, SessionOptions } from './session';
 import { HostTensor } from './tensor';
 

@@ -12,7 +12,7 @@ import { buildLoss } from '../loss';
 import { reachForward } from '../reachability';
 import { classify } from '../registry';
 import { dropoutTraining } from '../rules/dropout';
-import { ShapeInfo } from '../types';
+import { ShapeInfo } from '../../onnx/shapes';
 import { GraphWriter } from '../writer';
 import { GRAD, GradientOptions, GraphFinding, LABELS, LOGITS, LOSS, TARGET, X } from './types';
 

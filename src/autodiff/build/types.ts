@@ -4,7 +4,7 @@
 import { Model } from '../../onnx/ir';
 import { ClassifierIO } from '../classifier';
 import { LossKind } from '../loss';
-import { ShapeInfo } from '../types';
+import { ShapeInfo } from '../../onnx/shapes';
 
 /** The opset of every gradient model. */
 export const GRADIENT_OPSET = 17;
