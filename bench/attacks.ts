@@ -33,7 +33,8 @@ import { selectBatch } from '../src/attacks/tensor';
 import { AttackBatch, AttackProgress, AttackResult, ThreatModel } from '../src/attacks/types';
 import { loadEvalSet } from '../src/data';
 import { LossKind } from '../src/autodiff/loss';
-import { Model, loadModel } from '../src/runtime/model';
+import { Model } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');

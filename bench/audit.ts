@@ -16,7 +16,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Report } from '../src/report/schema';
+import type { Report } from '../src/schema/report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODELS: Record<string, string> = {

@@ -28,7 +28,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { readNpz } from '../src/data';
 import { NdArray } from '../src/data/npy';
-import { ModelInfo, loadModel } from '../src/runtime/model';
+import { ModelInfo } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');

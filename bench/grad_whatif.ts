@@ -27,7 +27,7 @@ import { encodeModel } from '../src/onnx/encode';
 import { Model } from '../src/onnx/ir';
 import { Rewrite, clone, convFlip, reluMul, unpool } from './whatif-rewrites';
 import { buildGradientModel } from '../src/autodiff/builder';
-import { prepareModel } from '../src/runtime/prepare';
+import { prepareModel } from '../src/model/prepare';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');

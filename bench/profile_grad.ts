@@ -22,7 +22,7 @@ import { decodeModel } from '../src/onnx/decode';
 import { encodeModel } from '../src/onnx/encode';
 import { Model } from '../src/onnx/ir';
 import { buildGradientModel } from '../src/autodiff/builder';
-import { prepareModel } from '../src/runtime/prepare';
+import { prepareModel } from '../src/model/prepare';
 import { clone, convFlip, reluMul, unpool } from './whatif-rewrites';
 
 const ROOT = path.resolve(__dirname, '..', '..');

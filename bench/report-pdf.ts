@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AdversarialExample, renderReportPdf } from '../src/report/pdf';
 import { scaleReport } from '../src/report/pdf/synthetic';
-import { Report, validateReport } from '../src/report/schema';
+import { Report, validateReport } from '../src/schema/report';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -29,7 +29,7 @@ import * as path from 'node:path';
 import { readNpz } from '../src/data';
 import { NdArray } from '../src/data/npy';
 import { runCascade, getAttack, CascadeStep, AttackBatch } from '../src/attacks';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { GAUNTLET_VERSION } from '../src/version';
 
 /** The benchmark folders, in report order. */

@@ -8,13 +8,14 @@ export {
   CancelledError, DataError, GauntletError, InternalError, ModelError, ProviderError, RuntimeFailure, StateError,
   UnsupportedOpError, UsageError,
 } from './errors';
-export { auditFromFiles } from './audit/from-files';
-export type { AuditFilesOptions, AuditFilesResult, AuditFilesSpec } from './audit/from-files';
+export { auditFromFiles } from './usecases/from-files';
+export type { AuditFilesOptions, AuditFilesResult, AuditFilesSpec } from './usecases/from-files';
 export { runAudit, runAuditWithExamples } from './audit/audit';
 export type { AuditOptions, AuditResult } from './audit/audit';
-export { loadModel } from './runtime/model';
-export type { LoadOptions, Model } from './runtime/model';
-export { REPORT_SCHEMA, reportSchema, validateReport } from './report/schema';
-export type { Report } from './report/schema';
+export { loadModel } from './model/load';
+export type { LoadOptions } from './model/load';
+export type { Model } from './model/model';
+export { REPORT_SCHEMA, reportSchema, validateReport } from './schema/report';
+export type { Report } from './schema/report';
 export { verifyFile } from './report/sign';
 export type { TrustedKey, VerifyOptions, VerifyResult } from './report/sign';

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stillBreaking } from '../src/audit/checks/not-converged';
-import { Report, validateReport } from '../src/report/schema';
+import { Report, validateReport } from '../src/schema/report';
 import { DIST_SKIP, runCliProcess } from './support/cli-process';
 import { fixturePath } from './support/fixtures';
 

@@ -7,12 +7,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditFromFiles } from '../src/audit/from-files';
+import { auditFromFiles } from '../src/usecases/from-files';
 import { writeNpz } from '../src/data';
 import { linearOnnx } from '../src/attacks/testing/linear-model';
 import { logitsOf, randomLinear } from '../src/attacks/testing/random-linear';
 import { POPPLER_SKIP, pdfText } from '../src/report/pdf/testing/poppler';
-import { validateReport } from '../src/report/schema';
+import { validateReport } from '../src/schema/report';
 import { mulberry32 } from '../src/util/random';
 import { nanOnNegative } from './support/door-models';
 

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadEvalSet, EvalSet } from '../src/data';
-import { loadModel, Model } from '../src/runtime/model';
+import { Model } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 import { fixturePath } from './support/fixtures';
 
 interface AuditEntry {

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Report, validateReport } from '../src/report/schema';
+import { Report, validateReport } from '../src/schema/report';
 import { DIST_SKIP, runCliProcess, startCli, withoutProgress } from './support/cli-process';
 import { fixturePath } from './support/fixtures';
 

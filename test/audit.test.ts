@@ -10,8 +10,9 @@ import { runAuditWithExamples } from '../src/audit/audit';
 import { CHECK_IDS } from '../src/audit/checks';
 import { argmaxRows } from '../src/attacks/tensor';
 import { tinyBattery } from '../src/audit/testing/tiny-battery';
-import { reportSchema } from '../src/report/schema';
-import { Model, loadModel } from '../src/runtime/model';
+import { reportSchema } from '../src/schema/report';
+import { Model } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 import { fixturePath } from './support/fixtures';
 
 const N = 40;

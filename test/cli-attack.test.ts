@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { attackParams } from '../src/cli/attack';
 import { getAttack } from '../src/attacks';
 import { fileSha256, readNpz } from '../src/data';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { argmaxRows } from '../src/attacks/tensor';
 import { fixturePath } from './support/fixtures';
 import { runCli } from './support/cli';

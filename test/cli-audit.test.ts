@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateReport } from '../src/report/schema';
+import { validateReport } from '../src/schema/report';
 import { readNpz, writeNpz } from '../src/data';
 import { DIST_SKIP, runCliProcess, startCli, withoutProgress } from './support/cli-process';
 import { fixturePath } from './support/fixtures';

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Report, validateReport } from '../src/report/schema';
+import { Report, validateReport } from '../src/schema/report';
 import { DIST_SKIP, runCliProcess } from './support/cli-process';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-cli-gate-'));

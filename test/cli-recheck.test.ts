@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEvalSet, readNpz, saveEvalSet, writeNpz } from '../src/data';
-import { validateReport } from '../src/report/schema';
+import { validateReport } from '../src/schema/report';
 import { attestReport, fileSubject, loadOrCreateSigningKey } from '../src/report/sign';
 import { DIST_SKIP, runCliProcess, TEST_KEY_DIR, withoutProgress } from './support/cli-process';
 import { fixturePath } from './support/fixtures';

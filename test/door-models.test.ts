@@ -12,7 +12,7 @@ import { ModelError } from '../src/errors';
 import { finiteCleanPredictions } from '../src/audit/finite-logits';
 import { AuditConfigSchema } from '../src/jobs/spec';
 import { UploadRejected, inspectUploads } from '../src/jobs/inspect';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { linearBytes, nanOnNegative, reshapedOutput, twoOutputs } from './support/door-models';
 
 const dir = mkdtempSync(join(tmpdir(), 'gauntlet-door-'));

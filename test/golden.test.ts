@@ -4,7 +4,7 @@
  * Bound: per-sample relative error ≤ 1e-4 (ORT computes in float32; torch in float64).
  */
 import { readFileSync } from 'node:fs';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { LossKind } from '../src/autodiff/loss';
 import { asFloat64, asInt32, fixturePath, maxRowRelErr, readArrays } from './support/fixtures';
 

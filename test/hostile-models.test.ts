@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { onnx } from 'onnx-proto';
 import { GauntletError, ModelError, UnsupportedOpError } from '../src/errors';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { fixturePath } from './support/fixtures';
 
 const F = onnx.TensorProto.DataType.FLOAT;

@@ -10,7 +10,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadEvalSet, sliceEvalSet } from '../src/data';
-import { loadModel, Model } from '../src/runtime/model';
+import { Model } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 import { findFixable, hypocriticalRisk } from '../src/audit/hypocritical';
 import { fixturePath } from './support/fixtures';
 

@@ -5,12 +5,13 @@
  * inside [0, 1]) are flagged. The measured statistics are printed for quoting.
  */
 import { fileSha256, loadEvalSet, sliceEvalSet } from '../src/data';
-import { loadModel, Model } from '../src/runtime/model';
+import { Model } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 import { linfStep } from '../src/attacks/steps';
 import { project } from '../src/attacks/project';
 import { findFixable } from '../src/audit/hypocritical';
 import { BUNDLED_REFERENCES, dataIntegrity, ReferenceSet } from '../src/audit/integrity';
-import { Integrity } from '../src/report/schema';
+import { Integrity } from '../src/schema/report';
 import { fixturePath } from './support/fixtures';
 
 const EPS = 0.1;

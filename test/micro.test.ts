@@ -3,7 +3,7 @@
  * gradient against torch float64 autograd. Per-sample relative error ≤ 1e-4 (ORT runs float32).
  */
 import { readFileSync } from 'node:fs';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { asFloat64, asInt32, fixturePath, maxRowRelErr, readArrays } from './support/fixtures';
 
 const manifest = JSON.parse(readFileSync(fixturePath('micro/manifest.json'), 'utf8')) as Record<

@@ -19,7 +19,8 @@ import { ATTACKS, AttackName, CascadeStep, robustAccuracy, runAttack, runCascade
 import { selectBatch } from '../src/attacks/tensor';
 import { AttackBatch, AttackResult, ThreatModel } from '../src/attacks/types';
 import { loadEvalSet } from '../src/data';
-import { Model, loadModel } from '../src/runtime/model';
+import { Model } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 import { mulberry32, sampleRng } from '../src/util/random';
 import { fixturePath } from './support/fixtures';
 

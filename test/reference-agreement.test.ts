@@ -6,7 +6,8 @@
  * more than that (a weaker attack would overstate robustness).
  */
 import { readFileSync } from 'node:fs';
-import { loadModel, Model } from '../src/runtime/model';
+import { Model } from '../src/model/model';
+import { loadModel } from '../src/model/load';
 import { loadEvalSet, sliceEvalSet } from '../src/data';
 import { getAttack } from '../src/attacks';
 import { robustAccuracy, runAttack } from '../src/attacks/run';

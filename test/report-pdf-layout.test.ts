@@ -15,7 +15,7 @@ import { renderReportPdf } from '../src/report/pdf';
 import { PAGE } from '../src/report/pdf/layout';
 import { int } from '../src/report/pdf/text';
 import { POPPLER_SKIP, pageFill, pdfInfo, pdfRawText, pdfText } from '../src/report/pdf/testing/poppler';
-import { Report, validateReport } from '../src/report/schema';
+import { Report, validateReport } from '../src/schema/report';
 import { loadOrCreateSigningKey, signReportPdf } from '../src/report/sign';
 
 const DEMO = validateReport(JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'reports', 'demo-report.json'), 'utf8')));

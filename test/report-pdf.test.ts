@@ -14,7 +14,7 @@ import { AdversarialExample, cascadeData, explainAdaptation, explainCheck, rende
 import { PAGE } from '../src/report/pdf/layout';
 import { scaleReport } from '../src/report/pdf/synthetic';
 import { POPPLER_SKIP, pageInk, pdfFonts, pdfText, wordBoxes } from '../src/report/pdf/testing/poppler';
-import { Report, validateReport } from '../src/report/schema';
+import { Report, validateReport } from '../src/schema/report';
 import { fixturePath, readArrays } from './support/fixtures';
 
 const DEMO = validateReport(JSON.parse(readFileSync(join(__dirname, '..', 'src', 'report', 'pdf', 'testing', 'demo-report.json'), 'utf8')));

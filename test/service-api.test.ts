@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateReport } from '../src/report/schema';
+import { validateReport } from '../src/schema/report';
 import { verifyEnvelopeText } from '../src/report/sign/verify';
 import { createPublicKey } from 'node:crypto';
 import { AuditViewSchema } from '../src/server/schemas';

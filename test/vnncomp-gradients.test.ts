@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { rng } from '../src/autodiff/testing/gradcheck';
 import { VNNCOMP, VNNCOMP_SKIP, asInt32 } from './support/fixtures';
 import { readNpz } from '../src/data';

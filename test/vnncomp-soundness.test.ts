@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import { CascadeResult, CascadeStep, getAttack, runCascade } from '../src/attacks';
 import { argmaxRows } from '../src/attacks/tensor';
-import { loadModel } from '../src/runtime/model';
+import { loadModel } from '../src/model/load';
 import { BENCHMARKS, Benchmark, Instance, boxExcess, groupBatch, groupInstances, loadBenchmark } from '../bench/vnncomp';
 import { VNNCOMP, VNNCOMP_SKIP } from './support/fixtures';
 

@@ -1,6 +1,7 @@
 import { CancelledError, UsageError } from '../errors';
 import { loadEvalSet, sliceEvalSet } from '../data';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { altPgd, AltPgdParams, stageOf, stageStart } from './alt-pgd';
 import { parseParams, robustAccuracy, runAttack } from './run';
 import { TOY, linearModel, minimalPerturbation } from './testing/linear-model';

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import type { Model } from '../runtime/model';
+import type { Model } from '../model/model';
 import { altPgd } from './alt-pgd';
 import { eotLossAndGrad } from './eot';
 import { pgd } from './pgd';

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors';
-import type { GradientResult } from '../runtime/model';
+import type { GradientResult } from '../model/model';
 import { AttackModel } from './types';
 
 /** Options of one gradient call (as Model.lossAndGrad). */

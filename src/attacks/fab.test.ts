@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { CancelledError, UsageError } from '../errors';
 import { loadEvalSet } from '../data';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { mulberry32 } from '../util/random';
 import { fabMinimalNorms, fabT, projectHyperplaneBox } from './fab';
 import { rowNorms } from './project';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'fs';
 import { CancelledError, UsageError } from '../errors';
 import { loadEvalSet, readNpz, sliceEvalSet } from '../data';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { fgsm, FgsmParams } from './fgsm';
 import { parseParams, robustAccuracy, runAttack } from './run';
 import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors';
 import { loadEvalSet } from '../data';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { ATTACKS, ATTACK_NAMES, GRADIENT_ATTACK_NAMES, getAttack, paramFields, runAttack } from '.';
 import { selectRows } from './tensor';
 import { AttackBatch } from './types';

@@ -3,7 +3,7 @@ import { UsageError } from '../errors';
 import { runAttack, robustAccuracy } from './run';
 import { AttackBatch, AttackDefinition, GradientModel, LogitsModel } from './types';
 import { TOY, linearModel, minimalPerturbation } from './testing/linear-model';
-import { Model } from '../runtime/model';
+import { Model } from '../model/model';
 
 /** A fake attack proposing a fixed candidate: lets the tests drive the verifier directly. */
 function proposing(candidate: (b: AttackBatch) => Float32Array): AttackDefinition<{ k?: number }> {

@@ -1,6 +1,7 @@
 import { CancelledError, UsageError } from '../errors';
 import { loadEvalSet, sliceEvalSet } from '../data';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { rowNorms } from './project';
 import { robustAccuracy, runAttack } from './run';
 import { imageLayout, pSchedule, square } from './square';

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors';
 import { loadEvalSet } from '../data';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { pgd } from './pgd';
 import { runAttack, robustAccuracy } from './run';
 import { argmaxRows, selectRows } from './tensor';

@@ -5,7 +5,7 @@
  * example, with ‖δ‖ ≤ ε and the input box verified in float64.
  */
 import { z } from 'zod';
-import type { Model } from '../runtime/model';
+import type { Model } from '../model/model';
 
 export type Norm = 'linf' | 'l2';
 export const NORMS: readonly Norm[] = ['linf', 'l2'];

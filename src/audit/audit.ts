@@ -1,5 +1,5 @@
 /**
- * The audit use case: model + evaluation set + threat model → a validated Report (src/report/schema.ts)
+ * The audit use case: model + evaluation set + threat model → a validated Report (src/schema/report.ts)
  * with the policy gate's verdict. The CLI (`gauntlet audit`) and the server call this and nothing
  * lower.
  *
@@ -24,8 +24,8 @@ import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../at
 import { UsageError } from '../errors';
 import type { EvalSet } from '../data';
 import { ortVersion } from '../runtime';
-import type { Model } from '../runtime/model';
-import { Adaptation, Interval, Report, ReportStage, validateReport } from '../report/schema';
+import type { Model } from '../model/model';
+import { Adaptation, Interval, Report, ReportStage, validateReport } from '../schema/report';
 import { clopperPearson } from '../util/clopper-pearson';
 import { GAUNTLET_VERSION } from '../version';
 import { adapt } from './adaptations';

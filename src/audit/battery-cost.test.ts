@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ATTACK_NAMES } from '../attacks';
 import { fileSha256, loadEvalSet, sliceEvalSet } from '../data';
-import { loadModel } from '../runtime/model';
+import { loadModel } from '../model/load';
 import { runAudit } from './audit';
 import { battery } from './battery';
 import { auditCost, GRADIENT_PASS, stageCost } from './battery-cost';

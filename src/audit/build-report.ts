@@ -7,9 +7,9 @@
 import { getAttack, parseParams } from '../attacks';
 import type { ThreatModel } from '../attacks/types';
 import type { EvalSet } from '../data';
-import type { Adaptation, Interval, Report, ReportStage } from '../report/schema';
-import { REPORT_SCHEMA } from '../report/schema';
-import type { ModelInfo } from '../runtime/model';
+import type { Adaptation, Interval, Report, ReportStage } from '../schema/report';
+import { REPORT_SCHEMA } from '../schema/report';
+import type { ModelInfo } from '../model/model';
 import { clopperPearson, REPORT_CONFIDENCE } from '../util/clopper-pearson';
 import type { Battery, BatteryStep } from './battery';
 import { evaluateChecks } from './checks';

@@ -1,5 +1,5 @@
 import { parseParams, getAttack } from '../attacks';
-import type { ReportStage } from '../report/schema';
+import type { ReportStage } from '../schema/report';
 import { notConvergedCheck } from './checks/not-converged';
 import { ROUND_SEED_STRIDE, escalate, escalationStep, roundContext, roundOrigin } from './escalation';
 

@@ -21,7 +21,7 @@
  */
 import { getAttack, paramFields } from '../attacks';
 import type { AttackContext } from '../attacks/types';
-import type { ReportStage } from '../report/schema';
+import type { ReportStage } from '../schema/report';
 import type { BatteryStep } from './battery';
 import { stillBreaking } from './checks/not-converged';
 

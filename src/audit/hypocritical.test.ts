@@ -1,6 +1,6 @@
 import { CancelledError, UsageError } from '../errors';
-import { hypocriticalSchema } from '../report/schema';
-import type { Model } from '../runtime/model';
+import { hypocriticalSchema } from '../schema/report';
+import type { Model } from '../model/model';
 import { argmaxRows, selectBatch } from '../attacks/tensor';
 import { Linear, linearModel, minimalPerturbation, noisyLinearModel } from '../attacks/testing/linear-model';
 import { expectInThreatSet, randomBatch, randomLinear, row, wideBox } from '../attacks/testing/random-linear';

@@ -21,7 +21,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors';
-import type { Hypocritical } from '../report/schema';
+import type { Hypocritical } from '../schema/report';
 import { clopperPearson } from '../util/clopper-pearson';
 import { eotLossAndGrad, eotParam } from '../attacks/eot';
 import { throwIfCancelled } from '../attacks/fgsm';

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { DataError, UsageError } from '../errors';
-import { integritySchema } from '../report/schema';
-import { Model } from '../runtime/model';
+import { integritySchema } from '../schema/report';
+import { Model } from '../model/model';
 import { linearModel } from '../attacks/testing/linear-model';
 import { BUNDLED_REFERENCES, dataIntegrity, LabelledSet, ReferenceSet } from './integrity';
 

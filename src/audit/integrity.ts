@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../util/entry';
 import { DataError, UsageError } from '../errors';
-import type { Integrity } from '../report/schema';
+import type { Integrity } from '../schema/report';
 import type { AttackModel } from '../attacks/types';
 import { ksGreater } from './ks';
 

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { perClassSchema } from '../report/schema';
+import { perClassSchema } from '../schema/report';
 import { clopperPearson } from '../util/clopper-pearson';
 import { perClassAnalysis, PerClassInput } from './per-class';
 

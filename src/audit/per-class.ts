@@ -9,7 +9,7 @@
  * count as broken.
  */
 import { UsageError } from '../errors';
-import type { PerClass } from '../report/schema';
+import type { PerClass } from '../schema/report';
 import { clopperPearson } from '../util/clopper-pearson';
 
 /** Classes with fewer points than this are marked `smallSample`: their figures are too uncertain to compare. */

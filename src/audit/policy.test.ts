@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors';
-import { Report, validateReport } from '../report/schema';
+import { Report, validateReport } from '../schema/report';
 import {
   DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, DEFAULT_SUBSTANDARD_BELOW, Policy, UNGATED_NOTE, applyShortcuts, evaluatePolicy, loadPolicy, parsePolicy,
   policySchema, substandardThreshold,

@@ -23,7 +23,7 @@ import { basename, extname } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../errors';
-import type { Gate, GateRule, Interval, Report } from '../report/schema';
+import type { Gate, GateRule, Interval, Report } from '../schema/report';
 import { clopperPearson } from '../util/clopper-pearson';
 import { findJsonSyntaxError } from '../util/json-syntax';
 import { describeReadFailure } from '../util/read-error';

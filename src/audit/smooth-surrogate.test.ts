@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { decodeModel } from '../onnx/decode';
 import { encodeModel } from '../onnx/encode';
 import { Model as OnnxModel } from '../onnx/ir';
-import { loadModel } from '../runtime/model';
+import { loadModel } from '../model/load';
 import { linearOnnx, TOY } from '../attacks/testing/linear-model';
 import { smoothSurrogate } from './smooth-surrogate';
 

@@ -11,7 +11,7 @@ import { CascadeUnit, UnitOutcome, cascadeStages } from '../attacks/cascade';
 import { transferAttack } from '../attacks/transfer';
 import type { AttackBatch, AttackContext, AttackModel, ThreatModel } from '../attacks/types';
 import { UsageError } from '../errors';
-import type { ReportStage } from '../report/schema';
+import type { ReportStage } from '../schema/report';
 import type { BatteryStep } from './battery';
 import { canonicalJson } from './checkpoint';
 import type { Checkpoint } from './checkpoint';

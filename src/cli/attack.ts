@@ -13,7 +13,8 @@ import {
 } from '../attacks';
 import { TransferDefinition, transferAttack } from '../attacks/transfer';
 import { AttackBatch, AttackProgress, AttackResult, NORMS, Norm } from '../attacks/types';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { GAUNTLET_VERSION } from '../version';
 import { RunOptions, open, withRunOptions } from './common';
 import { choice, epsArg, nonNegativeInt, positiveInt } from './options';

@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { DataError } from '../errors';
 import { EvalSet, loadEvalSet } from '../data';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { PROVIDERS, Provider } from '../runtime/session';
 import { choice, positiveInt } from './options';
 

@@ -5,12 +5,12 @@
  * who signed what and when, with each signature's status (ok / INVALID / UNKNOWN KEY): by default
  * every signature must verify (--signatures any: one per envelope, or one covering a whole PDF).
  * With --recheck (attestations only), also checks adversarial.npz against its signed digest and
- * re-runs the model on every claimed adversarial example (src/report/recheck.ts).
+ * re-runs the model on every claimed adversarial example (src/usecases/recheck.ts).
  * Exit codes: 0 valid, 1 invalid (bad signature, altered file, digest mismatch, unconfirmed claim), 2 error.
  */
 import { Command } from 'commander';
 import { UsageError } from '../errors';
-import { RecheckReport, recheckAttestation } from '../report/recheck';
+import { RecheckReport, recheckAttestation } from '../usecases/recheck';
 import { loadPublicKey, localPublicKey } from '../report/sign/keys';
 import { SIGNATURE_POLICIES, SignaturePolicy, SignatureStatus, TrustedKey, VerifyResult, verifyFile } from '../report/sign/verify';
 

@@ -3,12 +3,12 @@
  * model: can an audit of it complete? Clean logits must be finite on the first samples of the
  * set (the audit checks every sample before attacking; src/audit/finite-logits.ts), and one
  * gradient pass must run. Shapes of the class scores, the output choice and the class count
- * are checked earlier, when the model is prepared (src/onnx/select-output.ts, src/autodiff/classifier.ts).
+ * are checked earlier, when the model is prepared (src/onnx/select-output.ts, src/onnx/classifier.ts).
  */
 import { checkFiniteLogits } from '../audit/finite-logits';
 import type { EvalSet } from '../data';
 import { numel } from '../onnx/ir';
-import type { Model } from '../runtime/model';
+import type { Model } from '../model/model';
 
 /** Samples of the uploaded set whose logits the inspection checks: bounded so a large model stays within the inspection timeout (the audit checks every sample before attacking). */
 export const INSPECT_LOGIT_SAMPLES = 64;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InternalError } from '../errors';
-import type { AuditFilesSpec } from '../audit/from-files';
+import type { AuditFilesSpec } from '../usecases/from-files';
 import type { BlobStore } from './blobs';
 import type { JobSpec } from './spec';
 import { parseEps } from '../util/eps';

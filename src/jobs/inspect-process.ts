@@ -16,8 +16,8 @@ import { decodeModel } from '../onnx/decode';
 import { checkModelCost, estimateCost } from '../onnx/cost';
 import { COST_LIMIT_NAMES, decodedBytesCap } from './resource-limits';
 import { defaultOpset } from '../onnx/ir';
-import { loadModel } from '../runtime/model';
-import { toWire } from '../runtime/wire';
+import { loadModel } from '../model/load';
+import { toWire } from '../model/wire';
 import { checkAuditable } from './auditable';
 import { DataSummary, InspectJob, InspectJobSchema, InspectReply, InspectResult, ModelSummary, UploadField } from './inspect';
 

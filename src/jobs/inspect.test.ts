@@ -18,7 +18,7 @@ import { linearOnnx } from '../attacks/testing/linear-model';
 import { randomLinear } from '../attacks/testing/random-linear';
 import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { packageRoot } from '../util/entry';
-import { heavyModel } from '../../test/runtime/synthetic';
+import { heavyModel } from '../../test/model/synthetic';
 import { InspectRequest, UploadField, UploadRejected, inspectUploads } from './inspect';
 
 const ROOT = packageRoot(__dirname);

@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GauntletError, ModelError, UsageError } from '../errors';
 import { DEFAULT_MAX_UNCOMPRESSED_BYTES } from '../data';
-import { WireError, fromWire, toWire } from '../runtime/wire';
+import { WireError, fromWire, toWire } from '../model/wire';
 import { moduleEntry } from '../util/entry';
 import { lowerPriority } from '../util/priority';
 import { describeIssues } from '../util/zod';

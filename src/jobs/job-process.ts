@@ -1,5 +1,5 @@
 /**
- * Entry of a job process: runs one audit (src/audit/from-files.ts) outside the service's event
+ * Entry of a job process: runs one audit (src/usecases/from-files.ts) outside the service's event
  * loop, reporting over IPC. Messages in: { type: 'run', spec, mode }. Messages out: progress, then
  * exactly one of done / shard-done / failed. The process exits when its parent goes away (the IPC
  * channel closes), so a killed server or worker leaves no orphan audits behind; the checkpoint
@@ -12,7 +12,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { auditFromFiles, AuditFilesSpec, auditOptions, openAuditInputs } from '../audit/from-files';
+import { auditFromFiles, AuditFilesSpec, auditOptions, openAuditInputs } from '../usecases/from-files';
 import { mergeShardCheckpoints, runAuditShard, ShardResult, ShardSpec } from '../audit/shards';
 import { GauntletError } from '../errors';
 import { ProgressTracker } from './progress';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { PRESETS } from '../audit/battery';
 import { policyShortcutsShape } from '../audit/policy';
-import { intervalSchema, VERDICTS } from '../report/schema';
+import { intervalSchema, VERDICTS } from '../schema/report';
 import { EPS_FORMS, parseEps } from '../util/eps';
 
 /** ε as a number or an exact fraction written as text ("8/255"); kept as sent (the report records both forms). */

@@ -6,7 +6,7 @@
 import { createPublicKey } from 'node:crypto';
 import { GauntletError, UsageError } from '../errors';
 import { verifyFile } from '../report/sign/verify';
-import { toWire } from '../runtime/wire';
+import { toWire } from '../model/wire';
 import { isAllocationFailure } from './resource-limits';
 import { VerifyJobSchema, VerifyReply } from './verify';
 

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { GauntletError, RuntimeFailure } from '../errors';
 import { SIGNATURE_POLICIES, SignaturePolicy, VerifyResult } from '../report/sign/verify';
-import { WireError, fromWire } from '../runtime/wire';
+import { WireError, fromWire } from '../model/wire';
 import { moduleEntry } from '../util/entry';
 import { lowerPriority } from '../util/priority';
 import { endedForMemory, forkLimited, LimitedChild } from './resource-limits';

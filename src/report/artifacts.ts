@@ -1,6 +1,6 @@
 /**
  * Writes an audit's artifacts into its output folder, from one validated report:
- *   report.json          the report data (src/report/schema.ts)
+ *   report.json          the report data (src/schema/report.ts)
  *   junit.xml            the policy gate for CI systems
  *   adversarial.npz      every verified adversarial example behind the robust-accuracy figure
  *   report.pdf           the compliance report (./pdf), with an embedded PDF signature
@@ -12,11 +12,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdversarialExamples } from '../audit/audit';
-import { gateToJUnit } from '../audit/junit';
+import { gateToJUnit } from './junit';
 import { writeNpz } from '../data';
 import type { EvalSet } from '../data';
 import { AdversarialExample, renderReportPdf } from './pdf';
-import type { Report } from './schema';
+import type { Report } from '../schema/report';
 import { attestReport, fileSubject, loadOrCreateSigningKey, publicKeyPem, signReportPdf } from './sign';
 
 /** Example images shown in the PDF. */

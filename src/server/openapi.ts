@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { AuditConfigSchema } from '../jobs/spec';
-import { reportSchema } from '../report/schema';
+import { reportSchema } from '../schema/report';
 import { GAUNTLET_VERSION } from '../version';
 import { PathItems } from './openapi-parts';
 import { AUDIT_PATHS } from './routes/audits';

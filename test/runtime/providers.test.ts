@@ -2,7 +2,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { ProviderError } from '../../src/errors';
-import { loadModel } from '../../src/runtime/model';
+import { loadModel } from '../../src/model/load';
 import { availableProviders } from '../../src/runtime/providers';
 import { Session } from '../../src/runtime/session';
 

@@ -8,7 +8,8 @@
 import { encodeModel } from '../../onnx/encode';
 import { decodeModel } from '../../onnx/decode';
 import { Attribute, Model as OnnxModel } from '../../onnx/ir';
-import { loadModel, Model } from '../../runtime/model';
+import { Model } from '../../model/model';
+import { loadModel } from '../../model/load';
 import { Norm } from '../types';
 
 export interface Linear {

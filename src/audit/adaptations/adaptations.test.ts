@@ -1,5 +1,5 @@
 import { getAttack, parseParams } from '../../attacks';
-import type { ModelInfo } from '../../runtime/model';
+import type { ModelInfo } from '../../model/model';
 import { battery } from '../battery';
 import type { ProbeEvidence } from '../probe';
 import { adapt } from '.';

@@ -2,8 +2,8 @@
  * Graph- and probe-driven adaptations, in the order they are applied. Adding one is a file and
  * an entry here. `adapt` rewrites a battery and returns what it did, with the reasons, for the report.
  */
-import type { Adaptation } from '../../report/schema';
-import type { ModelInfo } from '../../runtime/model';
+import type { Adaptation } from '../../schema/report';
+import type { ModelInfo } from '../../model/model';
 import type { Battery } from '../battery';
 import type { ProbeEvidence } from '../probe';
 import { bpdaRule } from './bpda';

@@ -1,5 +1,5 @@
 /** Contract of a graph- or probe-driven adaptation of the battery (one rule per file). */
-import type { ModelInfo } from '../../runtime/model';
+import type { ModelInfo } from '../../model/model';
 import type { Battery, BatteryStep } from '../battery';
 import type { ProbeEvidence } from '../probe';
 

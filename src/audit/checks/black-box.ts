@@ -7,7 +7,7 @@
  * adaptation adds, Athalye et al. 2018, arXiv:1802.00420) needs only the target's logits but is a
  * gradient attack: it is neither counted as black-box nor as the white-box stages it follows.
  */
-import type { Check, ReportStage } from '../../report/schema';
+import type { Check, ReportStage } from '../../schema/report';
 import { defineCheck } from './types';
 
 /** The check's registry entry (./index.ts). */

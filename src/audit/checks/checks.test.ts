@@ -1,4 +1,4 @@
-import { checkSchema, ReportStage } from '../../report/schema';
+import { checkSchema, ReportStage } from '../../schema/report';
 import type { ProbeEvidence } from '../probe';
 import { blackBoxCheck } from './black-box';
 import { FullBoxOutcome, fullBoxCheck } from './full-box';

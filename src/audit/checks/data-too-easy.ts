@@ -3,7 +3,7 @@
  * logit margins on the supplied evaluation set are stochastically larger than on an auditor-held
  * reference set of the same task (one-sided two-sample Kolmogorov–Smirnov test).
  */
-import type { Check, Report } from '../../report/schema';
+import type { Check, Report } from '../../schema/report';
 import { defineCheck } from './types';
 
 /** The check's registry entry (./index.ts). */

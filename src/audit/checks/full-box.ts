@@ -16,7 +16,7 @@
  * attacks failed to reach. On the default [0, 1] box every point has one as soon as the model
  * predicts two classes, which is the paper's check.
  */
-import type { Check } from '../../report/schema';
+import type { Check } from '../../schema/report';
 import { defineCheck, FullBoxOutcome } from './types';
 
 export type { FullBoxOutcome } from './types';

@@ -3,7 +3,7 @@
  * a substandard model whose misclassified points, perturbed within ε toward their true label, would
  * lift its accuracy above the policy's threshold can be made to look accurate on supplied data.
  */
-import type { Check, Report } from '../../report/schema';
+import type { Check, Report } from '../../schema/report';
 import { defineCheck } from './types';
 
 /** The check's registry entry (./index.ts). */

@@ -3,7 +3,7 @@
  * title, plain-language explanation and `evaluate`), its test, and an entry here: the audit runs
  * every entry, the policy's `failOnFlags` accepts its id and the PDF prints its explanation.
  */
-import type { Check } from '../../report/schema';
+import type { Check } from '../../schema/report';
 import { blackBoxBeatsWhiteBox } from './black-box';
 import { dataTooEasy } from './data-too-easy';
 import { fullBoxNotZero } from './full-box';

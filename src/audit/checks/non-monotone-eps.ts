@@ -3,7 +3,7 @@
  * curve): an adversarial example inside a smaller ball is also inside the larger one, so a point
  * broken at a smaller ε but robust at a larger ε shows that the attacks at the larger ε failed.
  */
-import type { Check } from '../../report/schema';
+import type { Check } from '../../schema/report';
 import { defineCheck, EpsOutcome } from './types';
 
 export type { EpsOutcome } from './types';

@@ -8,7 +8,7 @@
  * small share of the set: then the figure is an unfinished upper bound. A round within that
  * tolerance ends the escalation (./escalation.ts uses stillBreaking below).
  */
-import type { Check, ReportStage } from '../../report/schema';
+import type { Check, ReportStage } from '../../schema/report';
 import { defineCheck } from './types';
 
 /** The check's registry entry (./index.ts). */

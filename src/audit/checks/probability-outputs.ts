@@ -5,7 +5,7 @@
  * attacks the logits before it) or when the outputs the attacks see are themselves probabilities
  * or log-probabilities (a softmax Gauntlet could not strip).
  */
-import type { Check } from '../../report/schema';
+import type { Check } from '../../schema/report';
 import type { ProbeEvidence } from '../probe';
 import { defineCheck } from './types';
 

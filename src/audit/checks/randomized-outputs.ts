@@ -3,7 +3,7 @@
  * arXiv:1802.00420 §5.3 on stochastic gradients): the same input gives different logits.
  * Flagged from the graph (random ops reachable from the input) or from two forward passes.
  */
-import type { Check } from '../../report/schema';
+import type { Check } from '../../schema/report';
 import type { ProbeEvidence } from '../probe';
 import { defineCheck } from './types';
 

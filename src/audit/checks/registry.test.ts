@@ -1,4 +1,4 @@
-import { checkSchema, Report } from '../../report/schema';
+import { checkSchema, Report } from '../../schema/report';
 import type { ProbeEvidence } from '../probe';
 import { AuditEvidence, CHECK_IDS, CHECKS, evaluateChecks } from '.';
 import { integrityCheck } from './data-too-easy';

@@ -1,5 +1,5 @@
 /** Contract of a reliability check (one definition per file, listed once in ./index.ts). */
-import type { Check, Report, ReportStage } from '../../report/schema';
+import type { Check, Report, ReportStage } from '../../schema/report';
 import type { ProbeEvidence } from '../probe';
 
 /** Plain-language sentences for a reader who is not a specialist (the PDF prints them beside the technical message). */

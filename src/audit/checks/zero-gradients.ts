@@ -9,7 +9,7 @@
  * piecewise-constant ops, scale-invariant losses for saturation (../adaptations) — since a
  * symptom the battery was rewritten for is not the same finding as one it was not.
  */
-import type { Check } from '../../report/schema';
+import type { Check } from '../../schema/report';
 import type { ProbeEvidence } from '../probe';
 import { defineCheck } from './types';
 

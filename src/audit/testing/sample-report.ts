@@ -5,7 +5,7 @@
  * Overrides replace whole top-level fields (an overridden clean or robust accuracy gets the interval of
  * the nearest k of 10 unless its interval is overridden too); use `withHypocritical` etc. for nested changes.
  */
-import { Hypocritical, Report, REPORT_SCHEMA } from '../../report/schema';
+import { Hypocritical, Report, REPORT_SCHEMA } from '../../schema/report';
 import { clopperPearson, fractionInterval } from '../../util/clopper-pearson';
 
 /** A sweep point of the sample report (10 points). */

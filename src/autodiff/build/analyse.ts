@@ -7,7 +7,7 @@
 import { ModelError } from '../../errors';
 import { DType, Graph, Model, Node, TensorValue, attrTensor, isFloat } from '../../onnx/ir';
 import { topologicalOrder } from '../../onnx/topo';
-import { ClassifierIO, findClassifierIO } from '../classifier';
+import { ClassifierIO, findClassifierIO } from '../../onnx/classifier';
 import { buildLoss } from '../loss';
 import { reachForward } from '../reachability';
 import { classify } from '../registry';

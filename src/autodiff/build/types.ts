@@ -2,7 +2,7 @@
  * The gradient builder's public types and the fixed value names of the gradient model.
  */
 import { Model } from '../../onnx/ir';
-import { ClassifierIO } from '../classifier';
+import { ClassifierIO } from '../../onnx/classifier';
 import { LossKind } from '../loss';
 import { ShapeInfo } from '../../onnx/shapes';
 

@@ -6,7 +6,7 @@
  */
 import { CHECKS } from '../../audit/checks';
 import type { CheckExplanation } from '../../audit/checks';
-import type { Adaptation, Check } from '../schema';
+import type { Adaptation, Check } from '../../schema/report';
 
 /** Sentences per check id, from the checks' registry (src/audit/checks: each check carries its explanation). */
 export const CHECK_TEXT: Readonly<Record<string, CheckExplanation>> = Object.fromEntries(CHECKS.map((c) => [c.id, c.explanation]));

@@ -1,5 +1,5 @@
 /**
- * renderReportPdf: the audit report (src/report/schema.ts, validated) as a PDF for a compliance
+ * renderReportPdf: the audit report (src/schema/report.ts, validated) as a PDF for a compliance
  * reviewer — cover with the verdict, summary, vector charts, example images, hypocritical risk,
  * reliability checks and adaptations in plain language, methodology and references,
  * environment, verification. Fonts are embedded (./fonts.ts); the output is deterministic for the
@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { DataError, UsageError } from '../../errors';
-import { Report, reportSchema } from '../schema';
+import { Report, reportSchema } from '../../schema/report';
 import { adversarialExampleSchema, AdversarialExample } from './examples';
 import { createDocument } from './document';
 import { Layout } from './layout';

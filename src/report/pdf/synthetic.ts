@@ -9,7 +9,7 @@
 import { SMALL_CLASS } from '../../audit/per-class';
 import { clopperPearson } from '../../util/clopper-pearson';
 import { mulberry32 } from '../../util/random';
-import { Report, validateReport } from '../schema';
+import { Report, validateReport } from '../../schema/report';
 
 /** Size and seed of a synthetic report. */
 export interface SyntheticSize {

@@ -3,7 +3,7 @@
  * audit call, over keys (./keys.ts), in-toto/DSSE attestations (./statement.ts, ./dsse.ts), signed
  * PDFs (./pdf-sign.ts) and verification (./verify.ts).
  */
-import type { Report } from '../schema';
+import type { Report } from '../../schema/report';
 import { Envelope, serializeEnvelopes, signStatement } from './dsse';
 import { SigningKey } from './keys';
 import { pdfReportSummary, signPdf, SignPdfOptions } from './pdf-sign';

@@ -18,7 +18,7 @@ import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { DataError, UsageError } from '../../errors';
 import { GAUNTLET_VERSION } from '../../version';
-import { Report, VERDICTS } from '../schema';
+import { Report, VERDICTS } from '../../schema/report';
 import { buildSignedData } from './cms';
 import { loadOrCreateCertificate, parseCertificate } from './cert';
 import { SigningKey } from './keys';

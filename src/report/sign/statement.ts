@@ -5,7 +5,7 @@
  *   { "_type": "https://in-toto.io/Statement/v1",
  *     "subject": [{ "name": "cnn.onnx", "digest": { "sha256": "…" } }, { "name": "mnist-eval.npz", … }, …],
  *     "predicateType": "https://gauntlet.dev/attestation/robustness-report/v2",
- *     "predicate": <the Report, src/report/schema.ts> }
+ *     "predicate": <the Report, src/schema/report.ts> }
  *
  * The subjects are the audited model and evaluation data (their digests come from the report),
  * then any extra artifacts (adversarial.npz, report.pdf …). docs/signing.md documents the
@@ -16,7 +16,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../errors';
-import { Report, validateReport } from '../schema';
+import { Report, validateReport } from '../../schema/report';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1' as const;
 /** Gauntlet's predicate type: the predicate is a `gauntlet-report-2` Report (v1 carried gauntlet-report-1). */

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { UsageError } from '../../errors';
 import { parseJsonStrict } from '../../util/strict-json';
-import { reportSchema, Verdict } from '../schema';
+import { reportSchema, Verdict } from '../../schema/report';
 import { verifySignedData } from './cms';
 import { INTOTO_PAYLOAD_TYPE, parseEnvelopes, verifyEnvelope } from './dsse';
 import { keyAlgorithm, keyFingerprint } from './keys';

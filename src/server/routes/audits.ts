@@ -13,7 +13,7 @@ import { principalOf } from '../middleware/auth';
 import { parseMultipart } from '../upload';
 import { AuditView, ListQuerySchema } from '../schemas';
 import { describeIssues } from '../../util/zod';
-import { REPORT_SCHEMA } from '../../report/schema';
+import { REPORT_SCHEMA } from '../../schema/report';
 import { AUTH, errors, file, ID_PARAM, json, PathItems, ref } from '../openapi-parts';
 
 export interface AuditRouteOptions {

@@ -3,7 +3,7 @@
  * stage attacks only the points every earlier stage left robust, so robust accuracy falls stage
  * by stage; the bar after stage k is the report's `robustAccuracyAfter`.
  */
-import type { Interval, Report } from '../../schema';
+import type { Interval, Report } from '../../../schema/report';
 import { COLORS } from '../layout';
 import { clip, pct } from '../text';
 import { Frame, drawAxes, errorBar, linear } from './axes';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleReport } from '../../../audit/testing/sample-report';
-import { Report, validateReport } from '../../schema';
+import { Report, validateReport } from '../../../schema/report';
 import { niceTicks } from './axes';
 import { cascadeData } from './cascade';
 import { hardPairHeatmapData } from './heatmap';

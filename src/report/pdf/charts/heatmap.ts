@@ -4,7 +4,7 @@
  * shows the k classes of the hardest pairs (the largest off-diagonal cells), so the chart stays
  * readable and its size bounded.
  */
-import type { Report } from '../../schema';
+import type { Report } from '../../../schema/report';
 import { COLORS } from '../layout';
 import { Frame } from './axes';
 

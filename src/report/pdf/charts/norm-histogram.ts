@@ -7,7 +7,7 @@
  * Bins: at least √found of them (5 to 30), with a 1-2-5 width so the edges are round numbers; range
  * [0, the largest of the norms and ε]. A value on a bin edge goes to the upper bin.
  */
-import type { Report } from '../../schema';
+import type { Report } from '../../../schema/report';
 import { COLORS } from '../layout';
 import { int, normName, num } from '../text';
 import { Frame, drawAxes, drawLegend, linear, niceTicks, plotFrame } from './axes';

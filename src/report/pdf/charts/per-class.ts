@@ -3,7 +3,7 @@
  * (Xu et al. 2021, "To be Robust or to be Fair", arXiv:2010.06121); with many classes the chart
  * shows the k classes with the lowest robust accuracy, and says so.
  */
-import type { Interval, Report } from '../../schema';
+import type { Interval, Report } from '../../../schema/report';
 import { COLORS } from '../layout';
 import { pct } from '../text';
 import { Frame, drawAxes, drawLegend, errorBar, linear, plotFrame } from './axes';

@@ -5,7 +5,7 @@
  * minimal adversarial norm exceeds ε), clean accuracy as the ε = 0 point (the curve starts there), the
  * audit ε, and the exact confidence interval of every accuracy as an error bar.
  */
-import type { Interval, Report } from '../../schema';
+import type { Interval, Report } from '../../../schema/report';
 import { COLORS } from '../layout';
 import { normName, num, pct } from '../text';
 import { Frame, drawAxes, drawLegend, errorBar, linear, marker, niceTicks, plotFrame } from './axes';

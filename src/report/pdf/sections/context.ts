@@ -1,5 +1,5 @@
 /** What every section renderer receives. */
-import type { Report } from '../../schema';
+import type { Report } from '../../../schema/report';
 import type { AdversarialExample } from '../examples';
 
 /** How a signed report can be verified (filled in by the signing step). */

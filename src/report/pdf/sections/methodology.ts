@@ -1,6 +1,6 @@
 /** Methodology (battery, stages, sweep, policy gate) and the references. */
 import { COLORS, Layout } from '../layout';
-import type { GateRule } from '../../schema';
+import type { GateRule } from '../../../schema/report';
 import { int, normName, num, params, pct, pctCI, seconds } from '../text';
 import type { RenderContext } from './context';
 

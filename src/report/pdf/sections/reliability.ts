@@ -3,7 +3,7 @@
  * adaptations applied to the battery, each with a plain sentence, the technical message and the
  * evidence numbers; then the data-integrity comparison when it ran.
  */
-import type { Check } from '../../schema';
+import type { Check } from '../../../schema/report';
 import { explainAdaptation, explainCheck } from '../explain';
 import { COLORS, Layout } from '../layout';
 import { evidenceValue, int, num, pct } from '../text';

@@ -1,5 +1,5 @@
 /** The summary table: the report's headline figures, one row each, with what they mean. */
-import type { Report } from '../../schema';
+import type { Report } from '../../../schema/report';
 import { Layout } from '../layout';
 import { int, normName, num, pct, pctCI, plural, seconds } from '../text';
 import type { RenderContext } from './context';

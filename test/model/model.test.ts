@@ -2,7 +2,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CancelledError, ModelError, UsageError } from '../../src/errors';
-import { Model, loadModel } from '../../src/runtime/model';
+import { Model } from '../../src/model/model';
+import { loadModel } from '../../src/model/load';
 import { Session } from '../../src/runtime/session';
 import { mlpBytes, randomInputs, relErr } from './synthetic';
 

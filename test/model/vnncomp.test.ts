@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { readNpz } from '../../src/data/npz';
-import { Model, loadModel } from '../../src/runtime/model';
+import { Model } from '../../src/model/model';
+import { loadModel } from '../../src/model/load';
 import { relErr } from './synthetic';
 
 const ROOT = join(__dirname, '..', '..', '..', 'shared', 'data', 'vnncomp');

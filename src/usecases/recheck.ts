@@ -21,12 +21,13 @@ import type { LogitsModel, ThreatModel } from '../attacks/types';
 import { EvalSet, loadEvalSet, readNpz, sliceEvalSet } from '../data';
 import type { NdArray } from '../data';
 import { DataError, UsageError } from '../errors';
-import { loadModel, Model } from '../runtime/model';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import { parseJsonStrict } from '../util/strict-json';
-import { Report, reportSchema } from './schema';
-import { INTOTO_PAYLOAD_TYPE, parseEnvelopes, verifyEnvelope } from './sign/dsse';
-import { PREDICATE_TYPE, sha256File, statementSchema, Subject } from './sign/statement';
-import { TrustedKey, verifyFile, VerifyResult } from './sign/verify';
+import { Report, reportSchema } from '../schema/report';
+import { INTOTO_PAYLOAD_TYPE, parseEnvelopes, verifyEnvelope } from '../report/sign/dsse';
+import { PREDICATE_TYPE, sha256File, statementSchema, Subject } from '../report/sign/statement';
+import { TrustedKey, verifyFile, VerifyResult } from '../report/sign/verify';
 
 /** The attestation subject that holds the claimed adversarial examples. */
 export const ADVERSARIAL_SUBJECT = 'adversarial.npz';

@@ -2,10 +2,11 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CancelledError, DataError, GauntletError, ModelError, ProviderError, RuntimeFailure, UnsupportedOpError, UsageError } from '../../src/errors';
-import { Model, loadModel } from '../../src/runtime/model';
-import { PooledModel } from '../../src/runtime/pooled-model';
-import { GradientShapeError } from '../../src/runtime/verify';
-import { fromWire, toWire } from '../../src/runtime/wire';
+import { Model } from '../../src/model/model';
+import { loadModel } from '../../src/model/load';
+import { PooledModel } from '../../src/model/pooled-model';
+import { GradientShapeError } from '../../src/model/verify';
+import { fromWire, toWire } from '../../src/model/wire';
 import { heavyModel, randomInputs, relErr } from './synthetic';
 
 const cnnBytes = readFileSync(join(__dirname, '..', '..', 'fixtures', 'models', 'cnn.onnx'));

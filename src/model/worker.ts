@@ -68,7 +68,7 @@ async function handle(kind: string, payload: unknown, signal: AbortSignal): Prom
 }
 
 const port = parentPort;
-if (!port) throw new InternalError('runtime/worker.ts must run in a worker thread');
+if (!port) throw new InternalError('model/worker.ts must run in a worker thread');
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') {
     running.get(m.id)?.abort();

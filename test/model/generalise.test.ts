@@ -1,6 +1,6 @@
 /** Batch generalisation: fixed batch-1 exports run batched only when that provably changes nothing. */
-import { hasFreeBatch, withSymbolicBatch } from '../../src/runtime/generalise';
-import { loadModel } from '../../src/runtime/model';
+import { hasFreeBatch, withSymbolicBatch } from '../../src/model/generalise';
+import { loadModel } from '../../src/model/load';
 import { Session } from '../../src/runtime/session';
 import { MlpSpec, mlp, mlpBytes, randomInputs, relErr } from './synthetic';
 

@@ -3,8 +3,8 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { decodeModel } from '../../src/onnx/decode';
 import { buildGradientModel } from '../../src/autodiff/builder';
-import { prepareModel } from '../../src/runtime/prepare';
-import { GradientShapeError, verifyGradientShapes } from '../../src/runtime/verify';
+import { prepareModel } from '../../src/model/prepare';
+import { GradientShapeError, verifyGradientShapes } from '../../src/model/verify';
 
 const path = join(__dirname, '..', '..', 'fixtures', 'models', 'cnn.onnx');
 

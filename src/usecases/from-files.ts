@@ -9,16 +9,17 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CancelledError, GauntletError, UsageError } from '../errors';
 import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import type { Norm } from '../attacks/types';
-import { AuditOptions, AuditProgress, runAuditWithExamples } from './audit';
+import { AuditOptions, AuditProgress, runAuditWithExamples } from '../audit/audit';
 import { Artifacts, writeArtifacts } from '../report/artifacts';
-import type { Preset } from './battery';
-import { BUNDLED_REFERENCES } from './integrity';
-import { ErroredAudit, errorToJUnit } from './junit';
-import { smoothSurrogate } from './smooth-surrogate';
-import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, applyShortcuts, hasShortcuts, loadPolicy, Policy, PolicyShortcuts, PolicySource } from './policy';
-import { loadModel, Model } from '../runtime/model';
+import type { Preset } from '../audit/battery';
+import { BUNDLED_REFERENCES } from '../audit/integrity';
+import { ErroredAudit, errorToJUnit } from '../report/junit';
+import { smoothSurrogate } from '../audit/smooth-surrogate';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, applyShortcuts, hasShortcuts, loadPolicy, Policy, PolicyShortcuts, PolicySource } from '../audit/policy';
+import { Model } from '../model/model';
+import { loadModel } from '../model/load';
 import type { Provider } from '../runtime/session';
-import type { Report } from '../report/schema';
+import type { Report } from '../schema/report';
 
 /** Everything an audit over files needs. Paths are absolute or relative to the working folder. */
 export interface AuditFilesSpec {

@@ -10,8 +10,8 @@ import { numel } from '../onnx/ir';
 import { encodeModel } from '../onnx/encode';
 import { GradientModel } from '../autodiff/builder';
 import { ShapeInfo } from '../onnx/shapes';
-import { Session, SessionOptions } from './session';
-import { HostTensor } from './tensor';
+import { Session, SessionOptions } from '../runtime/session';
+import { HostTensor } from '../runtime/tensor';
 
 /** A rule produced a gradient whose shape differs from its forward value's. */
 export class GradientShapeError extends GauntletError {

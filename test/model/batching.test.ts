@@ -1,8 +1,8 @@
 /** Splitting calls to a memory budget. */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { chunkRanges, estimateBytesPerSample, samplesPerChunk, GRADIENT_FACTOR } from '../../src/runtime/batching';
-import { loadModel } from '../../src/runtime/model';
+import { chunkRanges, estimateBytesPerSample, samplesPerChunk, GRADIENT_FACTOR } from '../../src/model/batching';
+import { loadModel } from '../../src/model/load';
 import { randomInputs, relErr } from './synthetic';
 
 const cnnBytes = readFileSync(join(__dirname, '..', '..', 'fixtures', 'models', 'cnn.onnx'));

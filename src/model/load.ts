@@ -1,46 +1,23 @@
 /**
- * The narrow Model interface attacks use, and loadModel, which prepares an ONNX classifier
- * (decode → canonicalise → batch generalisation → probe) and serves it from a worker pool
- * (default) or on the calling thread (`inProcess`).
+ * loadModel: prepares an ONNX classifier (decode → canonicalise → batch generalisation → probe)
+ * and serves it from a worker pool (default) or on the calling thread (`inProcess`).
  */
 import { existsSync } from 'fs';
 import { readFile } from 'fs/promises';
 import { join } from 'path';
-import { foreignModelFormat, foreignModelMessage } from '../onnx/foreign';
 import { availableParallelism } from 'os';
+import { foreignModelFormat, foreignModelMessage } from '../onnx/foreign';
 import { ModelError, UsageError } from '../errors';
-import { LossKind } from '../autodiff/loss';
 import { describeReadFailure } from '../util/read-error';
+import { Provider, assertProviderAvailable } from '../runtime/providers';
 import { DEFAULT_MEMORY_BUDGET_MB } from './batching';
 import { Engine } from './engine';
 import { LocalModel } from './local-model';
 import { PooledModel } from './pooled-model';
 import { WorkerPool } from './pool';
 import { PrepareOptions, PreparedModel, prepareModel } from './prepare';
-import { Provider, assertProviderAvailable } from './providers';
-import { GradientResult, ModelInfo } from './types';
+import type { Model } from './model';
 import type { WorkerCalls } from './worker';
-
-export type { ModelInfo, GradientResult } from './types';
-
-/** A loaded classifier as attacks see it. */
-export interface Model {
-  readonly info: ModelInfo;
-  /** Pre-softmax logits [n, C] (the model's own output when it has no trailing softmax). x is [n, ...inputShape]. */
-  predict(x: Float32Array, n: number, opts?: { signal?: AbortSignal }): Promise<Float32Array>;
-  /**
-   * Logits, per-sample loss (to maximise) and d(Σ loss)/dx for labels y. A `target` selects
-   * the targeted loss; `straightThrough` differentiates piecewise-constant ops as identity (BPDA).
-   */
-  lossAndGrad(
-    x: Float32Array, n: number, y: Int32Array,
-    opts: { loss: LossKind; target?: Int32Array; straightThrough?: boolean; signal?: AbortSignal },
-  ): Promise<GradientResult>;
-  /** Samples processed so far by predict (forward) and lossAndGrad (gradient). */
-  counters(): { forward: number; gradient: number };
-  /** Releases sessions and workers; later calls reject with CancelledError. */
-  close(): Promise<void>;
-}
 
 export interface LoadOptions {
   /** Execution provider (default 'cpu'); an unavailable one raises ProviderError. */

@@ -12,12 +12,12 @@ import { selectOutput } from '../onnx/select-output';
 import { CANONICAL_OPSET, canonicalize } from '../onnx/canonical';
 import { encodeModel } from '../onnx/encode';
 import { ShapeInfo } from '../onnx/shapes';
-import { checkClassScores, checkClassifierSignature, findClassifierIO } from '../autodiff/classifier';
+import { checkClassScores, checkClassifierSignature, findClassifierIO } from '../onnx/classifier';
 import { scanInputOps } from '../autodiff/reachability';
-import { PROBE_BATCH, ProbeOptions, probeShapes } from './probe';
+import { PROBE_BATCH, ProbeOptions, probeShapes } from '../runtime/probe';
 import { BatchMode, batchedAgrees, hasFreeBatch, withSymbolicBatch } from './generalise';
 import { MemoryEstimate, estimateBytesPerSample } from './batching';
-import { Provider } from './providers';
+import { Provider } from '../runtime/providers';
 import { ModelInfo } from './types';
 import { renameReserved } from './rename';
 

@@ -8,7 +8,7 @@
  *
  * Format: the de-facto JUnit/Ant schema (https://github.com/testmoapp/junitxml).
  */
-import type { Check, Gate, GateRule, Interval, Report } from '../report/schema';
+import type { Check, Gate, GateRule, Interval, Report } from '../schema/report';
 
 interface Case {
   classname: string;

@@ -4,8 +4,8 @@
  * stripped so attacks work on the pre-softmax logits (softmax saturation masks gradients).
  */
 import { ModelError } from '../errors';
-import { Model, Node, attrInt, isFloat, numel } from '../onnx/ir';
-import { ShapeInfo } from '../onnx/shapes';
+import { Model, Node, attrInt, isFloat, numel } from './ir';
+import { ShapeInfo } from './shapes';
 
 export interface ClassifierIO {
   /** The model's data input. */

@@ -1,8 +1,8 @@
 import { clopperPearson } from '../util/clopper-pearson';
-import { Gate, Report } from '../report/schema';
+import { Gate, Report } from '../schema/report';
 import { errorToJUnit, gateToJUnit, xmlAttr, xmlText } from './junit';
-import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, evaluatePolicy, policySchema } from './policy';
-import { sampleReport } from './testing/sample-report';
+import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, evaluatePolicy, policySchema } from '../audit/policy';
+import { sampleReport } from '../audit/testing/sample-report';
 
 interface El { name: string; attrs: Record<string, string>; children: El[]; text: string }
 

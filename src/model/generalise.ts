@@ -9,8 +9,8 @@
  */
 import { Dim, Model, numel } from '../onnx/ir';
 import { encodeModel } from '../onnx/encode';
-import { Session, SessionOptions } from './session';
-import { HostData } from './tensor';
+import { Session, SessionOptions } from '../runtime/session';
+import { HostData } from '../runtime/tensor';
 import { mulberry32 } from '../util/random';
 
 /** How a model processes several samples: natively (free dim 0), after rewriting dim 0, or one at a time. */

@@ -2,7 +2,7 @@
 import { LossKind } from '../autodiff/loss';
 import { BatchMode } from './generalise';
 import { MemoryEstimate } from './batching';
-import { Provider } from './providers';
+import { Provider } from '../runtime/providers';
 
 /** What Gauntlet learned about a loaded classifier. */
 export interface ModelInfo {

@@ -17,12 +17,12 @@ import type { LogitsModel } from '../attacks/types';
 import { EvalSet, evalSetToNpz, saveEvalSet } from '../data';
 import { DataError } from '../errors';
 import { linearModel, linearOnnx } from '../attacks/testing/linear-model';
-import type { Model } from '../runtime/model';
-import { adversarialNpz } from './artifacts';
+import type { Model } from '../model/model';
+import { adversarialNpz } from '../report/artifacts';
 import { AdversarialClaims, parseAdversarialNpz, recheckAttestation, recheckClaims } from './recheck';
-import type { Report } from './schema';
-import { attestReport, fileSubject, loadOrCreateSigningKey } from './sign';
-import { sha256File } from './sign/statement';
+import type { Report } from '../schema/report';
+import { attestReport, fileSubject, loadOrCreateSigningKey } from '../report/sign';
+import { sha256File } from '../report/sign/statement';
 
 const LIN = { W: [[1, 0], [0, 1]], b: [0, 0] };
 const EPS = 0.15;
