@@ -15,7 +15,7 @@
  * through predict / lossAndGrad) and gradient samples per second.
  *
  * Torch ratio: when `BENCH_PYTHON` (default /usr/bin/python3) can import torch,
- * bench/reference/pgd_torch_timing.py runs the same PGD-100 (CE, α = 2.5ε/100, uniform random
+ * bench/torch_pgd.py runs the same PGD-100 (CE, α = 2.5ε/100, uniform random
  * start, early stop on misclassification, float32, same thread count) on the same points in
  * eager mode. Gauntlet's PGD and the torch script alternate for `--rounds` rounds (default 3;
  * round 1 of Gauntlet is the PGD row of the table) and the ratio is best Gauntlet seconds / best
@@ -38,7 +38,7 @@ import { loadModel } from '../src/model/load';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
-const TORCH_SCRIPT = path.join(ROOT, 'bench', 'reference', 'pgd_torch_timing.py');
+const TORCH_SCRIPT = path.join(ROOT, 'bench', 'torch_pgd.py');
 
 interface Options {
   n: number;
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
     const minT = Math.min(...torchRounds.map((t) => t.seconds));
     ratio = minG / minT;
     const t = torchRounds[0];
-    L.push(`PGD-100 vs PyTorch eager (torch ${torch!.torch}, ${torch!.threads} threads; bench/reference/pgd_torch_timing.py; ` +
+    L.push(`PGD-100 vs PyTorch eager (torch ${torch!.torch}, ${torch!.threads} threads; bench/torch_pgd.py; ` +
       `torch twin logits vs golden ${torch!.golden_logits_max_abs?.toExponential(1)}):`, '');
     L.push('| round | Gauntlet s | torch s | Gauntlet/torch |');
     L.push('|---:|---:|---:|---:|');

@@ -6,7 +6,7 @@
  * draws, and must be at most 2 points above an EOT-PGD PyTorch reference (its mean over 3 seeds: ONNX
  * Runtime's noise is not seeded, so this one figure varies by a few points between runs); coarse rounding (to 1/4,
  * which adds genuine robustness on near-binary MNIST) must be at least as strong as a BPDA-PGD
- * PyTorch reference. References: fixtures/reference/audit.json (bench/reference/audit.py), restricted
+ * PyTorch reference. References: fixtures/reference/audit.json (fixtures/generate_reference_audit.py), restricted
  * to the same first N points. Each audit is the built CLI with the `quick` preset, as a user runs it;
  * the 500-point figures are in docs/audit.md (`npm run bench:audit`).
  */

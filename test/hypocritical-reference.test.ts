@@ -1,6 +1,6 @@
 /**
  * Agreement of Gauntlet's hypocritical risk (src/audit/hypocritical.ts) with the independent
- * PyTorch reference (bench/reference/audit.py, case e; numbers committed in
+ * PyTorch reference (fixtures/generate_reference_audit.py, case e; numbers committed in
  * fixtures/reference/audit.json; CI never runs torch): the under-trained fixture model
  * fixtures/audit/models/undertrained.onnx, the first 500 points of mnist-eval.npz, L∞ ε = 0.1,
  * targeted PGD-100 toward the true label from a uniform random start. Gauntlet's risk, maximised
@@ -43,7 +43,7 @@ function referenceRuns(json: unknown): RefRun[] {
 
 const runs = existsSync(REFERENCE) ? referenceRuns(JSON.parse(readFileSync(REFERENCE, 'utf8'))) : [];
 const SKIP = !existsSync(MODEL) ? 'fixtures/audit/models/undertrained.onnx is absent (made by fixtures/generate_audit.py)'
-  : !existsSync(REFERENCE) ? 'fixtures/reference/audit.json is absent (made by bench/reference/audit.py)'
+  : !existsSync(REFERENCE) ? 'fixtures/reference/audit.json is absent (made by fixtures/generate_reference_audit.py)'
     : runs.length === 0 ? `fixtures/reference/audit.json has no hypocritical-risk run of the undertrained model at L∞ ε = ${EPS} on ${N} points`
       : undefined;
 const maybe = SKIP ? describe.skip : describe;

@@ -1,5 +1,5 @@
 /**
- * Agreement with an independent PyTorch reference (bench/reference/attacks.py, numbers
+ * Agreement with an independent PyTorch reference (fixtures/generate_reference_attacks.py, numbers
  * committed in fixtures/reference/attacks.json; CI never runs torch): PGD-100 and APGD-CE
  * on the fixture CNN, the same 500 points, L∞ at two ε. Gauntlet's robust accuracy must be
  * within ±1 percentage point of the reference's (mean over its seeds) and never above it by

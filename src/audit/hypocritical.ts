@@ -7,7 +7,7 @@
  * misclassified point x (label y) is fixable when some x' ∈ B_ε(x) ∩ box is classified y. The
  * hypocritical risk is the fraction of the set that is fixable; clean accuracy + risk is the
  * accuracy a false friend could make an evaluation show, so a substandard model is "fakeable" when
- * that lifts it over the bar. Search (as bench/reference/audit.py, case e), on each
+ * that lifts it over the bar. Search (as fixtures/generate_reference_audit.py, case e), on each
  * clean-misclassified point only: targeted PGD toward the true label,
  *
  *   x₀ uniform in B_ε(x) ∩ box,   x_{t+1} = Π( x_t + α·step(∇ₓ[z_y − logsumexp(z)](x_t)) ),   α = 2.5ε/T,

@@ -25,7 +25,7 @@ round uses a fresh generator seeded with --seed, so every round computes the sam
 With --full-batch the script also times the naive variant that keeps every point for all T + 1
 iterations (no early stop), once, for reference.
 
-Usage: /usr/bin/python3 bench/reference/pgd_torch_timing.py --n 500 --eps 0.1 --steps 100 --threads 2
+Usage: /usr/bin/python3 bench/torch_pgd.py --n 500 --eps 0.1 --steps 100 --threads 2
 Prints one JSON object on stdout:
   {"status": "ok", "torch": ..., "threads": ..., "rounds": [{"seconds", "robust_accuracy", ...}], ...}
   {"status": "no-torch", "message": "..."}      torch (or onnx/numpy) cannot be imported
@@ -38,8 +38,7 @@ import os
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))  # bench/reference
-BENCH = os.path.dirname(HERE)
+BENCH = os.path.dirname(os.path.abspath(__file__))  # .../bench (this script and torch_grad.py)
 REPO = os.path.dirname(BENCH)
 FIXTURES = os.path.join(REPO, "fixtures")
 
@@ -49,7 +48,7 @@ from torch_grad import emit  # noqa: E402  (one JSON result line on stdout; torc
 
 
 def log(*a):
-    print("[pgd_torch_timing]", *a, file=sys.stderr, flush=True)
+    print("[torch_pgd]", *a, file=sys.stderr, flush=True)
 
 
 def load_cnn(threads):
