@@ -26,7 +26,6 @@ import { sub } from './rules/sub';
 import { topK } from './rules/topk';
 import { unsqueeze } from './rules/unsqueeze';
 import { where } from './rules/where';
-// --- section: elementwise rules (helper A) ---
 import { abs } from './rules/abs';
 import { celu } from './rules/celu';
 import { clip } from './rules/clip';
@@ -49,8 +48,6 @@ import { softplus } from './rules/softplus';
 import { sqrt } from './rules/sqrt';
 import { sum } from './rules/sum';
 import { tanh } from './rules/tanh';
-// --- end section: elementwise rules ---
-// --- section: structural rules (helper B) ---
 import { averagePool } from './rules/average-pool';
 import { batchNormalization } from './rules/batch-normalization';
 import { concat } from './rules/concat';
@@ -69,8 +66,6 @@ import { slice } from './rules/slice';
 import { split } from './rules/split';
 import { tile } from './rules/tile';
 import { transpose } from './rules/transpose';
-// --- end section: structural rules ---
-// --- section: straight-through and random rules (helper C) ---
 import { cast } from './rules/cast';
 import { ceil } from './rules/ceil';
 import { dequantizeLinear } from './rules/dequantize-linear';
@@ -79,17 +74,13 @@ import { floor } from './rules/floor';
 import { quantizeLinear } from './rules/quantize-linear';
 import { round } from './rules/round';
 import { sign } from './rules/sign';
-// --- end section: straight-through and random rules ---
 
 /** Differentiable ops with a rule. */
 export const RULES: readonly GradientRule[] = [
   add, conv, div, exp, flatten, gather, gemm, identity, log, mul, neg, reduceMax, reduceSum, relu,
   reshape, squeeze, sub, topK, unsqueeze, where,
-  // --- section: elementwise list (helper A) ---
   abs, celu, clip, elu, erf, hardSigmoid, hardSwish, leakyRelu, logSoftmax, max, mean, min, pow, prelu,
   reciprocal, selu, sigmoid, softmax, softplus, sqrt, sum, tanh,
-  // --- end section: elementwise list ---
-  // --- section: structural list (helper B) ---
   averagePool,
   batchNormalization,
   concat,
@@ -108,10 +99,7 @@ export const RULES: readonly GradientRule[] = [
   split,
   tile,
   transpose,
-  // --- end section: structural list ---
-  // --- section: cast rule (helper C) ---
   cast, // between float types; the builder treats a cast to an integer type as straight-through
-  // --- end section: cast rule ---
 ];
 
 /** Ops whose outputs never carry gradient (shape arithmetic, comparisons, index computation). */
@@ -123,20 +111,16 @@ export const NO_GRADIENT: readonly string[] = [
 
 /** Piecewise-constant ops: zero true gradient; identity-like rule under straightThrough (BPDA). */
 export const STRAIGHT_THROUGH: readonly GradientRule[] = [
-  // --- section: straight-through list (helper C) ---
   round, floor, ceil, sign, quantizeLinear, dequantizeLinear,
-  // --- end section: straight-through list ---
 ];
 
 /** Random ops: kept in the graph; gradients are per-draw samples (EOT averages them). */
 export const RANDOM: readonly { opType: string; rule?: GradientRule }[] = [
-  // --- section: random list (helper C) ---
   // Samplers: no gradient reaches x through them (Random*Like read only x's shape; Bernoulli samples).
   { opType: 'RandomNormal' }, { opType: 'RandomUniform' }, { opType: 'RandomNormalLike' }, { opType: 'RandomUniformLike' },
   { opType: 'Bernoulli' },
   // Random in training mode only (training_mode constant true): the builder reports it then.
   { opType: 'Dropout', rule: dropout },
-  // --- end section: random list ---
 ];
 
 const TABLE: Map<string, OpClass> = (() => {
