@@ -91,18 +91,13 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
   } else {
     const candidate = opts.generaliseBatch === false ? undefined : withSymbolicBatch(original);
     if (candidate) {
-      try {
-        const s = await probeShapes(candidate, { ...probeOpts, quiet: true, inputShape: fullShape(PROBE_BATCH) });
-        const outDim = s.get(g.outputs[0].name)?.shape[0];
-        if (outDim !== PROBE_BATCH) throw new Error(`output dim 0 is ${outDim} at batch ${PROBE_BATCH}`);
-        const sampleShape = [1, ...s.get(g.inputs[0].name)!.shape.slice(1)];
-        const agree = await batchedAgrees(candidate, original, sampleShape, { ...probeOpts, seed: opts.seed });
-        if (!agree.ok) throw new Error(agree.reason);
+      const tried = await tryGeneralised(candidate, original, fullShape(PROBE_BATCH), g.outputs[0].name, g.inputs[0].name, probeOpts, opts.seed);
+      if (tried.ok) {
         model = candidate;
-        shapes = s;
+        shapes = tried.shapes;
         batch = 'generalised';
-      } catch (e) {
-        batchNote = `batch generalisation rejected: ${(e as Error).message.split('\n')[0]}`;
+      } else {
+        batchNote = `batch generalisation rejected: ${tried.reason.split('\n')[0]}`;
       }
     } else {
       batchNote = opts.generaliseBatch === false ? 'batch generalisation disabled' : 'the input does not declare a batch of 1';
@@ -146,4 +141,23 @@ export async function prepareModel(bytes: Uint8Array, opts: PrepareOptions = {})
       ...(opts.output !== undefined ? { output: opts.output } : {}),
     },
   };
+}
+
+/**
+ * Probes the batch-generalised candidate at PROBE_BATCH and checks it agrees with the original
+ * per sample; a failure is a reason to keep the original, never an error.
+ */
+async function tryGeneralised(
+  candidate: Model, original: Model, batchShape: number[] | undefined, output: string, input: string, probeOpts: ProbeOptions, seed: number | undefined,
+): Promise<{ ok: true; shapes: ShapeInfo } | { ok: false; reason: string }> {
+  try {
+    const s = await probeShapes(candidate, { ...probeOpts, quiet: true, inputShape: batchShape });
+    const outDim = s.get(output)?.shape[0];
+    if (outDim !== PROBE_BATCH) return { ok: false, reason: `output dim 0 is ${outDim} at batch ${PROBE_BATCH}` };
+    const sampleShape = [1, ...s.get(input)!.shape.slice(1)];
+    const agree = await batchedAgrees(candidate, original, sampleShape, { ...probeOpts, seed });
+    return agree.ok ? { ok: true, shapes: s } : { ok: false, reason: agree.reason ?? 'batched and per-sample outputs differ' };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
 }
