@@ -23,7 +23,7 @@ import { UsageError } from '../errors';
 import { LossKind } from '../autodiff/loss';
 import { AttackDefinition } from './types';
 import { chooseTargets, classesNeeded, throwIfCancelled } from './fgsm';
-import { cosineFactor, defaultStepSize, pgdCommonParams, pgdSearch } from './pgd';
+import { commonRun, cosineFactor, pgdCommonParams, pgdSearch } from './pgd';
 
 export const ALT_SCHEDULES = ['constant', 'cosine', 'stage-cosine'] as const;
 
@@ -70,16 +70,11 @@ export const altPgd: AttackDefinition<AltPgdParams, 'gradients'> = {
     };
     return pgdSearch(model, batch, threat, {
       attack: 'alt-pgd',
-      steps: T,
-      restarts: params.restarts,
-      stepSize: params.stepSize ?? defaultStepSize(threat.eps, T),
-      randomStart: params.randomStart,
+      ...commonRun(params, threat.eps),
       lossAt: (t) => losses[stageOf(t, T, L)],
       scheduleAt: params.schedule === 'cosine' ? (t) => cosineFactor(t, T) : params.schedule === 'stage-cosine' ? stageCosine : () => 1,
       score: 'margin',
       target,
-      straightThrough: params.straightThrough,
-      eot: params.eot,
     }, ctx);
   },
 };

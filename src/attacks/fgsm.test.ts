@@ -5,30 +5,15 @@ import { Model } from '../model/model';
 import { loadModel } from '../model/load';
 import { fgsm, FgsmParams } from './fgsm';
 import { parseParams, robustAccuracy, runAttack } from './run';
-import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
+import { TOY, linearModel, minimalPerturbation } from './testing/linear-model';
 import { AttackBatch, Norm } from './types';
-import { expectInThreatSet, logitsOf, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
+import {
+  expectBrokenExactly, expectInThreatSet, linfBoxDistance, logitsOf, minimalPerturbations, randomBatch, randomLinear, row, wideBox,
+} from './testing/random-linear';
 import { spyGradientCalls } from './testing/spy';
 
 const NORMS: Norm[] = ['linf', 'l2'];
 const params = (p: Partial<FgsmParams> = {}): FgsmParams => parseParams(fgsm, p);
-
-
-
-
-/** L∞ distance to the boundary of a 2-class linear model inside a box: the box-clipped corner, bisected. */
-function linfBoxDistance2(lin: Linear, x: number[], y: number, lo: number[], hi: number[]): number {
-  const z = logitsOf(lin, x), j = 1 - y;
-  const gain = (eps: number) => z[j] - z[y] + lin.W[j].reduce((s, wj, k) => {
-    const c = wj - lin.W[y][k];
-    return s + Math.max(c * Math.max(-eps, lo[k] - x[k]), c * Math.min(eps, hi[k] - x[k]));
-  }, 0);
-  if (gain(100) <= 0) return Infinity;
-  let a = 0, b = 100;
-  for (let it = 0; it < 60; it++) { const m = (a + b) / 2; if (gain(m) > 0) b = m; else a = m; }
-  return b;
-}
-
 
 describe('fgsm on linear models', () => {
   let toy: Model;
@@ -41,17 +26,12 @@ describe('fgsm on linear models', () => {
     it.each(['ce', 'cw'] as const)('when attacking 60 points of a 2-class model (%s), then exactly those with ε ≥ 1.02·d break', async (loss) => {
       // Two classes: the sign / normalised gradient is the exact worst-case direction.
       const b = randomBatch(TWO, 21, 60, wideBox);
-      const ds = [...Array(b.n)].map((_, i) => minimalPerturbation(TWO, row(b.x, i, 8), b.y[i], norm));
+      const ds = minimalPerturbations(TWO, b, norm);
       const eps = [...ds].sort((u, v) => u - v)[30];
       const cand = await fgsm.search(two, b, { norm, eps }, params({ loss }), { seed: 1 });
       expectInThreatSet(cand.xAdv, b, norm, eps);
       const r = await runAttack(fgsm, two, b, { norm, eps }, { loss }, { seed: 1 });
-      let checked = 0;
-      ds.forEach((di, i) => {
-        if (eps >= 1.02 * di) { expect(r.success[i]).toBe(1); checked++; }
-        if (eps <= 0.98 * di) { expect(r.success[i]).toBe(0); checked++; }
-      });
-      expect(checked).toBeGreaterThanOrEqual(55);
+      expect(expectBrokenExactly(r.success, ds, eps)).toBeGreaterThanOrEqual(55);
     });
 
     it('when attacking the 3-class toy, with a wide or a binding box, then δ stays in the ε-ball and the box', async () => {
@@ -69,15 +49,12 @@ describe('fgsm on linear models', () => {
 
   it('when an L∞ box binds (2 classes), then points break exactly when ε exceeds the box-constrained distance by 2%', async () => {
     const b = randomBatch(TWO, 13, 60, (x, rng) => [x.map((v) => v - 0.4 * rng()), x.map((v) => v + 0.4 * rng())]);
-    const ds = [...Array(b.n)].map((_, i) => linfBoxDistance2(TWO, row(b.x, i, 8), b.y[i], row(b.lower, i, 8), row(b.upper, i, 8)));
+    const ds = [...Array(b.n)].map((_, i) => linfBoxDistance(TWO, row(b.x, i, 8), b.y[i], row(b.lower, i, 8), row(b.upper, i, 8)));
     const eps = [...ds].filter(Number.isFinite).sort((u, v) => u - v)[25];
     const cand = await fgsm.search(two, b, { norm: 'linf', eps }, params(), { seed: 1 });
     expectInThreatSet(cand.xAdv, b, 'linf', eps);
     const r = await runAttack(fgsm, two, b, { norm: 'linf', eps }, {}, { seed: 1 });
-    ds.forEach((di, i) => {
-      if (eps >= 1.02 * di) expect(r.success[i]).toBe(1);
-      if (eps <= 0.98 * di) expect(r.success[i]).toBe(0);
-    });
+    expectBrokenExactly(r.success, ds, eps);
   });
 
   it('when targeted, then the targets are (y + 1) mod C for "next" and the lowest clean logit for "least-likely"', async () => {

@@ -4,46 +4,20 @@ import { Model } from '../model/model';
 import { loadModel } from '../model/load';
 import { pgd, PgdParams } from './pgd';
 import { parseParams, robustAccuracy, runAttack } from './run';
-import { Linear, TOY, linearModel, minimalPerturbation } from './testing/linear-model';
+import { TOY, linearModel, minimalPerturbation } from './testing/linear-model';
 import { AttackBatch, Norm } from './types';
-import { distanceToWrongOptimum, expectInThreatSet, logitsOf, randomBatch, randomLinear, row, wideBox } from './testing/random-linear';
+import {
+  expectBrokenExactly, expectInThreatSet, expectMissesAtWrongOptima, linfBoxDistance, logitsOf, minimalPerturbations, randomBatch,
+  randomLinear, row, wideBox,
+} from './testing/random-linear';
 import { spyGradientCalls } from './testing/spy';
 
 const NORMS: Norm[] = ['linf', 'l2'];
-
-
-
-
-/** Exact L∞ distance to the boundary inside a box: the best box-clipped corner per class, bisected over ε. */
-function linfBoxDistance(lin: Linear, x: number[], y: number, lo: number[], hi: number[]): number {
-  const z = logitsOf(lin, x);
-  const breakable = (eps: number) => lin.W.some((w, j) => j !== y && z[j] - z[y] + w.reduce((s, wj, k) => {
-    const c = wj - lin.W[y][k];
-    return s + Math.max(c * Math.max(-eps, lo[k] - x[k]), c * Math.min(eps, hi[k] - x[k]));
-  }, 0) > 0);
-  if (!breakable(100)) return Infinity;
-  let a = 0, b = 100;
-  for (let it = 0; it < 60; it++) { const m = (a + b) / 2; if (breakable(m)) b = m; else a = m; }
-  return b;
-}
-
-
-
-/** Points with ε ≥ 1.02·d must be broken, points with ε ≤ 0.98·d must not; returns how many were checked. */
-function expectBrokenExactly(success: Uint8Array, d: number[], eps: number): number {
-  let checked = 0;
-  d.forEach((di, i) => {
-    if (eps >= 1.02 * di) { expect({ i, broken: success[i] }).toEqual({ i, broken: 1 }); checked++; }
-    if (eps <= 0.98 * di) { expect({ i, broken: success[i] }).toEqual({ i, broken: 0 }); checked++; }
-  });
-  return checked;
-}
 
 const toyBatch = (lower = TOY.lower, upper = TOY.upper): AttackBatch => ({
   x: Float32Array.from(TOY.x), n: 1, y: Int32Array.of(TOY.y),
   lower: new Float32Array(TOY.x.length).fill(lower), upper: new Float32Array(TOY.x.length).fill(upper),
 });
-
 
 const params = (p: Partial<PgdParams> = {}): PgdParams => parseParams(pgd, p);
 
@@ -87,7 +61,7 @@ describe('pgd on linear models (closed-form minimal perturbation)', () => {
       // Two classes: every loss is monotone in the one linear margin, so the ascent direction is
       // constant and PGD reaches the optimal point of the ball: the property is exact.
       const b = randomBatch(TWO, 21, 60, wideBox);
-      const ds = [...Array(b.n)].map((_, i) => minimalPerturbation(TWO, row(b.x, i, 8), b.y[i], norm));
+      const ds = minimalPerturbations(TWO, b, norm);
       const eps = [...ds].sort((u, v) => u - v)[30];
       const cand = await pgd.search(two, b, { norm, eps }, params({ loss }), { seed: 2 });
       expectInThreatSet(cand.xAdv, b, norm, eps);
@@ -101,20 +75,12 @@ describe('pgd on linear models (closed-form minimal perturbation)', () => {
       // steps) at such a point; anything else would be the implementation's fault. Three times
       // the default budget (Madry's step, 300 steps) so that the L2 ascent has converged.
       const b = randomBatch(FIVE, 11, 60, wideBox);
-      const ds = [...Array(b.n)].map((_, i) => minimalPerturbation(FIVE, row(b.x, i, 8), b.y[i], norm));
+      const ds = minimalPerturbations(FIVE, b, norm);
       const eps = [...ds].sort((u, v) => u - v)[30];
       const p = { loss: 'cw' as const, steps: 300, stepSize: (2.5 * eps) / 100 };
       const cand = await pgd.search(five, b, { norm, eps }, params(p), { seed: 2 });
       const r = await runAttack(pgd, five, b, { norm, eps }, p, { seed: 2 });
-      let misses = 0;
-      ds.forEach((di, i) => {
-        if (eps <= 0.98 * di) expect(r.success[i]).toBe(0);
-        if (eps >= 1.02 * di && !r.success[i]) {
-          misses++;
-          expect(distanceToWrongOptimum(FIVE, row(b.x, i, 8), b.y[i], row(cand.xAdv, i, 8), norm, eps)).toBeLessThan(0.1 * eps);
-        }
-      });
-      expect(misses).toBeLessThanOrEqual(3);
+      expect(expectMissesAtWrongOptima(FIVE, b, ds, r.success, cand.xAdv, norm, eps)).toBeLessThanOrEqual(3);
     });
 
     it('when the box binds, then candidates stay in the box and the ε-ball', async () => {
@@ -129,7 +95,7 @@ describe('pgd on linear models (closed-form minimal perturbation)', () => {
   it('when an L∞ box binds (2 classes), then points break exactly when ε exceeds the box-constrained distance by 2%', async () => {
     const b = randomBatch(TWO, 13, 60, (x, rng) => [x.map((v) => v - 0.4 * rng()), x.map((v) => v + 0.4 * rng())]);
     const ds = [...Array(b.n)].map((_, i) => linfBoxDistance(TWO, row(b.x, i, 8), b.y[i], row(b.lower, i, 8), row(b.upper, i, 8)));
-    const free = [...Array(b.n)].map((_, i) => minimalPerturbation(TWO, row(b.x, i, 8), b.y[i], 'linf'));
+    const free = minimalPerturbations(TWO, b, 'linf');
     expect(ds.filter((v, i) => v > free[i] * 1.05).length).toBeGreaterThan(5); // the box really binds for some
     const eps = [...ds].filter(Number.isFinite).sort((u, v) => u - v)[25];
     const cand = await pgd.search(two, b, { norm: 'linf', eps }, params({ loss: 'cw' }), { seed: 4 });

@@ -80,6 +80,16 @@ export function defaultStepSize(eps: number, steps: number): number {
   return (2.5 * eps) / steps;
 }
 
+/** The PgdRun fields that `pgdCommonParams` set, read as every PGD variant reads them (α default 2.5·ε/T). */
+export function commonRun(
+  p: Pick<PgdParams, 'steps' | 'restarts' | 'stepSize' | 'randomStart' | 'straightThrough' | 'eot'>, eps: number,
+): Pick<PgdRun, 'steps' | 'restarts' | 'stepSize' | 'randomStart' | 'straightThrough' | 'eot'> {
+  return {
+    steps: p.steps, restarts: p.restarts, stepSize: p.stepSize ?? defaultStepSize(eps, p.steps), randomStart: p.randomStart,
+    straightThrough: p.straightThrough, eot: p.eot,
+  };
+}
+
 /** Factor of the cosine schedule at step t of T: (1 + cos(πt/T))/2, from 1 down towards 0. */
 export function cosineFactor(t: number, T: number): number {
   return (1 + Math.cos((Math.PI * t) / T)) / 2;
@@ -172,16 +182,11 @@ export const pgd: AttackDefinition<PgdParams, 'gradients'> = {
     const target = await chooseTargets(model, batch, params.targeted, ctx.signal);
     return pgdSearch(model, batch, threat, {
       attack: 'pgd',
-      steps: params.steps,
-      restarts: params.restarts,
-      stepSize: params.stepSize ?? defaultStepSize(threat.eps, params.steps),
-      randomStart: params.randomStart,
+      ...commonRun(params, threat.eps),
       lossAt: () => params.loss,
       scheduleAt: params.schedule === 'cosine' ? (t) => cosineFactor(t, params.steps) : () => 1,
       score: 'loss',
       target,
-      straightThrough: params.straightThrough,
-      eot: params.eot,
     }, ctx);
   },
 };

@@ -29,7 +29,7 @@ import { findJsonSyntaxError } from '../util/json-syntax';
 import { describeReadFailure } from '../util/read-error';
 import { joinIssues, listIssues } from '../util/zod';
 import { canonicalJson } from './checkpoint';
-import { CHECK_IDS, CheckId } from './checks';
+import { CHECK_IDS, DEFAULT_FAIL_ON_FLAGS } from './checks';
 
 /** Clean accuracy under which a model is "substandard" for the hypocritical-risk check, when the policy does not say. */
 export const DEFAULT_SUBSTANDARD_BELOW = 0.9;
@@ -140,17 +140,11 @@ export function applyShortcuts(base: { policy: Policy; source: PolicySource } | 
 
 /**
  * The built-in policy when no --policy is given: no thresholds, but the flags meaning the
- * reported figure cannot be trusted (unreliable evaluation, suspicious data) fail the gate.
+ * reported figure cannot be trusted (unreliable evaluation, suspicious data) fail the gate:
+ * the checks marked `failsByDefault` in the registry (./checks), in their order.
  */
 export const DEFAULT_POLICY: Policy = Object.freeze({
-  failOnFlags: Object.freeze<CheckId[]>([
-    'full-box-not-zero',
-    'not-converged',
-    'black-box-beats-white-box',
-    'non-monotone-eps',
-    'data-too-easy',
-    'hypocritical-fakeable',
-  ]) as string[],
+  failOnFlags: Object.freeze([...DEFAULT_FAIL_ON_FLAGS]) as string[],
 });
 
 /** Where a gate's policy came from: a file name and the sha256 of its bytes, or 'default' and null. */

@@ -15,19 +15,9 @@ import {
 } from './evalset';
 import { NdArray } from './npy';
 import { readNpz, writeNpz } from './npz';
+import { expectError } from './testing/expect-error';
 
 const fixturePath = (name: string) => join(__dirname, 'testdata', name);
-
-function expectError(fn: () => unknown, type: new (...args: never[]) => Error, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(type);
-  expect((caught as Error).message).toMatch(message);
-}
 
 const f32 = (shape: number[], values: number[]): NdArray => ({ dtype: 'float32', shape, data: new Float32Array(values) });
 const i64 = (values: number[]): NdArray => ({ dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values, BigInt) });

@@ -4,6 +4,7 @@ import { DataError } from '../errors';
 import { floatToHalfBits, halfBitsToFloat } from './float16';
 import { encodeNpy, MAX_HEADER_BYTES, NdArray, parseNpy } from './npy';
 import { parsePyLiteral } from './pyliteral';
+import { expectError } from './testing/expect-error';
 
 const fixture = (name: string): Uint8Array => readFileSync(join(__dirname, 'testdata', name));
 
@@ -23,16 +24,7 @@ function craftNpy(header: string, data: Uint8Array = new Uint8Array(0), major = 
 
 const f4Header = (shape: string) => `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
 
-function expectDataError(fn: () => unknown, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(DataError);
-  expect((caught as Error).message).toMatch(message);
-}
+const expectDataError = (fn: () => unknown, message: RegExp): void => expectError(fn, DataError, message);
 
 const samples: NdArray[] = [
   { dtype: 'float32', shape: [2, 3], data: new Float32Array([-1.5, 0, 2.25, 3, -0, 1e-30]) },

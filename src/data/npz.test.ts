@@ -4,19 +4,9 @@ import { join } from 'node:path';
 import { DataError, UsageError } from '../errors';
 import { encodeNpy, NdArray } from './npy';
 import { readNpz, writeNpz } from './npz';
+import { expectError } from './testing/expect-error';
 
 const fixture = (name: string): Uint8Array => readFileSync(join(__dirname, 'testdata', name));
-
-function expectError(fn: () => unknown, type: new (...args: never[]) => Error, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(type);
-  expect((caught as Error).message).toMatch(message);
-}
 
 const values = (a: NdArray | undefined) => Array.from(a!.data as ArrayLike<number | bigint>);
 

@@ -4,8 +4,7 @@
  * a timed-out or crashed child becomes a ModelError, and the next inspection still works.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { DataError, GauntletError, ModelError, UnsupportedOpError, UsageError } from '../errors';
@@ -20,20 +19,13 @@ import { BUNDLED_REFERENCES } from '../audit/integrity';
 import { packageRoot } from '../util/entry';
 import { heavyModel } from '../../test/model/synthetic';
 import { InspectRequest, UploadField, UploadRejected, inspectUploads } from './inspect';
+import { uploadFolder } from './testing/uploads';
 
 const ROOT = packageRoot(__dirname);
 const CNN = join(ROOT, 'fixtures', 'models', 'cnn.onnx');
 const MNIST = join(ROOT, 'fixtures', 'data', 'mnist-eval.npz');
-const dir = mkdtempSync(join(tmpdir(), 'gauntlet-inspect-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let files = 0;
-/** Writes an upload into the test's temporary folder. */
-function upload(bytes: Uint8Array, ext: string): string {
-  const path = join(dir, `upload-${files++}.${ext}`);
-  writeFileSync(path, bytes);
-  return path;
-}
+const { dir, upload, remove } = uploadFolder('gauntlet-inspect-');
+afterAll(remove);
 
 /** A 3-class linear model on 4 features (x [N, 4] → Gemm → [N, 3]) as IR, edited by `edit`. */
 function linear(edit: (m: OnnxModel) => void = () => undefined): string {

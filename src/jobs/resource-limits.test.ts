@@ -4,28 +4,21 @@
  * process's resident set stays under the configured memory (sampled from /proc by the watchdog,
  * so the figure is a lower bound of the true peak; the OS-enforced RLIMIT_DATA is what holds it).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../util/entry';
 import { cubicFlopsModel, runtimeWeightsModel, zipBombNpz } from '../../test/support/hostile-resources';
 import { InspectRequest, UploadRejected, inspectUploads, inspectJob } from './inspect';
 import { dataLimitBytes, endedForMemory, forkLimited, isAllocationFailure, memoryEnforcement, readStatus } from './resource-limits';
+import { uploadFolder } from './testing/uploads';
 
 const ROOT = packageRoot(__dirname);
 const CNN = join(ROOT, 'fixtures', 'models', 'cnn.onnx');
 const MNIST = join(ROOT, 'fixtures', 'data', 'mnist-eval.npz');
 const MiB = 1024 * 1024;
 const CAP_MB = 512;
-const dir = mkdtempSync(join(tmpdir(), 'gauntlet-limits-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let files = 0;
-function upload(bytes: Uint8Array, ext: string): string {
-  const path = join(dir, `upload-${files++}.${ext}`);
-  writeFileSync(path, bytes);
-  return path;
-}
+const { dir, upload, remove } = uploadFolder('gauntlet-limits-');
+afterAll(remove);
 
 /** Runs an inspection; returns its rejection (or null) and the child's sampled peak RSS. */
 async function inspect(r: Partial<InspectRequest>): Promise<{ error: UploadRejected | null; peakRssBytes: number }> {

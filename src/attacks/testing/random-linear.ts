@@ -1,8 +1,8 @@
-/** Random linear models and labelled batches for the attacks' property tests. */
+/** Random linear models and labelled batches for the attacks' property tests, and the checks on them. */
 import { mulberry32 } from '../../util/random';
 import { rowNorms } from '../project';
 import { AttackBatch, Norm } from '../types';
-import { Linear } from './linear-model';
+import { Linear, minimalPerturbation } from './linear-model';
 
 /** Logits W·x + b of a linear model. */
 export const logitsOf = ({ W, b }: Linear, x: ArrayLike<number>): number[] =>
@@ -55,4 +55,54 @@ export function distanceToWrongOptimum(lin: Linear, x: number[], y: number, cand
   const len = Math.hypot(...dir);
   const diff = x.map((v, q) => (norm === 'linf' ? v + eps * Math.sign(dir[q]) : v + (eps * dir[q]) / len) - cand[q]);
   return norm === 'linf' ? Math.max(...diff.map(Math.abs)) : Math.hypot(...diff);
+}
+
+/** Each point's closed-form minimal perturbation (threat norm) under a linear model. */
+export function minimalPerturbations(lin: Linear, b: AttackBatch, norm: Norm): number[] {
+  const D = lin.W[0].length;
+  return [...Array(b.n)].map((_, i) => minimalPerturbation(lin, row(b.x, i, D), b.y[i], norm));
+}
+
+/** Exact L∞ distance to the boundary inside a box: the best box-clipped corner per class, bisected over ε. */
+export function linfBoxDistance(lin: Linear, x: number[], y: number, lo: number[], hi: number[]): number {
+  const z = logitsOf(lin, x);
+  const breakable = (eps: number) => lin.W.some((w, j) => j !== y && z[j] - z[y] + w.reduce((s, wj, k) => {
+    const c = wj - lin.W[y][k];
+    return s + Math.max(c * Math.max(-eps, lo[k] - x[k]), c * Math.min(eps, hi[k] - x[k]));
+  }, 0) > 0);
+  if (!breakable(100)) return Infinity;
+  let a = 0, b = 100;
+  for (let it = 0; it < 60; it++) { const m = (a + b) / 2; if (breakable(m)) b = m; else a = m; }
+  return b;
+}
+
+/** Points with ε ≥ 1.02·d must be broken, points with ε ≤ 0.98·d must not; returns how many were checked. */
+export function expectBrokenExactly(success: Uint8Array, d: number[], eps: number): number {
+  let checked = 0;
+  d.forEach((di, i) => {
+    if (eps >= 1.02 * di) { expect({ i, broken: success[i] }).toEqual({ i, broken: 1 }); checked++; }
+    if (eps <= 0.98 * di) { expect({ i, broken: success[i] }).toEqual({ i, broken: 0 }); checked++; }
+  });
+  return checked;
+}
+
+/**
+ * For margin-type ascent on a multi-class linear model, which has genuine local maxima (the
+ * optimal point of a wrong class that is also the top wrong class there): no point with
+ * ε ≤ 0.98·d breaks, and every point with ε ≥ 1.02·d left unbroken sits, within 0.1·ε, at such a
+ * maximum. Returns how many such misses there were.
+ */
+export function expectMissesAtWrongOptima(
+  lin: Linear, b: AttackBatch, d: number[], success: Uint8Array, xAdv: Float32Array, norm: Norm, eps: number,
+): number {
+  const D = lin.W[0].length;
+  let misses = 0;
+  d.forEach((di, i) => {
+    if (eps <= 0.98 * di) expect(success[i]).toBe(0);
+    if (eps >= 1.02 * di && !success[i]) {
+      misses++;
+      expect(distanceToWrongOptimum(lin, row(b.x, i, D), b.y[i], row(xAdv, i, D), norm, eps)).toBeLessThan(0.1 * eps);
+    }
+  });
+  return misses;
 }

@@ -19,6 +19,7 @@ export const blackBoxBeatsWhiteBox = defineCheck({
     flag: 'An attack that sees only the model\'s answers fooled images that the attacks with full access could not, which suggests the model hides its weaknesses from the stronger attacks.',
     pass: 'An attack that sees only the model\'s answers found almost nothing the full-access attacks had missed, as expected of a sound evaluation.',
   },
+  failsByDefault: { order: 3 }, // the gradient attacks missed what exists
   evaluate: (e) => blackBoxCheck(e.stages, e.blackBox, e.n),
 });
 

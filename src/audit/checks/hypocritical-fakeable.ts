@@ -15,6 +15,7 @@ export const hypocriticalFakeable = defineCheck({
     flag: 'The model is less accurate than required, yet small retouches of the test images could make it look accurate enough, so an evaluation on supplied images could be faked.',
     pass: 'Small retouches of the test images could not make this model pass for an accurate one (or it is accurate enough anyway).',
   },
+  failsByDefault: { order: 6 }, // the evaluation could be faked
   evaluate: (e) => hypocriticalCheck(e.hypocritical),
 });
 

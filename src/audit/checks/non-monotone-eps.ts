@@ -17,6 +17,7 @@ export const nonMonotoneEps = defineCheck({
     flag: 'Some images were fooled by a small change but not when a larger change was allowed, which a complete search cannot produce, so the attacks at the larger budgets missed examples.',
     pass: 'Allowing larger changes never made the model look more robust, as expected of a sound evaluation.',
   },
+  failsByDefault: { order: 4 }, // the attacks at the larger ε failed
   evaluate: (e) => nonMonotoneCheck(e.epsOutcomes),
 });
 

@@ -18,6 +18,7 @@ export const probabilityOutputs = defineCheck({
     flag: 'The model outputs probabilities instead of raw scores, which can make it look stronger than it is; the attacks worked on the raw scores where possible and rely on score-free measures otherwise.',
     pass: 'The model outputs raw scores, so the attacks had a clear signal to follow.',
   },
+  failsByDefault: false, // masking the battery adapts to: it attacks the logits before the softmax
   evaluate: (e) => probabilityOutputsCheck(e.probe),
 });
 

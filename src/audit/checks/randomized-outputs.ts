@@ -16,6 +16,7 @@ export const randomizedOutputs = defineCheck({
     flag: 'The model answers the same image differently from one run to the next, which can hide its weaknesses; the attacks therefore averaged over many runs and a break counts only if most fresh runs confirm it.',
     pass: 'The model gives the same answer every time it sees the same image, so chance cannot hide its weaknesses.',
   },
+  failsByDefault: false, // masking the battery adapts to: expectation over transformation (EOT)
   evaluate: (e) => randomizedOutputsCheck(e.probe),
 });
 

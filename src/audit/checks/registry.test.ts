@@ -1,6 +1,6 @@
 import { checkSchema, Report } from '../../schema/report';
 import type { ProbeEvidence } from '../probe';
-import { AuditEvidence, CHECK_IDS, CHECKS, evaluateChecks } from '.';
+import { AuditEvidence, CHECK_IDS, CHECKS, DEFAULT_FAIL_ON_FLAGS, evaluateChecks } from '.';
 import { integrityCheck } from './data-too-easy';
 import { hypocriticalCheck } from './hypocritical-fakeable';
 
@@ -20,6 +20,12 @@ describe('the checks registry', () => {
   it('lists each check once, and CHECK_IDS are its ids in report order', () => {
     expect(new Set(CHECK_IDS).size).toBe(CHECKS.length);
     expect(CHECK_IDS).toEqual(CHECKS.map((c) => c.id));
+  });
+
+  it('the checks that fail the default gate number their places 1, 2, … once each, and DEFAULT_FAIL_ON_FLAGS lists them in that order', () => {
+    const orders = CHECKS.flatMap((c) => (c.failsByDefault ? [c.failsByDefault.order] : []));
+    expect([...orders].sort((a, b) => a - b)).toEqual(orders.map((_, k) => k + 1));
+    expect(DEFAULT_FAIL_ON_FLAGS.map((id) => CHECKS.find((c) => c.id === id)!.failsByDefault)).toEqual(orders.map((_, k) => ({ order: k + 1 })));
   });
 
   it('every check reports under its own id and title, and explains itself in three different sentences', () => {

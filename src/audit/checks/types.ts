@@ -65,6 +65,14 @@ export interface CheckDefinition<Id extends string = string> {
   id: Id;
   title: string;
   explanation: CheckExplanation;
+  /**
+   * Whether the built-in policy (DEFAULT_POLICY, no --policy) fails the gate when this check flags,
+   * and where the id stands in its `failOnFlags` (1 first; the order shows in the gate's rules and
+   * in the sha256 of a policy built from shortcuts). A flag meaning the audit's figure cannot be
+   * trusted (the attacks failed or did not finish, the data or the risk measurement is unfit) fails
+   * it; a masking symptom the battery adapts to is reported but does not (`false`).
+   */
+  failsByDefault: false | { order: number };
   /** The check's outcome from the audit's evidence (pure). */
   evaluate(evidence: AuditEvidence): Check;
 }

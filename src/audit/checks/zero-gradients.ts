@@ -22,6 +22,7 @@ export const zeroGradients = defineCheck({
     flag: 'For many images the model gives the attacks no signal about how to change the image, a known way of looking robust without being robust; the figures rely on the workarounds listed under adaptations.',
     pass: 'The attacks received a usable signal on nearly every image, so this common way of hiding weaknesses is absent.',
   },
+  failsByDefault: false, // masking the battery adapts to: BPDA or scale-invariant losses
   evaluate: (e) => zeroGradientsCheck(e.probe, e.adaptations),
 });
 

@@ -2,20 +2,15 @@
  * ReduceMax (axes attribute up to opset 17): y = max_axes x;
  * dx = dy · [x = y] / #{x = y} — ties share the gradient equally (as TensorFlow; PyTorch's amax does too).
  */
-import { attrInt, attrInts } from '../../onnx/ir';
 import { GradientRule } from '../types';
-import { normAxes } from './common';
-import { expandReduced, keptOutput } from './reduce-common';
+import { attrReduction, expandReduced, keptOutput } from './reduce-common';
 
 export const reduceMax: GradientRule = {
   opType: 'ReduceMax',
   differentiable: [0],
   build: (g) => {
     const x = g.input(0);
-    const rank = g.rank(x);
-    const given = attrInts(g.node, 'axes');
-    const axes = given && given.length ? normAxes(given, rank) : [...Array(rank).keys()];
-    const keepdims = attrInt(g.node, 'keepdims', 1) === 1;
+    const { axes, keepdims } = attrReduction(g);
     const isMax = g.op('Cast', [g.op('Equal', [x, keptOutput(g, axes, keepdims)])], { to: g.gradDtype === 'float64' ? 11 : 1 });
     const count = g.op('ReduceSum', [isMax, g.ints(axes)], { keepdims: 1 });
     const dyKept = expandReduced(g, g.gradOutput(0)!, axes, keepdims);

@@ -45,9 +45,7 @@ export interface CheckSpec {
   indices?: number[];
 }
 
-export interface CheckResult {
-  maxRelErr: number;
-  worst: { index: number; analytic: number; numeric: number };
+export interface CheckResult extends GradientComparison {
   analytic: Float64Array;
   numeric: Float64Array;
   seed: number;
@@ -132,33 +130,54 @@ export async function gradcheck(spec: CheckSpec): Promise<CheckResult> {
     const h = spec.h ?? (dtype === 'float64' ? 1e-6 : 1e-2);
     const indices = spec.indices ?? [...Array(Math.min(x.length, 400)).keys()];
     const numeric = new Float64Array(x.length);
-    const scale = Math.max(...Array.from(analytic, Math.abs), 1e-8);
-    let worst = { index: -1, analytic: 0, numeric: 0 };
-    let maxRelErr = 0;
     for (const i of indices) {
       const xp = x.slice(); xp[i] += h;
       const xm = x.slice(); xm[i] -= h;
       const lp = Number((await run(xp)).loss.data[0]);
       const lm = Number((await run(xm)).loss.data[0]);
       numeric[i] = (lp - lm) / (2 * h);
-      const err = Math.abs(numeric[i] - analytic[i]) / Math.max(Math.abs(numeric[i]), Math.abs(analytic[i]), 1e-2 * scale, 1e-8);
-      if (err > maxRelErr) { maxRelErr = err; worst = { index: i, analytic: analytic[i], numeric: numeric[i] }; }
     }
     const findings = [...gm.nonDifferentiable, ...gm.random].map((f) => `${f.opType} '${f.node}'`);
-    return { maxRelErr, worst, analytic, numeric, seed, findings };
+    return { ...compareGradients(analytic, numeric, indices), analytic, numeric, seed, findings };
   } finally {
     await session.release();
+  }
+}
+
+/** The largest relative error of a gradient comparison and the element where it is. */
+export interface GradientComparison {
+  maxRelErr: number;
+  worst: { index: number; analytic: number; numeric: number };
+}
+
+/**
+ * Compares analytic with numeric gradients at `indices`: relative error |n − a| / max(|n|, |a|,
+ * 1e-2·max|analytic|, 1e-8), so that elements far below the gradient's scale are judged against it.
+ */
+export function compareGradients(analytic: Float64Array, numeric: Float64Array, indices: Iterable<number>): GradientComparison {
+  const scale = Math.max(...Array.from(analytic, Math.abs), 1e-8);
+  let worst = { index: -1, analytic: 0, numeric: 0 };
+  let maxRelErr = 0;
+  for (const i of indices) {
+    const err = Math.abs(numeric[i] - analytic[i]) / Math.max(Math.abs(numeric[i]), Math.abs(analytic[i]), 1e-2 * scale, 1e-8);
+    if (err > maxRelErr) { maxRelErr = err; worst = { index: i, analytic: analytic[i], numeric: numeric[i] }; }
+  }
+  return { maxRelErr, worst };
+}
+
+/** Throws unless maxRelErr ≤ bound, with a message naming what was checked, the seed and the worst element. */
+export function throwUnlessWithin(what: string, seed: number, r: GradientComparison, bound: number): void {
+  if (!(r.maxRelErr <= bound)) {
+    throw new Error(
+      `${what}: max relative error ${r.maxRelErr.toExponential(3)} > ${bound} (seed ${seed}, ` +
+        `index ${r.worst.index}: analytic ${r.worst.analytic}, numeric ${r.worst.numeric})`,
+    );
   }
 }
 
 /** Jest helper: asserts maxRelErr ≤ bound with a message carrying seed and the worst element. */
 export async function expectGradientsMatch(spec: CheckSpec, bound = 1e-4): Promise<CheckResult> {
   const r = await gradcheck(spec);
-  if (!(r.maxRelErr <= bound)) {
-    throw new Error(
-      `${spec.opType}: max relative error ${r.maxRelErr.toExponential(3)} > ${bound} (seed ${r.seed}, ` +
-        `index ${r.worst.index}: analytic ${r.worst.analytic}, numeric ${r.worst.numeric})`,
-    );
-  }
+  throwUnlessWithin(spec.opType, r.seed, r, bound);
   return r;
 }

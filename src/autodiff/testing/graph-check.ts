@@ -16,7 +16,7 @@ import { probeShapes, PROBE_BATCH } from '../../runtime/probe';
 import { buildGradientModel } from '../builder';
 import { toAttribute } from '../writer';
 import { AttrInput } from '../types';
-import { rng } from './gradcheck';
+import { compareGradients, GradientComparison, rng, throwUnlessWithin } from './gradcheck';
 
 export interface GraphNodeSpec {
   opType: string;
@@ -44,9 +44,7 @@ export interface GraphCheckSpec {
   x?: number[];
 }
 
-export interface GraphCheckResult {
-  maxRelErr: number;
-  worst: { index: number; analytic: number; numeric: number };
+export interface GraphCheckResult extends GradientComparison {
   analytic: Float64Array;
   numeric: Float64Array;
 }
@@ -106,18 +104,14 @@ export async function graphGradcheck(spec: GraphCheckSpec): Promise<GraphCheckRe
     if (analytic.length !== x.length) throw new Error(`graph-check: gradient has ${analytic.length} elements, x has ${x.length}`);
     const h = spec.h ?? (dtype === 'float64' ? 1e-6 : 1e-2);
     const numeric = new Float64Array(x.length);
-    const scale = Math.max(...Array.from(analytic, Math.abs), 1e-8);
     const total = async (v: number[]) => Array.from((await run(v)).loss.data as Float64Array, Number).reduce((a, b) => a + b, 0);
-    let worst = { index: -1, analytic: 0, numeric: 0 };
-    let maxRelErr = 0;
-    for (let i = 0; i < Math.min(x.length, 400); i++) {
+    const indices = [...Array(Math.min(x.length, 400)).keys()];
+    for (const i of indices) {
       const xp = x.slice(); xp[i] += h;
       const xm = x.slice(); xm[i] -= h;
       numeric[i] = ((await total(xp)) - (await total(xm))) / (2 * h);
-      const err = Math.abs(numeric[i] - analytic[i]) / Math.max(Math.abs(numeric[i]), Math.abs(analytic[i]), 1e-2 * scale, 1e-8);
-      if (err > maxRelErr) { maxRelErr = err; worst = { index: i, analytic: analytic[i], numeric: numeric[i] }; }
     }
-    return { maxRelErr, worst, analytic, numeric };
+    return { ...compareGradients(analytic, numeric, indices), analytic, numeric };
   } finally {
     await session.release();
   }
@@ -126,11 +120,6 @@ export async function graphGradcheck(spec: GraphCheckSpec): Promise<GraphCheckRe
 /** Jest helper: asserts maxRelErr ≤ bound, naming the worst element on failure. */
 export async function expectGraphGradientsMatch(spec: GraphCheckSpec, bound = 1e-4): Promise<GraphCheckResult> {
   const r = await graphGradcheck(spec);
-  if (!(r.maxRelErr <= bound)) {
-    throw new Error(
-      `${spec.nodes.map((n) => n.opType).join('→')}: max relative error ${r.maxRelErr.toExponential(3)} > ${bound} ` +
-        `(seed ${spec.seed ?? 1}, index ${r.worst.index}: analytic ${r.worst.analytic}, numeric ${r.worst.numeric})`,
-    );
-  }
+  throwUnlessWithin(spec.nodes.map((n) => n.opType).join('→'), spec.seed ?? 1, r, bound);
   return r;
 }
