@@ -14,7 +14,7 @@ import type { AppDeps } from '../deps';
 import { parseMultipart } from '../upload';
 import { AUTH, errors, json, PathItems } from '../openapi-parts';
 
-/** What these routes take from the app's dependencies (and, in tests, a verifier to use instead of the child process). */
+/** What these routes take from the app's dependencies, and optionally the verifier (default: a new UploadVerifier, child processes). */
 export type VerifyRouteOptions = Pick<AppDeps, 'service' | 'blobs' | 'signingKey' | 'uploadTimeouts'> & { limits: Pick<AppDeps['limits'], 'modelBytes' | 'dataBytes'>; verifier?: UploadVerifier };
 
 /** The /v1/verify router (mounted behind the API key, see ./index.ts). */
