@@ -1,18 +1,16 @@
 /**
  * The OpenAPI 3.1 document. Each route file describes its own paths beside its handlers
- * (routes/*.ts, with the vocabulary of ./openapi-parts.ts); this file assembles them with the
- * component schemas, generated from the zod schemas the handlers use (zod's own JSON Schema
- * conversion), so the document cannot drift from the validation.
+ * (routes/*.ts, with the vocabulary of ./openapi-parts.ts); this file assembles them, in the order
+ * of the route table (routes/index.ts), with the component schemas, generated from the zod schemas
+ * the handlers use (zod's own JSON Schema conversion), so the document cannot drift from the
+ * validation.
  */
 import { z } from 'zod';
 import { AuditConfigSchema } from '../jobs/spec';
 import { reportSchema } from '../schema/report';
 import { GAUNTLET_VERSION } from '../version';
 import { PathItems } from './openapi-parts';
-import { AUDIT_PATHS } from './routes/audits';
-import { KEY_PATHS } from './routes/keys';
-import { OPS_PATHS } from './routes/ops';
-import { VERIFY_PATHS } from './routes/verify';
+import { ROUTES } from './routes';
 import { AcceptedSchema, AuditListSchema, AuditViewSchema, JwksSchema, ProblemSchema, VerifyResponseSchema } from './schemas';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io: 'output' });
@@ -22,8 +20,8 @@ const OPENAPI_PATHS: PathItems = {
   '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
 };
 
-/** Every route file's paths, in the document's order. */
-const API_PATHS: PathItems[] = [AUDIT_PATHS, KEY_PATHS, VERIFY_PATHS, OPS_PATHS, OPENAPI_PATHS];
+/** Every route group's paths in the table's order, then this document's own. */
+const API_PATHS: PathItems[] = [...ROUTES.map((g) => g.paths), OPENAPI_PATHS];
 
 /** The OpenAPI document. */
 export function openApiDocument(): Record<string, unknown> {

@@ -3,12 +3,12 @@ import { Router } from 'express';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ZodError } from 'zod';
-import { ARTIFACTS, ArtifactName, AuditService } from '../../jobs/audit-service';
-import type { BlobStore } from '../../jobs/blobs';
+import { ARTIFACTS, ArtifactName } from '../../jobs/audit-service';
 import { etaSeconds } from '../../jobs/progress';
 import type { JobRecord } from '../../jobs/store';
 import { UsageError } from '../../errors';
 import { NotFoundError } from '../../errors/http';
+import type { AppDeps } from '../deps';
 import { principalOf } from '../middleware/auth';
 import { parseMultipart } from '../upload';
 import { AuditView, ListQuerySchema } from '../schemas';
@@ -16,13 +16,8 @@ import { describeIssues } from '../../util/zod';
 import { REPORT_SCHEMA } from '../../schema/report';
 import { AUTH, errors, file, ID_PARAM, json, PathItems, ref } from '../openapi-parts';
 
-export interface AuditRouteOptions {
-  service: AuditService;
-  blobs: BlobStore;
-  limits: { modelBytes: number; dataBytes: number; policyBytes: number; configBytes: number };
-  /** Upload timeouts, ms (0: none). */
-  uploadTimeouts?: { idleMs: number; bodyMs: number };
-}
+/** What these routes take from the app's dependencies. */
+export type AuditRouteOptions = Pick<AppDeps, 'service' | 'blobs' | 'limits' | 'uploadTimeouts'>;
 
 /** The public view of a job. */
 export function auditView(j: JobRecord): AuditView {
@@ -37,6 +32,7 @@ export function auditView(j: JobRecord): AuditView {
   };
 }
 
+/** The /v1/audits router (mounted behind the API key, see ./index.ts). */
 export function auditRoutes(o: AuditRouteOptions): Router {
   const r = Router();
   const { service } = o;
@@ -104,7 +100,7 @@ export function auditRoutes(o: AuditRouteOptions): Router {
   return r;
 }
 
-/** The OpenAPI paths of these routes (assembled by ../openapi.ts). */
+/** The OpenAPI paths of these routes (listed in ./index.ts, assembled by ../openapi.ts). */
 export const AUDIT_PATHS: PathItems = {
   '/v1/audits': {
     post: {

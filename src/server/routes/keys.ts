@@ -1,10 +1,11 @@
 /** GET /v1/keys: the public key(s) the service signs reports with, as a JWK set. */
 import { Router } from 'express';
-import type { KeyObject } from 'node:crypto';
 import { publicKeyJwks } from '../../report/sign/keys';
+import type { AppDeps } from '../deps';
 import { PathItems, ref } from '../openapi-parts';
 
-export function keyRoutes(signingKey: () => KeyObject): Router {
+/** The /v1/keys router: the public half of the signing key. */
+export function keyRoutes({ signingKey }: Pick<AppDeps, 'signingKey'>): Router {
   const r = Router();
   r.get('/', (_req, res) => {
     res.type('application/jwk-set+json').send(JSON.stringify(publicKeyJwks(signingKey())));
@@ -12,7 +13,7 @@ export function keyRoutes(signingKey: () => KeyObject): Router {
   return r;
 }
 
-/** The OpenAPI path of this route (assembled by ../openapi.ts). */
+/** The OpenAPI path of this route (listed in ./index.ts, assembled by ../openapi.ts). */
 export const KEY_PATHS: PathItems = {
   '/v1/keys': { get: { summary: 'Public signing keys (JWK set)', responses: { 200: { description: 'JWK set', content: { 'application/jwk-set+json': { schema: ref('Jwks') } } } } } },
 };

@@ -1,9 +1,7 @@
 /** The operator probes, answered without a key and not rate-limited: GET /healthz, /readyz, /metrics. */
 import { Router } from 'express';
-import type { JobRunner } from '../../jobs/runner';
-import type { JobStore } from '../../jobs/store';
 import { GauntletError } from '../../errors';
-import { Metrics } from '../metrics';
+import type { AppDeps } from '../deps';
 import { PathItems, problem } from '../openapi-parts';
 
 class NotReadyError extends GauntletError {
@@ -13,7 +11,7 @@ class NotReadyError extends GauntletError {
 }
 
 /** Liveness, readiness (the database answers, the job queue is ready) and the Prometheus exposition. */
-export function opsRoutes(d: { store: JobStore; runner: JobRunner; metrics: Metrics }): Router {
+export function opsRoutes(d: Pick<AppDeps, 'store' | 'runner' | 'metrics'>): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   r.get('/readyz', async (_req, res) => {
@@ -29,7 +27,7 @@ export function opsRoutes(d: { store: JobStore; runner: JobRunner; metrics: Metr
   return r;
 }
 
-/** The OpenAPI paths of these routes (assembled by ../openapi.ts). */
+/** The OpenAPI paths of these routes (listed in ./index.ts, assembled by ../openapi.ts). */
 export const OPS_PATHS: PathItems = {
   '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
   '/readyz': { get: { summary: 'Readiness (database and queue)', responses: { 200: { description: 'ready' }, 503: problem('not ready') } } },

@@ -7,16 +7,18 @@
  * their blob paths.
  */
 import { Router } from 'express';
-import type { KeyObject } from 'node:crypto';
-import type { AuditService } from '../../jobs/audit-service';
-import type { BlobStore } from '../../jobs/blobs';
 import { UploadVerifier } from '../../jobs/verify';
 import { SIGNATURE_POLICIES, SignaturePolicy } from '../../report/sign/verify';
 import { UsageError } from '../../errors';
+import type { AppDeps } from '../deps';
 import { parseMultipart } from '../upload';
 import { AUTH, errors, json, PathItems } from '../openapi-parts';
 
-export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signingKey: () => KeyObject; limits: { modelBytes: number; dataBytes: number }; uploadTimeouts?: { idleMs: number; bodyMs: number }; verifier?: UploadVerifier }): Router {
+/** What these routes take from the app's dependencies, and optionally the verifier (default: a new UploadVerifier, child processes). */
+export type VerifyRouteOptions = Pick<AppDeps, 'service' | 'blobs' | 'signingKey' | 'uploadTimeouts'> & { limits: Pick<AppDeps['limits'], 'modelBytes' | 'dataBytes'>; verifier?: UploadVerifier };
+
+/** The /v1/verify router (mounted behind the API key, see ./index.ts). */
+export function verifyRoutes(o: VerifyRouteOptions): Router {
   const r = Router();
   const verifier = o.verifier ?? new UploadVerifier();
   r.post('/', async (req, res) => {
@@ -46,7 +48,7 @@ export function verifyRoutes(o: { service: AuditService; blobs: BlobStore; signi
   return r;
 }
 
-/** The OpenAPI path of this route (assembled by ../openapi.ts). */
+/** The OpenAPI path of this route (listed in ./index.ts, assembled by ../openapi.ts). */
 export const VERIFY_PATHS: PathItems = {
   '/v1/verify': {
     post: {
