@@ -1,8 +1,11 @@
-/** Argument checks shared by both Model implementations: every message says what is accepted. */
+/**
+ * Shared by both Model implementations: argument checks (every message says what is accepted)
+ * and the chunking of a gradient call (slice it per chunk, gather the chunks' results).
+ */
 import { UsageError } from '../errors';
 import { numel } from '../onnx/ir';
 import { LOSS_KINDS } from '../autodiff/loss';
-import { GradientCall, ModelInfo } from './types';
+import { GradientCall, GradientResult, ModelInfo } from './types';
 
 /** Checks n and x = [n, ...inputShape]; returns the per-sample element count. */
 export function checkInput(info: ModelInfo, x: Float32Array, n: number): number {
@@ -33,4 +36,23 @@ export function checkGradientCall(info: ModelInfo, y: Int32Array, n: number, cal
 /** The call options without the signal (what crosses to a worker). */
 export function gradientCallData(call: GradientCall): Omit<GradientCall, 'signal'> {
   return { loss: call.loss, ...(call.target ? { target: call.target } : {}), straightThrough: !!call.straightThrough };
+}
+
+/** A chunk [start, end) of a gradient call's data; `take` copies (for transfer to a worker) or views. */
+export function chunkOfCall(
+  data: Omit<GradientCall, 'signal'>, start: number, end: number, take: (a: Int32Array, s: number, e: number) => Int32Array,
+): Omit<GradientCall, 'signal'> {
+  return { ...data, ...(data.target ? { target: take(data.target, start, end) } : {}) };
+}
+
+/** The result arrays of a gradient call of n samples, C classes and P input elements per sample. */
+export function emptyGradientResult(n: number, C: number, P: number): GradientResult {
+  return { logits: new Float32Array(n * C), loss: new Float32Array(n), grad: new Float32Array(n * P) };
+}
+
+/** Writes a chunk's result, computed for samples from `start`, into the whole call's result. */
+export function setGradientChunk(into: GradientResult, chunk: GradientResult, start: number, C: number, P: number): void {
+  into.logits.set(chunk.logits, start * C);
+  into.loss.set(chunk.loss, start);
+  into.grad.set(chunk.grad, start * P);
 }

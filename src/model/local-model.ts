@@ -7,7 +7,7 @@ import { CancelledError } from '../errors';
 import { Engine } from './engine';
 import { PreparedModel } from './prepare';
 import { chunkRanges, samplesPerChunk } from './batching';
-import { checkGradientCall, checkInput, gradientCallData } from './calls';
+import { checkGradientCall, checkInput, chunkOfCall, emptyGradientResult, gradientCallData, setGradientChunk } from './calls';
 import { GradientCall, GradientResult, ModelInfo } from './types';
 import type { Model } from './model';
 
@@ -39,18 +39,16 @@ export class LocalModel implements Model {
     const P = checkInput(this.info, x, n);
     checkGradientCall(this.info, y, n, call);
     const C = this.info.numClasses;
-    const res: GradientResult = { logits: new Float32Array(n * C), loss: new Float32Array(n), grad: new Float32Array(n * P) };
+    const res = emptyGradientResult(n, C, P);
     const data = gradientCallData(call);
     for (const c of chunkRanges(n, this.chunk(this.prepared.memory.gradient, n))) {
       if (call.signal?.aborted) throw new CancelledError();
       const end = c.start + c.count;
       const r = await this.engine.lossAndGrad(
         x.subarray(c.start * P, end * P), c.count, y.subarray(c.start, end),
-        { ...data, ...(data.target ? { target: data.target.subarray(c.start, end) } : {}) }, call.signal,
+        chunkOfCall(data, c.start, end, (a, s, e) => a.subarray(s, e)), call.signal,
       );
-      res.logits.set(r.logits, c.start * C);
-      res.loss.set(r.loss, c.start);
-      res.grad.set(r.grad, c.start * P);
+      setGradientChunk(res, r, c.start, C, P);
     }
     this.count.gradient += n;
     return res;

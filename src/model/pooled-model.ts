@@ -10,7 +10,7 @@ import { CancelledError } from '../errors';
 import { WorkerPool } from './pool';
 import { PreparedModel } from './prepare';
 import { Chunk, chunkRanges, samplesPerChunk } from './batching';
-import { checkGradientCall, checkInput, gradientCallData } from './calls';
+import { checkGradientCall, checkInput, chunkOfCall, emptyGradientResult, gradientCallData, setGradientChunk } from './calls';
 import { GradientCall, GradientResult, ModelInfo } from './types';
 import type { Model } from './model';
 import type { WorkerCalls } from './worker';
@@ -49,19 +49,22 @@ export class PooledModel implements Model {
     const P = checkInput(this.info, x, n);
     checkGradientCall(this.info, y, n, call);
     const C = this.info.numClasses;
-    const res: GradientResult = { logits: new Float32Array(n * C), loss: new Float32Array(n), grad: new Float32Array(n * P) };
+    const res = emptyGradientResult(n, C, P);
     const data = gradientCallData(call);
     await this.fanOut(n, this.prepared.memory.gradient, call.signal, async (c, signal) => {
       const end = c.start + c.count;
       const xs = x.slice(c.start * P, end * P);
       const ys = y.slice(c.start, end);
-      const ts = data.target?.slice(c.start, end);
-      const payload: WorkerCalls['lossAndGrad'] = { x: xs, n: c.count, y: ys, call: { ...data, ...(ts ? { target: ts } : {}) } };
-      const transfer = [xs.buffer, ys.buffer, ...(ts ? [ts.buffer] : [])];
+      const copies: ArrayBuffer[] = [xs.buffer, ys.buffer];
+      const chunkCall = chunkOfCall(data, c.start, end, (a, s, e) => {
+        const t = a.slice(s, e);
+        copies.push(t.buffer);
+        return t;
+      });
+      const payload: WorkerCalls['lossAndGrad'] = { x: xs, n: c.count, y: ys, call: chunkCall };
+      const transfer = copies;
       const r = await this.pool.call<GradientResult>('lossAndGrad', payload, { transfer, signal });
-      res.logits.set(r.logits, c.start * C);
-      res.loss.set(r.loss, c.start);
-      res.grad.set(r.grad, c.start * P);
+      setGradientChunk(res, r, c.start, C, P);
     });
     this.count.gradient += n;
     return res;
