@@ -155,7 +155,7 @@ export function boxExcess(p: ArrayLike<number>, lower: ArrayLike<number>, upper:
 
 /**
  * The full-strength cascade: AutoAttack's standard battery with its defaults (APGD-CE 100 steps,
- * APGD-T 9 targets × 100 steps, FAB-T 9 targets × 100 iterations, Square 5000 queries), then
+ * APGD-T 9 targets × 100 steps, FAB-T 9 targets × 100 steps, Square 5000 queries), then
  * alternating-loss PGD (100 steps, CE → CW → DLR) and PGD-100 (CE, random start) with 5 restarts.
  */
 export function fullCascade(): CascadeStep[] {

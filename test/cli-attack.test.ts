@@ -115,8 +115,8 @@ describe('gauntlet attack', () => {
   });
 
   it('when tuning flags are mapped, then each lands on the parameter the attack calls it', () => {
-    expect(attackParams(getAttack('fab-t'), 'fab-t', { steps: 7, restarts: 2 })).toMatchObject({ iterations: 7, restarts: 2 });
-    expect(attackParams(getAttack('square'), 'square', { queries: 300 })).toMatchObject({ nQueries: 300 });
+    expect(attackParams(getAttack('fab-t'), 'fab-t', { steps: 7, restarts: 2 })).toMatchObject({ steps: 7, restarts: 2 });
+    expect(attackParams(getAttack('square'), 'square', { queries: 300 })).toMatchObject({ queries: 300 });
     expect(attackParams(getAttack('apgd-ce'), 'apgd-ce', { steps: 20, eot: 3, straightThrough: true })).toMatchObject({ steps: 20, eot: 3, straightThrough: true });
     expect(() => attackParams(getAttack('fgsm'), 'fgsm', { queries: 3 })).toThrow(/fgsm does not take --queries/);
   });

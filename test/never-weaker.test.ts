@@ -34,8 +34,8 @@ const BATTERY: readonly [AttackName, Record<string, unknown>][] = [
   ['apgd-ce', { steps: 10 }],
   ['apgd-dlr', { steps: 10 }],
   ['apgd-t', { steps: 10, targetClasses: 2 }],
-  ['fab-t', { iterations: 10, targetClasses: 2 }],
-  ['square', { nQueries: 200 }],
+  ['fab-t', { steps: 10, targetClasses: 2 }],
+  ['square', { queries: 200 }],
   ['alt-pgd', { steps: 12 }],
 ];
 
@@ -130,7 +130,7 @@ describe('batch-invariant attack randomness', () => {
 
     // The battery, plus the random restarts of PGD and FAB-T (FAB's first run starts at x).
     const RANDOMISED: [AttackName, Record<string, unknown>][] = [
-      ...BATTERY, ['pgd', { steps: 5, restarts: 2 }], ['fab-t', { iterations: 5, targetClasses: 1, restarts: 2 }],
+      ...BATTERY, ['pgd', { steps: 5, restarts: 2 }], ['fab-t', { steps: 5, targetClasses: 1, restarts: 2 }],
     ];
     it.each(RANDOMISED)('when %s %j runs on a subset of the batch carrying the original ids, then each point gets exactly its full-batch outcome', async (attack, params) => {
       const batch = firstN('data/mnist-eval.npz', 20);

@@ -26,8 +26,8 @@ const CHEAP: CascadeStep[] = [
   { attack: getAttack('pgd'), params: { steps: 20, randomStart: true } },
   { attack: getAttack('apgd-ce'), params: { steps: 20 } },
   { attack: getAttack('apgd-dlr'), params: { steps: 20 } },
-  { attack: getAttack('square'), params: { nQueries: 300 } },
-  { attack: getAttack('fab-t'), params: { iterations: 10 } },
+  { attack: getAttack('square'), params: { queries: 300 } },
+  { attack: getAttack('fab-t'), params: { steps: 10 } },
 ];
 
 /**

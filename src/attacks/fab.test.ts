@@ -181,7 +181,7 @@ describe('fab-t on the linear toy model', () => {
   });
 
   it('when run twice with one seed (random restarts on), then the examples are identical', async () => {
-    const params = { restarts: 3, iterations: 20, startEps: 0.5 };
+    const params = { restarts: 3, steps: 20, startEps: 0.5 };
     for (const norm of NORMS) {
       const a = await runAttack(fabT, toy, toyBatch(TOY.x, TOY.y), { norm, eps: 0.05 }, params, { seed: 42 });
       const b = await runAttack(fabT, toy, toyBatch(TOY.x, TOY.y), { norm, eps: 0.05 }, params, { seed: 42 });
@@ -194,7 +194,7 @@ describe('fab-t on the linear toy model', () => {
   });
 
   it('when parameters are invalid, then runAttack and fabMinimalNorms reject them with UsageError', async () => {
-    const bad = [{ iterations: 0 }, { restarts: 1.5 }, { targetClasses: 0 }, { alphaMax: 2 }, { eta: 0.9 }, { beta: 1 }, { beta: 0 },
+    const bad = [{ steps: 0 }, { restarts: 1.5 }, { targetClasses: 0 }, { alphaMax: 2 }, { eta: 0.9 }, { beta: 1 }, { beta: 0 },
       { finalSearch: -1 }, { startEps: 0 }, { stepSize: 0.1 }];
     for (const params of bad) {
       await expect(runAttack(fabT, toy, toyBatch(TOY.x, TOY.y), { norm: 'linf', eps: 0.1 }, params, { seed: 1 })).rejects.toThrow(UsageError);
@@ -231,7 +231,7 @@ describe('fab-t on the fixture CNN (smoke)', () => {
   afterAll(async () => { await cnn.close(); });
 
   it('when the minimal L∞ norms are searched, then they are finite, plausible for MNIST, and each is achieved by a misclassified example', async () => {
-    const r = await fabMinimalNorms(cnn, batch, 'linf', { targetClasses: 3, iterations: 30 }, { seed: 1 });
+    const r = await fabMinimalNorms(cnn, batch, 'linf', { targetClasses: 3, steps: 30 }, { seed: 1 });
     const clean = argmaxRows(await cnn.predict(batch.x, N), N);
     const pred = argmaxRows(await cnn.predict(r.xAdv, N), N);
     const norms = rowNorms(r.xAdv, batch.x, N, 'linf');
@@ -257,7 +257,7 @@ describe('fab-t on the fixture CNN (smoke)', () => {
     const strong = await runAttack(fabT, cnn, batch, { norm: 'linf', eps: 0.3 }, {}, { seed: 1 });
     expect(robustAccuracy(strong)).toBeLessThanOrEqual(0.05);
     // Measured: 0.6 (the same with the defaults, 9 targets × 100 iterations).
-    const weak = await runAttack(fabT, cnn, batch, { norm: 'linf', eps: 0.1 }, { targetClasses: 3, iterations: 30 }, { seed: 1 });
+    const weak = await runAttack(fabT, cnn, batch, { norm: 'linf', eps: 0.1 }, { targetClasses: 3, steps: 30 }, { seed: 1 });
     expect(robustAccuracy(weak)).toBeGreaterThanOrEqual(0.3);
     expect(robustAccuracy(weak)).toBeLessThanOrEqual(0.9);
     for (let i = 0; i < N; i++) expect(weak.norms[i]).toBeLessThanOrEqual(0.1);

@@ -39,6 +39,7 @@ import { z } from 'zod';
 import { CancelledError, UsageError } from '../errors';
 import { sampleRng } from '../util/random';
 import { checkThreat, parseParams } from './run';
+import { withRenamed } from './renamed';
 import { argmaxRows, batchIds, selectRows } from './tensor';
 import { AttackBatch, AttackContext, AttackDefinition, AttackModel, hasGradients, LogitsModel, Norm } from './types';
 
@@ -48,9 +49,9 @@ const { abs, min, max, sqrt, fround, log, cos, PI } = Math;
 const finite = Number.isFinite;
 const INF = Number.POSITIVE_INFINITY;
 
-export const fabParams = z.object({
-  iterations: z.number().int().min(1).max(100_000).default(100)
-    .describe('iterations per target class and restart (AutoAttack: 100)'),
+export const fabParams = withRenamed(z.object({
+  steps: z.number().int().min(1).max(100_000).default(100)
+    .describe('iterations (gradient steps) per target class and restart (AutoAttack: 100)'),
   restarts: z.number().int().min(1).max(1000).default(1)
     .describe('runs per target class; the first starts at x, later ones at a random point of radius min(best, startEps)/2 (AutoAttack standard: 1)'),
   targetClasses: z.number().int().min(1).max(100_000).default(9)
@@ -65,7 +66,7 @@ export const fabParams = z.object({
     .describe('steps of the final search on the segment from x to the best example (secant on z_y − z_adv, FAB reference code); 0 reproduces AutoAttack'),
   startEps: z.number().positive().optional()
     .describe('cap on the random-start radius (restarts after the first); default the threat ε (fabMinimalNorms: the best norm found, else half the box)'),
-}).strict();
+}).strict(), { iterations: 'steps' });
 export type FabParams = z.infer<typeof fabParams>;
 
 /** Reusable buffers of `projectHyperplaneBox` (length ≥ D). */
@@ -229,7 +230,7 @@ async function fabCore(model: AttackModel, batch: AttackBatch, norm: Norm, p: Fa
     for (let restart = 0; restart < p.restarts; restart++) {
       let active = [...Array(n).keys()].filter((i) => correct[i] && best[i] > opt.stopAt);
       for (const i of active) initRow(i, restart, tk * p.restarts + restart);
-      for (let it = 0; it < p.iterations && active.length > 0; it++) {
+      for (let it = 0; it < p.steps && active.length > 0; it++) {
         cancelled();
         const m = active.length;
         const X = new Float32Array(2 * m * D);

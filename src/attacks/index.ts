@@ -110,15 +110,12 @@ export function paramFields(def: AnyAttack): ParamField[] {
   });
 }
 
-/** The z.object behind a schema (through pipes, refinements, optional/default wrappers). */
-function objectSchema(s: z.ZodType): z.ZodObject | undefined {
-  let cur: z.ZodType | undefined = s;
-  for (let guard = 0; cur && guard < 8; guard++) {
-    if (cur instanceof z.ZodObject) return cur;
-    const d: { innerType?: z.ZodType; in?: z.ZodType } = (cur as unknown as { _zod: { def: { innerType?: z.ZodType; in?: z.ZodType } } })._zod.def;
-    cur = d.innerType ?? d.in;
-  }
-  return undefined;
+/** The z.object behind a schema (through pipes, preprocessing, refinements, optional/default wrappers). */
+function objectSchema(s: z.ZodType | undefined, depth = 0): z.ZodObject | undefined {
+  if (!s || depth > 8) return undefined;
+  if (s instanceof z.ZodObject) return s;
+  const d: { innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType } = (s as unknown as { _zod: { def: { innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType } } })._zod.def;
+  return objectSchema(d.innerType, depth + 1) ?? objectSchema(d.in, depth + 1) ?? objectSchema(d.out, depth + 1);
 }
 
 export { runAttack, robustAccuracy, parseParams } from './run';

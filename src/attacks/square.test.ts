@@ -85,7 +85,7 @@ describe('square on linear toy models', () => {
       // Raw candidates (before runAttack's projection), including the best non-adversarial iterates.
       const seen: Float32Array[] = [];
       const spy: AttackModel = { ...logitsOnly(m16), predict: (x, n, o) => { seen.push(Float32Array.from(x)); return m16.predict(x, n, o); } };
-      const { xAdv } = await square.search(spy, b, { norm, eps }, { nQueries: 300, pInit: 0.8, restarts: 2 }, { seed: 3 });
+      const { xAdv } = await square.search(spy, b, { norm, eps }, { queries: 300, pInit: 0.8, restarts: 2 }, { seed: 3 });
       expectInThreatSet(xAdv, b, norm, eps);
       expect(seen.length).toBeGreaterThanOrEqual(1);
       queries += seen.length;
@@ -96,7 +96,7 @@ describe('square on linear toy models', () => {
     // never breaks within the budget, so it always runs every query.)
     expect(queries).toBeGreaterThan(boxes.length);
     // With the loose box ε is far above the boundary distance: the point is broken.
-    const r = await runAttack(square, m16, batchOf(TOY16), { norm, eps }, { nQueries: 300 }, { seed: 3 });
+    const r = await runAttack(square, m16, batchOf(TOY16), { norm, eps }, { queries: 300 }, { seed: 3 });
     expect(r.success[0]).toBe(1);
   });
 
@@ -119,9 +119,9 @@ describe('square on linear toy models', () => {
     const d = minimalPerturbation(TOY16.lin, TOY16.x, TOY16.y, norm);
     const before = m16.counters();
     for (const f of [0.5, 0.98]) {
-      const r = await runAttack(square, logitsOnly(m16), batchOf(TOY16), { norm, eps: f * d }, { nQueries: 2000, restarts: 2 }, { seed: 1 });
+      const r = await runAttack(square, logitsOnly(m16), batchOf(TOY16), { norm, eps: f * d }, { queries: 2000, restarts: 2 }, { seed: 1 });
       expect(r.success[0]).toBe(0);
-      // clean predict + restarts × nQueries (the initial query included) + verification
+      // clean predict + restarts × queries (the initial query included) + verification
       expect(r.forwardCalls).toBe(2 + 2 * 2000);
       expect(r.gradientCalls).toBe(0);
     }
@@ -134,7 +134,7 @@ describe('square on linear toy models', () => {
       const d = minimalPerturbation(TOY16.lin, TOY16.x, TOY16.y, norm);
       const run = async (seed: number) => {
         const before = m16.counters().forward;
-        const { xAdv } = await square.search(m16, batchOf(TOY16), { norm, eps: 1.3 * d }, { nQueries: 5000, pInit: 0.8, restarts: 1 }, { seed });
+        const { xAdv } = await square.search(m16, batchOf(TOY16), { norm, eps: 1.3 * d }, { queries: 5000, pInit: 0.8, restarts: 1 }, { seed });
         return { xAdv: Array.from(xAdv), queries: m16.counters().forward - before };
       };
       const a = await run(11);
@@ -145,9 +145,10 @@ describe('square on linear toy models', () => {
 
   it('when parameters are invalid, then runAttack throws UsageError naming the field', async () => {
     const bad: [Record<string, unknown>, RegExp][] = [
-      [{ nQueries: 0 }, /nQueries/], [{ nQueries: 1.5 }, /nQueries/], [{ nQueries: -3 }, /nQueries/],
+      [{ queries: 0 }, /queries/], [{ queries: 1.5 }, /queries/], [{ queries: -3 }, /queries/],
       [{ pInit: 0 }, /pInit/], [{ pInit: 1.5 }, /pInit/], [{ restarts: 0 }, /restarts/],
-      [{ nQueries: '100' }, /nQueries/], [{ queries: 100 }, /queries/],
+      [{ queries: '100' }, /queries/], [{ maxQueries: 100 }, /maxQueries/],
+      [{ nQueries: 100, queries: 100 }, /'nQueries' was renamed 'queries'/],
     ];
     for (const [params, field] of bad) {
       const p = runAttack(square, m16, batchOf(TOY16), { norm: 'linf', eps: 0.1 }, params, { seed: 0 });
@@ -160,7 +161,7 @@ describe('square on linear toy models', () => {
     const ac = new AbortController();
     let reports = 0;
     const before = m16.counters().forward;
-    const p = square.search(m16, batchOf(TOY16), { norm: 'l2', eps: 0.1 }, { nQueries: 5000, pInit: 0.8, restarts: 1 }, {
+    const p = square.search(m16, batchOf(TOY16), { norm: 'l2', eps: 0.1 }, { queries: 5000, pInit: 0.8, restarts: 1 }, {
       seed: 0, signal: ac.signal, onProgress: () => { if (++reports === 2) ac.abort(); },
     });
     await expect(p).rejects.toThrow(CancelledError);
@@ -172,7 +173,7 @@ describe('square on linear toy models', () => {
   it('when the point breaks, then progress ends at done = total with robust accuracy 0', async () => {
     const d = minimalPerturbation(TOY16.lin, TOY16.x, TOY16.y, 'linf');
     const seen: { done: number; total: number; robustAccuracy: number }[] = [];
-    await square.search(m16, batchOf(TOY16), { norm: 'linf', eps: 1.2 * d }, { nQueries: 1000, pInit: 0.8, restarts: 3 }, { seed: 0, onProgress: (p) => seen.push(p) });
+    await square.search(m16, batchOf(TOY16), { norm: 'linf', eps: 1.2 * d }, { queries: 1000, pInit: 0.8, restarts: 3 }, { seed: 0, onProgress: (p) => seen.push(p) });
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen.map((p) => p.done)).toEqual([...seen.map((p) => p.done)].sort((a, b) => a - b));
     expect(seen[seen.length - 1]).toMatchObject({ attack: 'square', done: 3000, total: 3000, robustAccuracy: 0 });
@@ -180,7 +181,7 @@ describe('square on linear toy models', () => {
 
   it('when ε is 0, then the search returns x without querying', async () => {
     const before = m16.counters().forward;
-    const { xAdv } = await square.search(m16, batchOf(TOY16), { norm: 'linf', eps: 0 }, { nQueries: 100, pInit: 0.8, restarts: 1 }, { seed: 0 });
+    const { xAdv } = await square.search(m16, batchOf(TOY16), { norm: 'linf', eps: 0 }, { queries: 100, pInit: 0.8, restarts: 1 }, { seed: 0 });
     expect(Array.from(xAdv)).toEqual(Array.from(Float32Array.from(TOY16.x)));
     expect(m16.counters().forward).toBe(before);
   });
@@ -203,12 +204,12 @@ describe('square smoke run on the fixture CNN (MNIST, 20 points, 1000 queries)',
   // Measured (seed 0): ε = 0.3 → robust 0/20 (all 20 clean-correct); ε = 0.1 → 12/20.
   it('when ε = 0.3 (L∞), then most points break; when ε = 0.1, many stay robust; no gradient is used', async () => {
     const b = load('fixtures/data/mnist-eval.npz');
-    const strong = await runAttack(square, logitsOnly(cnn), b, { norm: 'linf', eps: 0.3 }, { nQueries: 1000 }, { seed: 0 });
+    const strong = await runAttack(square, logitsOnly(cnn), b, { norm: 'linf', eps: 0.3 }, { queries: 1000 }, { seed: 0 });
     expect(strong.cleanCorrect.reduce((a, v) => a + v, 0)).toBeGreaterThanOrEqual(18);
     expect(robustAccuracy(strong)).toBeLessThanOrEqual(0.2);
     expectInThreatSet(strong.xAdv, b, 'linf', 0.3);
     expect(strong.gradientCalls).toBe(0);
-    const weak = await runAttack(square, cnn, b, { norm: 'linf', eps: 0.1 }, { nQueries: 1000 }, { seed: 0 });
+    const weak = await runAttack(square, cnn, b, { norm: 'linf', eps: 0.1 }, { queries: 1000 }, { seed: 0 });
     expect(robustAccuracy(weak)).toBeGreaterThanOrEqual(0.3);
     expect(robustAccuracy(weak)).toBeGreaterThan(robustAccuracy(strong));
     expect(cnn.counters().gradient).toBe(0);
@@ -218,7 +219,7 @@ describe('square smoke run on the fixture CNN (MNIST, 20 points, 1000 queries)',
   it('when the model takes NHWC input, then the attack reads it as [H, W, C] and breaks most points at ε = 0.3', async () => {
     expect(imageLayout(nhwc.info.inputShape, 784).kind).toBe('nhwc');
     const b = load('fixtures/data/mnist-eval-nhwc.npz');
-    const r = await runAttack(square, nhwc, b, { norm: 'linf', eps: 0.3 }, { nQueries: 1000 }, { seed: 0 });
+    const r = await runAttack(square, nhwc, b, { norm: 'linf', eps: 0.3 }, { queries: 1000 }, { seed: 0 });
     expect(robustAccuracy(r)).toBeLessThanOrEqual(0.2);
     expectInThreatSet(r.xAdv, b, 'linf', 0.3);
   });

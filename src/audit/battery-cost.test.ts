@@ -17,7 +17,7 @@ describe('auditCost', () => {
     // Per point and stage: the search, plus runAttack's clean and verification predicts (2 forward).
     const apgdCe = { f: 2, g: 51 }; // 50 steps + the start
     const apgdT = { f: 3 + 2, g: 3 * 51 }; // 3 targets: a ranking predict and an APGD run each
-    const fabT = { f: 1 + 3 * 50 + (1 + 3) + 2, g: 2 * 3 * 50 }; // clean predict; 3 targets × 50 iterations × (2 gradients + 1 predict); final search
+    const fabT = { f: 1 + 3 * 50 + (1 + 3) + 2, g: 2 * 3 * 50 }; // clean predict; 3 targets × 50 steps × (2 gradients + 1 predict); final search
     const square = { f: 1000 + 2, g: 0 };
     const altPgd = { f: 2, g: 61 };
     const cascade = { f: apgdCe.f + apgdT.f + fabT.f + square.f + altPgd.f, g: apgdCe.g + apgdT.g + fabT.g + square.g + altPgd.g };

@@ -70,7 +70,7 @@ const targets = (p: P, e: Env) => Math.max(0, Math.min(p.targetClasses, e.classe
 const pgdLoop = (p: P): Passes => ({ forward: p.targeted && p.targeted !== 'none' ? 1 : 0, gradient: p.restarts * (p.steps + 1) * p.eot });
 /** FAB-T's search: a clean predict; per target, restart and iteration a stacked gradient of 2 samples and a forward check; the final search (1 + finalSearch predicts). */
 const fab = (p: P, e: Env): Passes => {
-  const runs = targets(p, e) * p.restarts * p.iterations;
+  const runs = targets(p, e) * p.restarts * p.steps;
   return { forward: 1 + runs + (p.finalSearch > 0 ? 1 + p.finalSearch : 0), gradient: 2 * runs };
 };
 
@@ -90,7 +90,7 @@ const SEARCH_COST: Record<string, (p: P, e: Env) => Passes> = {
   'apgd-t': (p, e) => ({ forward: targets(p, e) * p.restarts, gradient: targets(p, e) * p.restarts * (p.steps + 1) * p.eot }),
   'fab-t': fab,
   // One predict per query (the first query included), per restart.
-  square: (p) => ({ forward: p.restarts * p.nQueries, gradient: 0 }),
+  square: (p) => ({ forward: p.restarts * p.queries, gradient: 0 }),
   // The inner gradient attack's search (on the target with BPDA, or on a surrogate of the same size).
   transfer: (p, e) => searchCost(p.attack, p.params, e),
 };

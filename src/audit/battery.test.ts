@@ -17,9 +17,9 @@ describe('battery presets', () => {
     const b = battery('standard');
     expect(b.stages.map((s) => s.attack)).toEqual(['apgd-ce', 'apgd-t', 'fab-t', 'square', 'alt-pgd']);
     const apgdT = parseParams(getAttack('apgd-t'), b.stages[1].params) as { targetClasses: number; steps: number };
-    const fab = parseParams(getAttack('fab-t'), b.stages[2].params) as { targetClasses: number; iterations: number };
-    const sq = parseParams(getAttack('square'), b.stages[3].params) as { nQueries: number };
-    expect([apgdT.targetClasses, apgdT.steps, fab.targetClasses, fab.iterations, sq.nQueries]).toEqual([9, 100, 9, 100, 5000]);
+    const fab = parseParams(getAttack('fab-t'), b.stages[2].params) as { targetClasses: number; steps: number };
+    const sq = parseParams(getAttack('square'), b.stages[3].params) as { queries: number };
+    expect([apgdT.targetClasses, apgdT.steps, fab.targetClasses, fab.steps, sq.queries]).toEqual([9, 100, 9, 100, 5000]);
   });
 
   it('budgets grow from quick to thorough', () => {

@@ -70,18 +70,18 @@ const step = (attack: string, params: Record<string, unknown> = {}, origin = 'ba
  */
 const BATTERIES: Record<Preset, Omit<Battery, 'id' | 'preset'>> = {
   quick: {
-    stages: [step('apgd-ce', { steps: 50 }), step('apgd-t', { steps: 50, targetClasses: 3 }), step('fab-t', { iterations: 50, targetClasses: 3 }), step('square', { nQueries: 1000 }), step('alt-pgd', { steps: 60 })],
+    stages: [step('apgd-ce', { steps: 50 }), step('apgd-t', { steps: 50, targetClasses: 3 }), step('fab-t', { steps: 50, targetClasses: 3 }), step('square', { queries: 1000 }), step('alt-pgd', { steps: 60 })],
     convergence: step('apgd-ce', { steps: 100, restarts: 2 }, 'convergence'),
     escalation: { rounds: 3 },
     sweep: { fractions: [0.25, 0.5], stages: [step('apgd-ce', { steps: 50 })] },
-    minimalNorms: { iterations: 50, targetClasses: 2 },
+    minimalNorms: { steps: 50, targetClasses: 2 },
     hypocritical: { steps: 50, restarts: 1 },
     fullBox: { step: step('pgd', { steps: 20, randomStart: false }, 'full-box'), points: 50 },
     eotDraws: 5,
     probePoints: 64,
   },
   standard: {
-    stages: [step('apgd-ce'), step('apgd-t'), step('fab-t'), step('square', { nQueries: 5000 }), step('alt-pgd')],
+    stages: [step('apgd-ce'), step('apgd-t'), step('fab-t'), step('square', { queries: 5000 }), step('alt-pgd')],
     convergence: step('apgd-ce', { steps: 200, restarts: 3 }, 'convergence'),
     escalation: { rounds: 3 },
     sweep: { fractions: [0.125, 0.25, 0.5], stages: [step('apgd-ce'), step('apgd-t', { targetClasses: 3 })] },
@@ -92,7 +92,7 @@ const BATTERIES: Record<Preset, Omit<Battery, 'id' | 'preset'>> = {
     probePoints: 128,
   },
   thorough: {
-    stages: [step('apgd-ce', { restarts: 5 }), step('apgd-dlr', { restarts: 5 }), step('apgd-t', { restarts: 2 }), step('fab-t', { restarts: 2 }), step('square', { nQueries: 10000 }), step('alt-pgd', { restarts: 3 })],
+    stages: [step('apgd-ce', { restarts: 5 }), step('apgd-dlr', { restarts: 5 }), step('apgd-t', { restarts: 2 }), step('fab-t', { restarts: 2 }), step('square', { queries: 10000 }), step('alt-pgd', { restarts: 3 })],
     convergence: step('apgd-ce', { steps: 400, restarts: 5 }, 'convergence'),
     escalation: { rounds: 3 },
     sweep: { fractions: [0.125, 0.25, 0.5, 0.75], stages: [step('apgd-ce', { restarts: 2 }), step('apgd-t')] },

@@ -7,7 +7,7 @@
  * all earlier rounds together, so the restarts tried per point double every round (base, 2·base,
  * 4·base, … in all) while round r costs 2^(r−2) times round 1 (worst case for 3 rounds: 4× the
  * convergence stage, on the points still robust only). An attack without restarts gets twice its
- * iterations/queries per round instead (not cumulative: its run is deterministic per seed).
+ * steps/queries per round instead (not cumulative: its run is deterministic per seed).
  * A round within that tolerance ends the loop, so escalation never turns a pass into a flag.
  * Every round is a report stage of its own (origin 'convergence', 'convergence-2', …), so the
  * robust accuracy stays the per-point minimum over every stage; `not-converged` is raised only
@@ -26,7 +26,7 @@ import type { BatteryStep } from './battery';
 import { stillBreaking } from './checks/not-converged';
 
 /** Parameters an escalation round multiplies, by preference: the first the attack has. */
-const EFFORT_PARAMS = ['restarts', 'steps', 'iterations', 'nQueries'] as const;
+const EFFORT_PARAMS = ['restarts', 'steps', 'queries'] as const;
 
 /** Offset added to the audit seed per round after the first (new restarts, not the first ones again). */
 export const ROUND_SEED_STRIDE = 1000;
@@ -39,7 +39,7 @@ export function roundOrigin(round: number): string {
 /**
  * The step of round `round` (1-based): round 1 is `base` itself; round r ≥ 2 runs 2^(r−2) times the
  * base restarts (new ones: see roundContext), or, for an attack without restarts, 2^(r−1) times its
- * steps, iterations or queries; through a transfer step, the inner attack's.
+ * steps or queries; through a transfer step, the inner attack's.
  */
 export function escalationStep(base: BatteryStep, round: number): BatteryStep {
   if (!Number.isInteger(round) || round < 1) throw new RangeError(`round must be an integer ≥ 1, got ${round}`);

@@ -19,7 +19,7 @@ const N = 24;
 const STEPS: BatteryStep[] = [
   { attack: 'fgsm', params: {}, origin: 'battery' },
   { attack: 'apgd-ce', params: { steps: 8 }, origin: 'battery' },
-  { attack: 'square', params: { nQueries: 60 }, origin: 'battery' },
+  { attack: 'square', params: { queries: 60 }, origin: 'battery' },
 ];
 const threat = { norm: 'linf' as const, eps: 0.1 };
 

@@ -24,10 +24,10 @@ import { choice, epsArg, nonNegativeInt, positiveInt } from './options';
  * An attack that has none of them rejects the flag.
  */
 const TUNING_FLAGS = [
-  { flag: '--steps', option: 'steps', keys: ['steps', 'iterations', 'nIter', 'iters'] },
-  { flag: '--restarts', option: 'restarts', keys: ['restarts', 'nRestarts'] },
-  { flag: '--queries', option: 'queries', keys: ['queries', 'nQueries', 'maxQueries'] },
-  { flag: '--eot', option: 'eot', keys: ['eot', 'eotSamples', 'eotIter', 'eotDraws'] },
+  { flag: '--steps', option: 'steps', keys: ['steps'] },
+  { flag: '--restarts', option: 'restarts', keys: ['restarts'] },
+  { flag: '--queries', option: 'queries', keys: ['queries'] },
+  { flag: '--eot', option: 'eot', keys: ['eot'] },
   { flag: '--straight-through', option: 'straightThrough', keys: ['straightThrough'] },
 ] as const;
 type TuningOption = (typeof TUNING_FLAGS)[number]['option'];
@@ -230,7 +230,7 @@ export function attackCommand(done: (code: number) => void): Command {
     .addOption(new Option('--attack <name>', 'attack to run').choices(BASE_ATTACK_NAMES).argParser(choice(BASE_ATTACK_NAMES)).makeOptionMandatory())
     .addOption(new Option('--norm <norm>', 'threat norm').choices(NORMS).argParser(choice(NORMS)).default('linf'))
     .requiredOption('--eps <eps>', 'radius of the threat ball in the units of the input box (x, lower, upper): a number (0.03) or a fraction (8/255)', nonNegativeEps)
-    .option('--steps <count>', 'iterations (attacks with an iteration count)', positiveInt)
+    .option('--steps <count>', 'iterations: gradient steps (gradient attacks)', positiveInt)
     .option('--restarts <count>', 'random restarts (attacks that restart)', positiveInt)
     .option('--queries <count>', 'query budget (score-based attacks)', positiveInt)
     .option('--eot <count>', 'gradient draws averaged per step on models with random ops (EOT)', positiveInt)

@@ -17,8 +17,8 @@
  *      10 000, rescaled to the query budget).
  *
  * Every iteration is one batched predict of the samples still classified correctly; a
- * sample leaves the active set once misclassified. `nQueries` counts the initial query, so
- * each sample costs at most nQueries predictions per restart.
+ * sample leaves the active set once misclassified. `queries` counts the initial query, so
+ * each sample costs at most `queries` predictions per restart.
  *
  * Spatial layout (taken from `model.info.inputShape`, no batch dim):
  *   - rank 3: [C, H, W], unless the last dim is 1 or 3 and the first is not: then [H, W, C];
@@ -43,6 +43,7 @@ import { z } from 'zod';
 import { CancelledError } from '../../errors';
 import { sampleRng } from '../../util/random';
 import { project } from '../project';
+import { withRenamed } from '../renamed';
 import { batchIds, selectRows } from '../tensor';
 import { AttackBatch, AttackContext, AttackDefinition, Candidates, LogitsModel, ThreatModel } from '../types';
 import { etaCache, initL2, proposeL2 } from './l2';
@@ -53,14 +54,14 @@ import { EtaSource, RestartState, margins } from './state';
 export { imageLayout, pSchedule } from './layout';
 export type { ImageLayout } from './layout';
 
-export const squareParams = z.strictObject({
-  nQueries: z.number().int().min(1).max(1_000_000).default(5000)
+export const squareParams = withRenamed(z.strictObject({
+  queries: z.number().int().min(1).max(1_000_000).default(5000)
     .describe('Query budget per sample and restart, the initial query included (paper and AutoAttack: 5000).'),
   pInit: z.number().gt(0).max(1).default(0.8)
     .describe('Initial fraction of the image covered by a square (AutoAttack: 0.8 for L∞ and L2); halved on the paper schedule.'),
   restarts: z.number().int().min(1).max(1000).default(1)
     .describe('Independent restarts on the samples still not misclassified, each with the full query budget.'),
-});
+}), { nQueries: 'queries' });
 
 export type SquareParams = z.infer<typeof squareParams>;
 
@@ -89,7 +90,7 @@ async function search(model: LogitsModel, batch: AttackBatch, threat: ThreatMode
   const xAdv = Float32Array.from(x);
   if (n === 0 || threat.eps === 0) return { xAdv };
   const fooledAll = new Uint8Array(n);
-  const total = params.restarts * params.nQueries;
+  const total = params.restarts * params.queries;
   const run: SearchRun = {
     model, batch, threat, params, ctx, per: x.length / n,
     // One random stream per sample and restart, seeded from its original-batch id: a sample's
@@ -133,14 +134,14 @@ function restartState(run: SearchRun, r: number, idx: readonly number[]): Restar
 }
 
 /**
- * One restart: start every row at the norm's initial point, then up to nQueries − 1 rounds of
+ * One restart: start every row at the norm's initial point, then up to `queries` − 1 rounds of
  * one batched predict of the rows not yet misclassified, keeping each proposal that lowers the
  * row's margin (or misclassifies). Misclassified rows are copied to xAdv as they are found.
  */
 async function restart(run: SearchRun, r: number, idx: readonly number[]): Promise<void> {
   const { model, batch, ctx, per, fooledAll, xAdv } = run;
   const { eps, norm } = run.threat;
-  const { nQueries, pInit } = run.params;
+  const { queries, pInit } = run.params;
   const s = restartState(run, r, idx);
   const { xs, lo, hi } = s;
   const m0 = idx.length;
@@ -155,13 +156,13 @@ async function restart(run: SearchRun, r: number, idx: readonly number[]): Promi
     }
   });
 
-  for (let it = 0; it < nQueries - 1; it++) {
+  for (let it = 0; it < queries - 1; it++) {
     run.checkCancel();
     const act: number[] = [];
     for (let j = 0; j < m0; j++) if (!fooled[j]) act.push(j);
     if (act.length === 0) break;
-    if (it % PROGRESS_EVERY === 0) { markFooled(); run.progress(r * nQueries + it + 1); }
-    const p = pSchedule(pInit, it, nQueries);
+    if (it % PROGRESS_EVERY === 0) { markFooled(); run.progress(r * queries + it + 1); }
+    const p = pSchedule(pInit, it, queries);
     const m = act.length;
     const cand = selectRows(best, per, act);
     if (norm === 'linf') proposeLinf(s, cand, act, p);
@@ -180,7 +181,7 @@ async function restart(run: SearchRun, r: number, idx: readonly number[]): Promi
     });
   }
   markFooled();
-  run.progress((r + 1) * nQueries);
+  run.progress((r + 1) * queries);
 }
 
 /** The Square Attack (L∞ and L2), logits only. */

@@ -33,10 +33,10 @@ export function imageLayout(inputShape: readonly number[], per: number): ImageLa
 
 /**
  * The paper's piecewise-constant schedule of p: halved after iterations 10, 50, 200, 500,
- * 1000, 2000, 4000, 6000 and 8000 of 10 000, with `it` rescaled from a budget of nQueries.
+ * 1000, 2000, 4000, 6000 and 8000 of 10 000, with `it` rescaled from a budget of `queries`.
  */
-export function pSchedule(pInit: number, it: number, nQueries: number): number {
-  const t = Math.floor((it / nQueries) * 10000);
+export function pSchedule(pInit: number, it: number, queries: number): number {
+  const t = Math.floor((it / queries) * 10000);
   const bounds = [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000];
   let halvings = 0;
   for (const b of bounds) if (t > b) halvings++;

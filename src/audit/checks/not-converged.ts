@@ -65,6 +65,6 @@ export function notConvergedCheck(rounds: ReportStage | readonly ReportStage[] |
 
 function describeEffort(s: ReportStage): string {
   const p = (s.params ?? {}) as Record<string, unknown>;
-  const parts = ['restarts', 'steps', 'iterations', 'nQueries'].filter((k) => typeof p[k] === 'number').map((k) => `${k} ${p[k] as number}`);
+  const parts = ['restarts', 'steps', 'queries'].filter((k) => typeof p[k] === 'number').map((k) => `${k} ${p[k] as number}`);
   return parts.length ? `with ${parts.join(', ')}` : '';
 }
