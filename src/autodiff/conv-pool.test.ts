@@ -5,7 +5,7 @@ import { Session } from '../runtime/session';
 import { buildGradientModel } from './builder';
 import { expectGraphGradientsMatch } from './testing/graph-check';
 import { SmallNode, maxRelDiff, smallModel, uniform } from './testing/small-model';
-import { AttrInput } from './types';
+import type { AttrInput } from '../onnx/graph-writer';
 
 interface Chain {
   /** x without the batch dim. */

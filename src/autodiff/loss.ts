@@ -12,7 +12,7 @@
  */
 import { InternalError, ModelError } from '../errors';
 import { DType, Node, tensorFromNumbers } from '../onnx/ir';
-import { GraphWriter } from './writer';
+import { GraphWriter } from '../onnx/graph-writer';
 import { ShapeInfo } from '../onnx/shapes';
 
 export type LossKind = 'ce' | 'cw' | 'dlr';

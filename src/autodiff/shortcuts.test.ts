@@ -3,7 +3,7 @@ import { buildGradientModel } from './builder';
 import { findShortcuts } from './shortcuts';
 import { expectGraphGradientsMatch } from './testing/graph-check';
 import { SmallNode, ceGradient, gradientOf, smallModel, uniform } from './testing/small-model';
-import { AttrInput } from './types';
+import type { AttrInput } from '../onnx/graph-writer';
 
 const TILED = { kernel_shape: [2, 2], strides: [2, 2] };
 

@@ -4,17 +4,9 @@
  * standard ai.onnx (opset 17) nodes. The builder owns naming, accumulation and checks.
  */
 import { DType, Node, TensorValue } from '../onnx/ir';
+import type { AttrInput } from '../onnx/graph-writer';
 
 
-/** Attributes passed to `op()`: numbers become INT or FLOAT by `Number.isInteger` unless wrapped. */
-export type AttrInput =
-  | number
-  | string
-  | number[]
-  | { float: number }
-  | { floats: number[] }
-  | { ints: number[] }
-  | { tensor: TensorValue };
 
 /** What a gradient rule may do. Value names are opaque strings owned by the builder. */
 export interface RuleContext {

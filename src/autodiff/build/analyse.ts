@@ -13,7 +13,7 @@ import { reachForward } from '../reachability';
 import { classify } from '../registry';
 import { dropoutTraining } from '../rules/dropout';
 import { ShapeInfo } from '../../onnx/shapes';
-import { GraphWriter } from '../writer';
+import { GraphWriter } from '../../onnx/graph-writer';
 import { GRAD, GradientOptions, GraphFinding, LABELS, LOGITS, LOSS, TARGET, X } from './types';
 
 /** Probe dtype and shape of a value. */

@@ -11,8 +11,9 @@ import { convPoolGradient } from '../conv-pool';
 import { classify, supportedOps } from '../registry';
 import { identity } from '../rules/identity';
 import { ConvChain, findShortcuts } from '../shortcuts';
-import { AttrInput, RuleContext } from '../types';
-import { GraphWriter } from '../writer';
+import { RuleContext } from '../types';
+import type { AttrInput } from '../../onnx/graph-writer';
+import { GraphWriter } from '../../onnx/graph-writer';
 import { Analysis } from './analyse';
 import { GradientEdge, GradientOptions, LOGITS, LOSS, X } from './types';
 

@@ -1,4 +1,4 @@
-import { AttrInput } from '../types';
+import type { AttrInput } from '../../onnx/graph-writer';
 import { expectGradientsMatch } from '../testing/gradcheck';
 import { expectGraphGradientsMatch } from '../testing/graph-check';
 import { ceGradient, gradientOf, smallModel } from '../testing/small-model';

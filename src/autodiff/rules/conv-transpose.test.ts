@@ -1,4 +1,4 @@
-import { AttrInput } from '../types';
+import type { AttrInput } from '../../onnx/graph-writer';
 import { expectGraphGradientsMatch } from '../testing/graph-check';
 import { expectGradientsMatch } from '../testing/gradcheck';
 

@@ -3,7 +3,7 @@ import { Model } from '../../onnx/ir';
 import { probeShapes } from '../../runtime/probe';
 import { Session } from '../../runtime/session';
 import { buildGradientModel } from '../builder';
-import { AttrInput } from '../types';
+import type { AttrInput } from '../../onnx/graph-writer';
 import { expectGraphGradientsMatch } from '../testing/graph-check';
 import { CheckSpec, checkModel, expectGradientsMatch } from '../testing/gradcheck';
 import { ceGradient } from '../testing/small-model';

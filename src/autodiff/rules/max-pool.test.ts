@@ -1,6 +1,6 @@
 import { probeShapes } from '../../runtime/probe';
 import { buildGradientModel } from '../builder';
-import { AttrInput } from '../types';
+import type { AttrInput } from '../../onnx/graph-writer';
 import { CheckSpec, checkModel, expectGradientsMatch } from '../testing/gradcheck';
 import { expectGraphGradientsMatch } from '../testing/graph-check';
 import { ceGradient, gradientOf, maxRelDiff, smallModel, uniform } from '../testing/small-model';

@@ -1,5 +1,6 @@
 /** Shared by the pooling rules: re-emitting a forward pool node's attributes on a new node. */
-import { AttrInput, RuleContext } from '../types';
+import { RuleContext } from '../types';
+import type { AttrInput } from '../../onnx/graph-writer';
 
 /** The forward node's int/ints/string attributes among `names`, as `op()` attributes. */
 export function copyAttrs(g: RuleContext, names: string[]): Record<string, AttrInput> {

@@ -1,8 +1,8 @@
 import { encodeModel } from '../../onnx/encode';
 import { Attribute, Model, TensorValue } from '../../onnx/ir';
 import { Session } from '../../runtime/session';
-import { AttrInput } from '../types';
-import { toAttribute } from '../writer';
+import type { AttrInput } from '../../onnx/graph-writer';
+import { toAttribute } from '../../onnx/graph-writer';
 import { CheckInput, checkModel, expectGradientsMatch, rng } from '../testing/gradcheck';
 import { expectGraphGradientsMatch } from '../testing/graph-check';
 import { resizeMatrix } from './resize';

@@ -13,8 +13,8 @@ import { encodeModel } from '../../onnx/encode';
 import { Session } from '../../runtime/session';
 import { probeShapes } from '../../runtime/probe';
 import { buildGradientModel } from '../builder';
-import { toAttribute } from '../writer';
-import { AttrInput } from '../types';
+import { toAttribute } from '../../onnx/graph-writer';
+import type { AttrInput } from '../../onnx/graph-writer';
 import { mulberry32 } from '../../util/random';
 
 /** One input of the op under test. */

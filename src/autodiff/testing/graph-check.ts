@@ -14,8 +14,8 @@ import { encodeModel } from '../../onnx/encode';
 import { Session } from '../../runtime/session';
 import { probeShapes, PROBE_BATCH } from '../../runtime/probe';
 import { buildGradientModel } from '../builder';
-import { toAttribute } from '../writer';
-import { AttrInput } from '../types';
+import { toAttribute } from '../../onnx/graph-writer';
+import type { AttrInput } from '../../onnx/graph-writer';
 import { compareGradients, GradientComparison, rng, throwUnlessWithin } from './gradcheck';
 
 export interface GraphNodeSpec {

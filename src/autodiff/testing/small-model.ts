@@ -10,8 +10,8 @@ import { encodeModel } from '../../onnx/encode';
 import { Session, SessionOptions } from '../../runtime/session';
 import { probeShapes } from '../../runtime/probe';
 import { buildGradientModel } from '../builder';
-import { toAttribute } from '../writer';
-import { AttrInput } from '../types';
+import { toAttribute } from '../../onnx/graph-writer';
+import type { AttrInput } from '../../onnx/graph-writer';
 import { rng } from './gradcheck';
 
 export interface SmallNode {

@@ -1,9 +1,18 @@
 /**
  * GraphWriter: appends nodes and constants to a graph under fresh, collision-free names.
- * Shared by the loss builder and the gradient rules' contexts.
+ * Shared by the loss builder, the gradient rules' contexts and the bound graphs.
  */
-import { Attribute, DType, Node, TensorValue, tensorFromNumbers } from '../onnx/ir';
-import { AttrInput } from './types';
+import { Attribute, DType, Node, TensorValue, tensorFromNumbers } from './ir';
+
+/** Attributes passed to `op()`: numbers become INT or FLOAT by `Number.isInteger` unless wrapped. */
+export type AttrInput =
+  | number
+  | string
+  | number[]
+  | { float: number }
+  | { floats: number[] }
+  | { ints: number[] }
+  | { tensor: TensorValue };
 
 /** Converts the rule vocabulary's attribute shorthand to IR attributes. */
 export function toAttribute(v: AttrInput): Attribute {
