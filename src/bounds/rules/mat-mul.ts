@@ -1,0 +1,26 @@
+/**
+ * MatMul with one constant operand, X·W or W·X: an affine map of the bounded operand (no bias),
+ * bounded by the centre/radius form of ./common.ts with |W| for the radius. Each output sums K
+ * products (K = the shared dimension). A product of two bounded tensors has no rule.
+ */
+import type { BoundRule } from '../types';
+import { absTensor } from '../ibp-context';
+import { affineInterval } from './common';
+
+export const matMul: BoundRule = {
+  opType: 'MatMul',
+  ibp: (ctx) => {
+    const [left, right] = [ctx.operand(0), ctx.operand(1)];
+    if (left.kind === 'interval' && right.kind === 'interval') return ctx.unsupported('a product of two bounded tensors');
+    const at = left.kind === 'interval' ? 0 : 1;
+    const w = ctx.constant(1 - at);
+    if (!w) return ctx.unsupported('the constant operand is not known when the graph is built');
+    const inner = at === 0 ? w.dims[Math.max(0, w.dims.length - 2)] : w.dims[w.dims.length - 1];
+    const absW = ctx.constantOf(absTensor(w));
+    const apply = (x: string, variant: 'signed' | 'absolute' | 'absoluteWithBias') => {
+      const other = variant === 'signed' ? ctx.node.inputs[1 - at] : absW;
+      return ctx.apply(at === 0 ? [x, other] : [other, x]);
+    };
+    return [affineInterval(ctx, ctx.interval(at), apply, inner)];
+  },
+};

@@ -1,0 +1,11 @@
+/** Unsqueeze adds unit dimensions: applied to lo and to hi it gives the exact interval. */
+import type { BoundRule } from '../types';
+import { applyToBoth, requireConstantsBesides } from './common';
+
+export const unsqueeze: BoundRule = {
+  opType: 'Unsqueeze',
+  ibp: (ctx) => {
+    requireConstantsBesides(ctx, 0);
+    return [applyToBoth(ctx)];
+  },
+};
