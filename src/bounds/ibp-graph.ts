@@ -20,7 +20,7 @@ import { GAUNTLET_VERSION } from '../version';
 import { IbpBuilder } from './ibp-context';
 import { boundRule, boundedOps } from './registry';
 import { specMargins } from './spec';
-import type { Interval } from './types';
+import type { BoundRule, Interval } from './types';
 import { HI, LABELS, LO, MARGIN_LO } from './names';
 
 export { LO, HI, LABELS, MARGIN_LO } from './names';
@@ -40,10 +40,11 @@ export interface BoundGraph {
 
 /**
  * Builds the IBP bound graph of a canonical float32 classifier.
+ * `rules` looks up an op's rule (the registry; tests plant others).
  * @throws UnsupportedOpError when an op on the input→logits path has no bound rule (its
  *   message names the op and the node): the caller reports the points as not certified.
  */
-export function buildIbpGraph(model: Model, shapes: ShapeInfo): BoundGraph {
+export function buildIbpGraph(model: Model, shapes: ShapeInfo, rules: (opType: string) => BoundRule | undefined = boundRule): BoundGraph {
   const graph = model.graph;
   const cls = findClassifierIO(model, shapes);
   const meta = (v: string) => {
@@ -66,7 +67,7 @@ export function buildIbpGraph(model: Model, shapes: ShapeInfo): BoundGraph {
       copied.push(n);
       continue;
     }
-    const rule = boundRule(n.opType);
+    const rule = rules(n.opType);
     if (!rule) {
       throw new UnsupportedOpError(`no bound rule for op ${n.opType} (node '${n.name}') on the input→logits path; bounded ops: ${boundedOps().join(', ')}`, { opType: n.opType, node: n.name });
     }

@@ -7,6 +7,7 @@ import { GauntletError } from '../errors';
 import { predictCommand } from './predict';
 import { gradCommand } from './grad';
 import { attackCommand } from './attack';
+import { certifyCommand } from './certify';
 import { auditCommand } from './audit';
 import { keyCommand } from './key';
 import { verifyCommand } from './verify';
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(predictCommand(done))
     .addCommand(gradCommand(done))
     .addCommand(attackCommand(done))
+    .addCommand(certifyCommand(done))
     .addCommand(auditCommand(done))
     .addCommand(keyCommand(done))
     .addCommand(verifyCommand(done))

@@ -30,6 +30,16 @@ export class UnsupportedOpError extends GauntletError {
   }
 }
 
+/**
+ * A certificate that an attack broke: a bug in a bound rule. The audit stops and signs nothing
+ * (not operational: it is Gauntlet's fault, never the user's).
+ */
+export class SoundnessViolation extends GauntletError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, 'soundness_violation', 500, false, details);
+  }
+}
+
 /** An evaluation set (.npz/.npy) is malformed or does not fit the model. */
 export class DataError extends GauntletError {
   constructor(message: string, details?: Record<string, unknown>) {

@@ -10,6 +10,7 @@ import { encodeModel } from '../onnx/encode';
 import { numel } from '../onnx/ir';
 import { buildIbpGraph } from '../bounds/ibp-graph';
 import { HI, LABELS, LO, MARGIN_LO } from '../bounds/names';
+import type { BoundRule } from '../bounds/types';
 import { Session } from '../runtime/session';
 import { DEFAULT_MEMORY_BUDGET_MB, chunkRanges, samplesPerChunk } from './batching';
 import { prepareModel, PrepareOptions } from './prepare';
@@ -24,6 +25,8 @@ export interface CertifierOptions extends Pick<PrepareOptions, 'inputShape' | 'o
   threads?: number;
   /** Memory budget of one bound-graph call, MiB (default 1024). */
   memoryBudgetMB?: number;
+  /** Replaces the bound-rule registry (tests plant unsound rules to prove the soundness check). @internal */
+  rules?: (opType: string) => BoundRule | undefined;
 }
 
 export interface Certifier {
@@ -50,7 +53,7 @@ export async function loadCertifier(source: Uint8Array | string, opts: Certifier
   }
   const bytes = typeof source === 'string' ? await readFile(source) : source;
   const prepared = await prepareModel(bytes, { inputShape: opts.inputShape, output: opts.output, intraOpThreads: opts.threads });
-  const bound = buildIbpGraph(decodeModel(prepared.bytes), prepared.shapes);
+  const bound = buildIbpGraph(decodeModel(prepared.bytes), prepared.shapes, opts.rules);
   const session = await Session.create(encodeModel(bound.model), { intraOpThreads: opts.threads });
   const per = numel(bound.inputShape);
   const K = bound.numClasses;
