@@ -103,6 +103,25 @@ export const sweepSchema = z.object({
 });
 export type Sweep = z.infer<typeof sweepSchema>;
 
+/**
+ * Certification at the audit ε and the sweep's: per point, a proof that no input of the threat
+ * set changes the class (src/bounds). certifiedAccuracy ≤ true robust accuracy ≤ robustAccuracy.
+ */
+export const certificationSchema = z.object({
+  /** Bound-propagation method, e.g. 'ibp'. */
+  method: z.string(),
+  certifiedAccuracy: fraction,
+  certifiedAccuracyInterval: intervalSchema,
+  /** Per point, in evaluation-set order: 1 certified at the audit ε. */
+  certified: z.array(z.union([z.literal(0), z.literal(1)])),
+  /** Certified accuracy at each ε of the sweep (the audit ε included), ascending. */
+  sweep: z.array(z.object({ eps: z.number().min(0), certifiedAccuracy: fraction, certifiedAccuracyInterval: intervalSchema })),
+  /** Why nothing could be certified (an op without a bound rule), or null. */
+  notCertifiable: z.string().nullable(),
+  seconds: z.number().min(0),
+});
+export type Certification = z.infer<typeof certificationSchema>;
+
 export const perClassSchema = z.object({
   classes: z.array(z.object({
     label: z.number().int(),
@@ -265,6 +284,8 @@ export const reportSchema = z.object({
     minimalNorm: z.array(z.number().min(0).nullable()),
   }),
   sweep: sweepSchema,
+  /** Certified lower bounds (absent in reports made before certification existed; null when not run: --certify none). */
+  certification: certificationSchema.nullable().optional(),
   perClass: perClassSchema,
   hypocritical: hypocriticalSchema.nullable(),
   integrity: integritySchema.nullable(),
