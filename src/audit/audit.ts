@@ -37,6 +37,7 @@ import { escalate, escalationStep, roundContext } from './escalation';
 import { finiteCleanPredictions } from './finite-logits';
 import { hypocriticalRisk } from './hypocritical';
 import { dataIntegrity } from './integrity';
+import { CertificationSetup, runCertification } from './certification';
 import { verifiedMinimalNorms } from './minimal-norms';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, Policy, PolicySource, evaluatePolicy, substandardThreshold } from './policy';
 import { ProbeEvidence, probeModel } from './probe';
@@ -44,7 +45,7 @@ import { PointState, StageProgress, runStagedCascade } from './staged-cascade';
 
 /** Where the audit is, for progress displays. */
 export interface AuditProgress {
-  phase: 'clean' | 'probe' | 'battery' | 'sweep' | 'minimal-norms' | 'full-box' | 'hypocritical' | 'integrity' | 'report';
+  phase: 'clean' | 'probe' | 'battery' | 'sweep' | 'minimal-norms' | 'full-box' | 'hypocritical' | 'integrity' | 'certification' | 'report';
   /** One line: what runs now. */
   message: string;
   /** Progress of the phase in [0, 1], when known. */
@@ -81,6 +82,8 @@ export interface AuditOptions {
   smoothSurrogate?: AttackModel;
   /** For tests: a battery to run instead of the preset's (its `preset` field is reported). */
   battery?: Battery;
+  /** Certify every point at each attacked ε (./certification.ts); null or absent: no certification. */
+  certification?: CertificationSetup | null;
 }
 
 /** Every verified adversarial example of the audit's cascade at ε (clean-misclassified points excluded). */
@@ -352,11 +355,15 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
     integrity = await timed('integrity', 'integrity', () => dataIntegrity(model, { x: data.x, n, y: data.y }, { x: ref.set.x, n: ref.set.n, y: ref.set.y, name: ref.name, sha256: ref.sha256 }));
   }
 
-  // 8. Report (per-class analysis, reliability checks), gate.
+  // 8. Certification: proven lower bounds at every attacked ε; a certified point an attack broke stops the audit.
+  if (o.certification) progress({ phase: 'certification', message: `certifying ${n} points with ${o.certification.method}` });
+  const certification = o.certification ? await runCertification(o.certification, batch, threat, phases.epsOutcomes, cleanCorrect, o.signal) : null;
+
+  // 9. Report (per-class analysis, reliability checks), gate.
   progress({ phase: 'report', message: 'checks and report' });
   const report = buildReport({
     ...phases, modelName: o.modelName, info, data, dataName: o.dataName, dataSha256: o.dataSha256, threat, epsExact: o.epsExact, seed,
-    fullBox, hypocritical, integrity, integritySkipped: o.reference ? null : 'no reference set given (--reference)',
+    fullBox, hypocritical, integrity, certification, integritySkipped: o.reference ? null : 'no reference set given (--reference)',
     createdAt: new Date().toISOString(), timings: { ...timings, total: Number(process.hrtime.bigint() - started) / 1e9 },
     environment: environment(info.provider), resumed: ckpt.resumed,
   });

@@ -50,6 +50,8 @@ export interface AuditResults {
   fullBox: FullBoxOutcome | null;
   hypocritical: Report['hypocritical'];
   integrity: Report['integrity'];
+  /** Certification at the attacked ε (null: not run). */
+  certification?: Report['certification'];
   /** Why integrity was not measured (null: it was, or no reason to give). */
   integritySkipped: string | null;
   /** Seconds per phase, with the total. */
@@ -116,6 +118,7 @@ export function buildReport(r: AuditResults): Report {
         mean: found.length ? found.reduce((s, v) => s + v, 0) / found.length : null,
       },
     },
+    certification: r.certification ?? null,
     perClass,
     hypocritical: r.hypocritical,
     integrity: r.integrity,

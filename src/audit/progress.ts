@@ -7,8 +7,8 @@ import type { AuditProgress } from './audit';
 
 /** Typical share of an audit's time per phase, in running order. */
 export const PHASE_WEIGHTS: readonly (readonly [AuditProgress['phase'], number])[] = [
-  ['clean', 0.01], ['probe', 0.02], ['battery', 0.62], ['sweep', 0.18], ['minimal-norms', 0.1],
-  ['full-box', 0.02], ['hypocritical', 0.03], ['integrity', 0.01], ['report', 0.01],
+  ['clean', 0.01], ['probe', 0.02], ['battery', 0.61], ['sweep', 0.18], ['minimal-norms', 0.1],
+  ['full-box', 0.02], ['hypocritical', 0.03], ['integrity', 0.01], ['certification', 0.01], ['report', 0.01],
 ];
 
 /** Share of an audit's time in the phases a data shard runs (clean, probe, battery, sweep, minimal norms; ./shards.ts). */

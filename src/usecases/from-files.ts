@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CancelledError, GauntletError, UsageError } from '../errors';
+import { CancelledError, GauntletError, UnsupportedOpError, UsageError } from '../errors';
 import { EvalSet, checkFits, fileSha256, loadEvalSet, sliceEvalSet } from '../data';
 import type { Norm } from '../attacks/types';
 import { AuditOptions, AuditProgress, runAuditWithExamples } from '../audit/audit';
@@ -18,6 +18,8 @@ import { smoothSurrogate } from '../audit/smooth-surrogate';
 import { DEFAULT_POLICY, DEFAULT_POLICY_SOURCE, applyShortcuts, hasShortcuts, loadPolicy, Policy, PolicyShortcuts, PolicySource } from '../audit/policy';
 import { Model } from '../model/model';
 import { loadModel } from '../model/load';
+import { BoundMethod, loadCertifier } from '../model/certifier';
+import type { CertificationSetup } from '../audit/certification';
 import type { Provider } from '../runtime/session';
 import type { Report } from '../schema/report';
 
@@ -55,6 +57,8 @@ export interface AuditFilesSpec {
   sign?: boolean;
   /** The graph output holding the class scores; required when the model has several. */
   output?: string;
+  /** Certification method, or 'none' (default 'ibp'). */
+  certify?: BoundMethod | 'none';
 }
 
 export interface AuditFilesOptions {
@@ -92,6 +96,8 @@ export interface AuditInputs {
   dataSha256: string;
   reference: { set: EvalSet; name: string; sha256: string } | null;
   policy: { policy: Policy; source: PolicySource };
+  /** The certifier (or the reason there is none); null with --certify none. */
+  certification: CertificationSetup | null;
   close(): Promise<void>;
 }
 
@@ -122,17 +128,20 @@ export async function openAuditInputs(spec: AuditFilesSpec, o: AuditFilesOptions
   if (spec.n !== undefined && spec.n < data.n) data = sliceEvalSet(data, 0, spec.n);
   const model: Model = await loadModel(spec.modelPath, { provider: spec.provider ?? 'cpu', threads: spec.threads, output: spec.output });
   let surrogate: Model | undefined;
+  let certification: CertificationSetup | null = null;
   try {
     checkFits(model.info, data, dataName);
     if (ref) checkFits(model.info, ref.set, ref.name);
     if (model.info.nonDifferentiable.length > 0) surrogate = await loadSmoothSurrogate(spec, o);
+    certification = await openCertification(spec);
   } catch (e) {
     await model.close();
+    await surrogate?.close();
     throw e;
   }
   return {
-    model, surrogate, data, dataName, dataSha256: dataSha, reference: ref && { set: ref.set, name: ref.name, sha256: ref.sha256 }, policy,
-    async close() { await model.close(); await surrogate?.close(); },
+    model, surrogate, data, dataName, dataSha256: dataSha, reference: ref && { set: ref.set, name: ref.name, sha256: ref.sha256 }, policy, certification,
+    async close() { await model.close(); await surrogate?.close(); await certification?.certifier?.close(); },
   };
 }
 
@@ -142,6 +151,7 @@ export function auditOptions(spec: AuditFilesSpec, i: AuditInputs, o: AuditFiles
     model: i.model, modelName: spec.modelName ?? basename(spec.modelPath), data: i.data, dataName: i.dataName, dataSha256: i.dataSha256,
     threat: { norm: spec.norm, eps: spec.eps }, epsExact: spec.epsExact ?? null, preset: spec.preset, seed: spec.seed, policy: i.policy, reference: i.reference,
     checkpointPath, resume: spec.resume, chunk: spec.chunk, signal: o.signal, onProgress: o.onProgress, smoothSurrogate: i.surrogate,
+    certification: i.certification,
   };
 }
 
@@ -209,6 +219,18 @@ function removeTemporaryCheckpoints(out: string): void {
   for (const f of readdirSync(out)) {
     if (!/^checkpoint\.json\.tmp-\d+$/.test(f)) continue;
     try { unlinkSync(join(out, f)); } catch { /* another process's rename won the race */ }
+  }
+}
+
+/** The certifier of spec's model; a model with an op without a bound rule gives the reason instead (nothing certified, not an error). */
+async function openCertification(spec: AuditFilesSpec): Promise<CertificationSetup | null> {
+  const method = spec.certify ?? 'ibp';
+  if (method === 'none') return null;
+  try {
+    return { method, certifier: await loadCertifier(spec.modelPath, { method, threads: spec.threads, output: spec.output }) };
+  } catch (e) {
+    if (e instanceof UnsupportedOpError) return { method, unsupported: e.message };
+    throw e;
   }
 }
 
