@@ -1,5 +1,7 @@
 import { expectSound } from '../testing/property';
 
+// The widening scales with |s|·|x| + |mean·s| + |β| + |t| (rule comment), not with |y|: a degenerate
+// box may be wider than 1e-4·(1 + |y|) with |s| up to 20.
 describe('BatchNormalization bound rule', () => {
   it('when scale, bias, mean and variance are constants (negative scales, small variances), then every output lies in the interval', async () => {
     await expectSound({

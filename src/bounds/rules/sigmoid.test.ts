@@ -3,6 +3,7 @@ import { measureKernelError } from '../testing/kernel-error';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
+// A degenerate box's width is twice the kernel widening: ≈ 2·1.0e-5·|f| + 2·2⁻²⁰ (monotone-kernel.ts).
 describe('Sigmoid bound rule', () => {
   it('when boxes reach |x| = 40 (saturation) and straddle 0, then every output lies in [σ(lo), σ(hi)] (widened)', async () => {
     await expectSound({ opType: 'Sigmoid', inputs: [{ bounded: [2, 3, 4] }], centreScale: 40, float64: sigmoid, degenerateWidth: 3e-5 });

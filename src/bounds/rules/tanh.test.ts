@@ -1,6 +1,7 @@
 import { expectSound } from '../testing/property';
 import { measureKernelError } from '../testing/kernel-error';
 
+// A degenerate box's width is twice the kernel widening: ≈ 2·1.0e-5·|f| + 2·2⁻²⁰ (monotone-kernel.ts).
 describe('Tanh bound rule', () => {
   it('when boxes reach |x| = 40 (saturation) and straddle 0, then every output lies in [tanh(lo), tanh(hi)] (widened)', async () => {
     await expectSound({ opType: 'Tanh', inputs: [{ bounded: [2, 3, 4] }], centreScale: 40, float64: Math.tanh, degenerateWidth: 3e-5 });

@@ -24,7 +24,7 @@ import { buildIntervalGraph } from '../propagate';
 
 /** One input of the op under test. */
 export type PropertyInput =
-  /** A bounded input of this shape: the harness draws its boxes. */
+  /** A bounded input of this shape (rank ≥ 1; the op's output too): the harness draws its boxes. */
   | { bounded: number[] }
   /** A float32 constant: `values`, or uniform in [lo, hi] (default [-1, 1]). */
   | { float: number[]; values?: number[]; lo?: number; hi?: number }
