@@ -36,7 +36,30 @@ const centreOnly: Bounder = {
   },
 };
 
+/** Point-wise bounds (as CROWN's linear bounds will give): IBP's, sound, or f(x) nudged above, unsound. */
+const pointwise = (sound: boolean): Bounder => ({
+  name: sound ? 'point-wise IBP' : 'point-wise, above f',
+  async open(op) {
+    const inner = await ibpBounder.open(op);
+    return {
+      bound: (box) => inner.bound(box),
+      async boundAt(box, points) {
+        const b = await inner.bound(box);
+        return points.map(() => (sound ? b : { lo: b.hi, hi: b.hi.map((v) => nextFloat32(v, 1)) }));
+      },
+      close: () => inner.close(),
+    };
+  },
+});
+
 describe('bound property checker', () => {
+  it('when a bounder gives point-wise bounds (the CROWN hook), then they are checked at every point: sound ones pass, wrong ones are caught', async () => {
+    const spec = { opType: 'Relu', inputs: [{ bounded: [2, 3] }], boxes: 8, pointsPerBox: 16 };
+    expect((await checkBounds(spec, pointwise(true))).violations).toEqual([]);
+    const wrong = await checkBounds(spec, pointwise(false));
+    expect(wrong.violations.some((v) => v.check === 'float32 at point')).toBe(true);
+  });
+
   it('when the upper bound of Relu is one float32 step too low, then the checker reports violations at the hi corner', async () => {
     const r = await checkBounds({ opType: 'Relu', inputs: [{ bounded: [2, 3] }], boxes: 8, pointsPerBox: 16 }, shrunk);
     expect(r.violations.length).toBeGreaterThan(0);

@@ -9,7 +9,8 @@
  * the spec gives one, in float64 (ORT's double kernels or a JS function: the exact value up to
  * 1e-16). Every value must lie inside the bounds. For exact ops the bounds must equal f(lo) and
  * f(hi); for any op a degenerate box must give a narrow interval. A CROWN bounder will sit beside
- * ibpBounder: it returns the concretised bounds of the same box, checked by the same points.
+ * ibpBounder: it returns the concretised bounds of the same box (`bound`) and its linear bounds
+ * evaluated at each point (`boundAt`), both checked against the same points.
  */
 import { Attribute, DType, Model, Node, TensorValue, numel } from '../../onnx/ir';
 import { encodeModel } from '../../onnx/encode';
@@ -69,11 +70,23 @@ export interface OutputBounds {
   hi: Float32Array;
 }
 
+/** A bounding method prepared for one op. */
+export interface OpenBounder {
+  /** Elementwise bounds of the output over the whole box (IBP's interval; CROWN's concretised bounds). */
+  bound(box: Box): Promise<OutputBounds>;
+  /**
+   * Optional: bounds that hold at the given points of the box only (CROWN: its linear lower and
+   * upper bounds of the box evaluated at each point, which must enclose f there too).
+   */
+  boundAt?(box: Box, points: Float32Array[][]): Promise<OutputBounds[]>;
+  close(): Promise<void>;
+}
+
 /** A bounding method under test (IBP now, CROWN later). */
 export interface Bounder {
   readonly name: string;
-  /** Prepares the method for an op; `bound` is then called once per box. */
-  open(op: OpUnderTest): Promise<{ bound(box: Box): Promise<OutputBounds>; close(): Promise<void> }>;
+  /** Prepares the method for an op; `bound` (and `boundAt`) are then called per box. */
+  open(op: OpUnderTest): Promise<OpenBounder>;
 }
 
 /** A violation found by the checker. */
@@ -81,7 +94,7 @@ export interface Violation {
   box: number;
   point: number;
   index: number;
-  /** 'float32', 'float64', 'exact lo', 'exact hi', 'degenerate width'. */
+  /** 'float32', 'float64', '… at point' (boundAt), 'exact lo', 'exact hi', 'degenerate width'. */
   check: string;
   value: number;
   lo: number;
@@ -319,20 +332,25 @@ export async function checkBounds(spec: PropertySpec, bounder: Bounder = ibpBoun
       const box = randomBox(op, rand, k);
       const { lo, hi } = await bounds.bound(box);
       const degenerate = box.lo.every((l, b) => l.every((v, i) => v === box.hi[b][i]));
-      const inside = (check: string, j: number, y: ArrayLike<number>) => {
+      const inside = (check: string, j: number, y: ArrayLike<number>, b: OutputBounds = { lo, hi }) => {
         for (let i = 0; i < y.length; i++) {
           comparisons++;
-          if (!(lo[i] <= y[i] && y[i] <= hi[i])) violations.push({ box: k, point: j, index: i, check, value: y[i], lo: lo[i], hi: hi[i] });
+          if (!(b.lo[i] <= y[i] && y[i] <= b.hi[i])) violations.push({ box: k, point: j, index: i, check, value: y[i], lo: b.lo[i], hi: b.hi[i] });
         }
       };
       for (let j0 = 0; j0 < perBox; j0 += BATCH) {
         const xs = Array.from({ length: Math.min(BATCH, perBox - j0) }, (_, p) => pointOf(box, j0 + p, rand));
         const ys = await evaluate(f32, xs, 'float32');
         const zs = f64 ? await evaluate(f64, xs, 'float64') : undefined;
+        const at = bounds.boundAt ? await bounds.boundAt(box, xs) : undefined;
         xs.forEach((x, p) => {
           const j = j0 + p, y = ys[p];
           inside('float32', j, y);
           if (zs) inside('float64', j, zs[p]);
+          if (at) {
+            inside('float32 at point', j, y, at[p]);
+            if (zs) inside('float64 at point', j, zs[p], at[p]);
+          }
           if (unary) inside('float64', j, Array.from(x[0], (v) => unary(v)));
           if (spec.exact && j < 2) {
             const want = j === 0 ? lo : hi;
