@@ -1,8 +1,9 @@
 /**
- * docs/supported-ops.md, generated from the registry table so the doc cannot drift (STYLE.md §5):
- * every op with its kind and the first line of its rule file's derivation comment. The rule files
- * are found by scanning rules/ for modules that export a GradientRule (also used by the registry
- * test: every such file must have a test beside it).
+ * The gradient registry's side of docs/supported-ops.md (STYLE.md §5): every op with its kind and
+ * the first line of its rule file's derivation comment; src/model/supported-ops.ts joins it with
+ * the bound rules (autodiff must not import bounds). The rule files are found by scanning rules/
+ * for modules that export a GradientRule (also used by the registry test: every such file must
+ * have a test beside it).
  */
 import { InternalError } from '../errors';
 import * as fs from 'fs';
@@ -49,7 +50,8 @@ export function derivationLine(base: string): string {
   return lines[0] ?? '';
 }
 
-const KIND: Record<OpClass['kind'], string> = {
+/** How the doc names each kind of gradient entry. */
+export const GRADIENT_KIND_LABELS: Readonly<Record<OpClass['kind'], string>> = {
   rule: 'gradient rule',
   noGradient: 'no gradient',
   straightThrough: 'straight-through (BPDA)',
@@ -62,48 +64,23 @@ const NO_RULE: Partial<Record<OpClass['kind'], string>> = {
   random: 'sampled: no gradient reaches the input through it',
 };
 
-const cell = (s: string) => s.replace(/\|/g, '\\|');
+/** One op of the gradient registry as docs/supported-ops.md shows it. */
+export interface GradientOpRow {
+  op: string;
+  kind: OpClass['kind'];
+  /** The first line of the rule file's derivation comment, or why the op has no rule file. */
+  derivation: string;
+}
 
-/** The Markdown of docs/supported-ops.md. */
-export function supportedOpsMarkdown(): string {
+/** Every op of the gradient registry, sorted by op type. */
+export function gradientOpRows(): GradientOpRow[] {
   const fileOf = new Map<GradientRule, string>();
   for (const [base, rules] of ruleFiles()) for (const r of rules) if (!fileOf.has(r)) fileOf.set(r, base);
   const table = registryTable();
-  const ops = [...table.keys()].sort();
-  const counts = new Map<string, number>();
-  const rows = ops.map((op) => {
+  return [...table.keys()].sort().map((op) => {
     const c = table.get(op)!;
-    counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
     const rule = c.kind === 'rule' || c.kind === 'straightThrough' || c.kind === 'random' ? c.rule : undefined;
     const file = rule && fileOf.get(rule);
-    const text = file ? derivationLine(file) : NO_RULE[c.kind] ?? '';
-    return `| ${op} | ${KIND[c.kind]} | ${cell(text)} |`;
+    return { op, kind: c.kind, derivation: file ? derivationLine(file) : NO_RULE[c.kind] ?? '' };
   });
-  const summary = (Object.keys(KIND) as OpClass['kind'][]).map((k) => `${counts.get(k) ?? 0} ${KIND[k]}`).join(', ');
-  return [
-    '# Supported ops',
-    '',
-    'Generated from the gradient registry (`src/autodiff/registry.ts`) by `npm run docs:ops`',
-    '(or `npx tsx scripts/supported-ops.ts > docs/supported-ops.md`); do not edit by hand.',
-    '',
-    'Kinds:',
-    '',
-    '- **gradient rule**: differentiated exactly (the rule file, `src/autodiff/rules/<op>.ts`, opens with the derivation).',
-    '- **no gradient**: outputs never carry gradient (shape arithmetic, comparisons, indices). ArgMax/ArgMin on the',
-    '  input→logits path are reported as non-differentiable.',
-    '- **straight-through (BPDA)**: piecewise constant, true gradient zero; the builder reports the node as',
-    '  non-differentiable and, with `straightThrough`, uses the rule\'s identity-like gradient (Athalye et al. 2018,',
-    '  https://arxiv.org/abs/1802.00420). A Cast to an integer type is treated the same way.',
-    '- **random (EOT)**: kept in the graph and reported; gradients are per-draw samples, to be averaged over draws.',
-    '  Dropout is random only in training mode.',
-    '',
-    'Ops with no entry raise UnsupportedOpError when they lie on the input→logits path.',
-    '',
-    `${ops.length} ops: ${summary}.`,
-    '',
-    '| Op | Kind | Derivation |',
-    '|---|---|---|',
-    ...rows,
-    '',
-  ].join('\n');
 }

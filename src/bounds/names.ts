@@ -3,3 +3,6 @@ export const LO = 'bounds_lo';
 export const HI = 'bounds_hi';
 export const LABELS = 'labels';
 export const MARGIN_LO = 'margin_lo';
+/** Outputs of an interval graph (propagate.ts): elementwise bounds of the bounded value. */
+export const OUT_LO = 'interval_lo';
+export const OUT_HI = 'interval_hi';

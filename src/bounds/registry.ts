@@ -45,3 +45,12 @@ export function boundRule(opType: string): BoundRule | undefined {
 export function boundedOps(): string[] {
   return [...BY_OP.keys()].sort();
 }
+
+/**
+ * The bound-propagation methods with a rule, by op type (docs/supported-ops.md's "Bounds"
+ * column): 'IBP' for every rule of this table; CROWN will add its name where a rule has linear
+ * bounds.
+ */
+export function boundMethods(): ReadonlyMap<string, readonly string[]> {
+  return new Map(boundedOps().map((op) => [op, ['IBP']]));
+}
