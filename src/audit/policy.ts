@@ -14,6 +14,7 @@
  *   minCleanAccuracy: 0.95
  *   minRobustAccuracy: 0.5          # at the audit's threat; or a list [{ norm: linf, eps: 0.1, min: 0.5 }]
  *   maxHypocriticalRisk: 0.02       # Tao et al. 2022, https://arxiv.org/abs/2107.07759
+ *   minCertifiedAccuracy: 0.4       # proven (src/bounds) at the audit's threat
  *   confidence: 0.95
  *   failOnFlags: any
  */
@@ -62,6 +63,8 @@ const policyShape = {
     .describe("least robust accuracy: a fraction (at the audit's threat) or a list of { norm, eps, min }; each must have been measured (the audit threat or a sweep point)"),
   maxHypocriticalRisk: fraction.optional()
     .describe('largest hypocritical risk allowed (Tao et al. 2022, arXiv:2107.07759); fails when it was not measured'),
+  minCertifiedAccuracy: fraction.optional()
+    .describe("least certified accuracy at the audit's threat (points proven robust by bound propagation); fails when certification did not run"),
   maxPerClassRobustGap: fraction.optional()
     .describe('largest difference between the best and worst per-class robust accuracy'),
   failOnFlags: z.union([z.literal('any'), z.array(z.string().min(1))], { error: "must be 'any' or a list of flag ids" })
@@ -102,6 +105,7 @@ export interface PolicyShortcuts {
   minRobustAccuracy?: number;
   minCleanAccuracy?: number;
   maxHypocriticalRisk?: number;
+  minCertifiedAccuracy?: number;
   confidence?: number;
 }
 
@@ -110,6 +114,7 @@ export const policyShortcutsShape = {
   minRobustAccuracy: fraction.optional().describe("least robust accuracy at the audit's threat (a policy shortcut)"),
   minCleanAccuracy: fraction.optional().describe('least clean accuracy (a policy shortcut)'),
   maxHypocriticalRisk: fraction.optional().describe('largest hypocritical risk (a policy shortcut)'),
+  minCertifiedAccuracy: fraction.optional().describe("least certified accuracy at the audit's threat (a policy shortcut)"),
   confidence: z.number().gt(0).lt(1).optional().describe("gate on the exact interval's bounds at this level, e.g. 0.95 (a policy shortcut)"),
 };
 
@@ -131,6 +136,7 @@ export function applyShortcuts(base: { policy: Policy; source: PolicySource } | 
   }
   if (s.minCleanAccuracy !== undefined) p.minCleanAccuracy = s.minCleanAccuracy;
   if (s.maxHypocriticalRisk !== undefined) p.maxHypocriticalRisk = s.maxHypocriticalRisk;
+  if (s.minCertifiedAccuracy !== undefined) p.minCertifiedAccuracy = s.minCertifiedAccuracy;
   if (s.confidence !== undefined) p.confidence = s.confidence;
   const policy = policySchema.parse(p);
   const name = base ? `${base.source.name} + ${origin}` : origin;
@@ -317,6 +323,18 @@ export function evaluatePolicy(report: Report, policy: Policy, source: PolicySou
       });
     } else {
       rules.push(figureRule('maxHypocriticalRisk', 'hypocritical risk', ` at ε=${fmtEps(h.eps)}`, h.risk, h.riskInterval, max, 'max'));
+    }
+  }
+
+  if (policy.minCertifiedAccuracy !== undefined) {
+    const min = policy.minCertifiedAccuracy, c = report.certification;
+    if (!c || c.notCertifiable) {
+      rules.push({
+        rule: 'minCertifiedAccuracy', passed: false, measured: c ? 0 : null, threshold: min, ...noInterval,
+        message: c ? `nothing could be certified (${c.notCertifiable}); required ${pct(min)} certified` : `certified accuracy was not measured (required ${pct(min)}; certification was off)`,
+      });
+    } else {
+      rules.push(figureRule('minCertifiedAccuracy', 'certified accuracy', ` at ${report.threat.norm} ε=${fmtEps(report.threat.eps)} (${c.method})`, c.certifiedAccuracy, c.certifiedAccuracyInterval, min, 'min'));
     }
   }
 

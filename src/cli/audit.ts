@@ -24,6 +24,9 @@ import { choice, epsArg, fractionArg, levelArg, nonNegativeInt, positiveInt } fr
 import { ProgressDisplay } from './progress';
 import type { ParsedEps } from '../util/eps';
 import { packageRoot } from '../util/entry';
+import { BOUND_METHODS, BoundMethod } from '../model/certifier';
+
+const CERTIFY_CHOICES = ['none', ...BOUND_METHODS] as const;
 
 export interface AuditCliOptions {
   data?: string;
@@ -48,7 +51,10 @@ export interface AuditCliOptions {
   minRobustAccuracy?: number;
   minCleanAccuracy?: number;
   maxHypocriticalRisk?: number;
+  minCertifiedAccuracy?: number;
   confidence?: number;
+  /** --certify: the bound method, or 'none' (default ibp). */
+  certify?: BoundMethod | 'none';
   onProgress?: (p: AuditProgress) => void;
   /** Notes for the user (e.g. ignored arrays of the data file); default: none (the command prints them on stderr). */
   onNote?: (message: string) => void;
@@ -109,9 +115,12 @@ export async function audit(modelArg: string | undefined, o: AuditCliOptions): P
       modelPath, dataPath, reference: reference ?? null, norm, eps: eps.eps, epsExact: eps.epsExact, preset, seed: o.seed, n: o.n, chunk: o.chunk,
       policyPath: o.policy ?? null, out, resume: o.resume,
       policyShortcuts: {
-        values: { minRobustAccuracy: o.minRobustAccuracy, minCleanAccuracy: o.minCleanAccuracy, maxHypocriticalRisk: o.maxHypocriticalRisk, confidence: o.confidence },
+        values: {
+          minRobustAccuracy: o.minRobustAccuracy, minCleanAccuracy: o.minCleanAccuracy, maxHypocriticalRisk: o.maxHypocriticalRisk,
+          minCertifiedAccuracy: o.minCertifiedAccuracy, confidence: o.confidence,
+        },
         origin: 'command line',
-      }, provider: o.provider, threads: o.threads, sign: o.sign !== false, output: o.logits,
+      }, provider: o.provider, threads: o.threads, sign: o.sign !== false, output: o.logits, certify: o.certify,
     }, { signal: controller.signal, onProgress: o.onProgress, onNote: o.onNote });
   } catch (e) {
     if (e instanceof CancelledError && controller.signal.aborted) {
@@ -140,6 +149,12 @@ export function summary(r: Report, files: string[], signer: Artifacts['signer'] 
   L.push(`clean     ${ci(r.cleanAccuracy, r.cleanAccuracyInterval)}  (figures in [ ] are exact ${level} Clopper–Pearson intervals, in %)`);
   L.push(`robust    ${ci(r.robustAccuracy, r.robustAccuracyInterval)}  (per point, the minimum over ${r.stages.length} stages)`);
   L.push(`          ±1 pp at ${level} needs ${fmtInt(pointsForHalfWidth(r.robustAccuracy, 0.01, r.intervals.level))} points at this robust accuracy (this audit: ${fmtInt(r.data.n)})`);
+  const cert = r.certification;
+  if (cert) {
+    L.push(cert.notCertifiable
+      ? `certified —  nothing certifiable (${cert.method}): ${cert.notCertifiable}`
+      : `certified ${ci(cert.certifiedAccuracy, cert.certifiedAccuracyInterval)}  (${cert.method}: proven; certified ≤ true robust ≤ attacked)`);
+  }
   for (const s of r.stages) {
     L.push(`  ${s.attack.padEnd(10)} ${s.origin === 'battery' ? '' : `[${s.origin}] `}broke ${String(s.broken).padStart(4)} of ${String(s.attacked).padStart(4)}  → ${ci(s.robustAccuracyAfter, s.robustAccuracyAfterInterval)}  ${s.seconds.toFixed(1)} s`);
   }
@@ -183,6 +198,8 @@ export function auditCommand(done: (code: number) => void): Command {
     .option('--min-robust-accuracy <fraction>', "policy shortcut: least robust accuracy at the audit's ε, e.g. 0.5", fractionArg)
     .option('--min-clean-accuracy <fraction>', 'policy shortcut: least clean accuracy', fractionArg)
     .option('--max-hypocritical-risk <fraction>', 'policy shortcut: largest hypocritical risk', fractionArg)
+    .option('--min-certified-accuracy <fraction>', "policy shortcut: least certified accuracy at the audit's ε", fractionArg)
+    .addOption(new Option('--certify <method>', 'certification: prove per point that no input within ε changes the class (docs/certification.md); none to skip').choices(CERTIFY_CHOICES).argParser(choice(CERTIFY_CHOICES)).default('ibp'))
     .option('--confidence <level>', "policy shortcut: apply minima to the lower and maxima to the upper bound of the exact interval at this level, e.g. 0.95", levelArg)
     .option('--reference <name|file.npz>', 'auditor-held reference set for the data-integrity check (bundled: mnist)')
     .option('--seed <seed>', 'random seed', nonNegativeInt, 0)

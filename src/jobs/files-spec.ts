@@ -21,9 +21,12 @@ export function filesSpec(id: string, spec: JobSpec, blobs: BlobStore, jobsRoot:
     reference: spec.reference, norm: c.norm, eps, epsExact, preset: c.preset, seed: c.seed, n: c.n, chunk: c.chunk,
     policyPath: spec.policy ? blobs.path(spec.policy.sha256) : null, policyName: spec.policy?.name,
     policyShortcuts: {
-      values: { minRobustAccuracy: c.minRobustAccuracy, minCleanAccuracy: c.minCleanAccuracy, maxHypocriticalRisk: c.maxHypocriticalRisk, confidence: c.confidence },
+      values: {
+        minRobustAccuracy: c.minRobustAccuracy, minCleanAccuracy: c.minCleanAccuracy, maxHypocriticalRisk: c.maxHypocriticalRisk,
+        minCertifiedAccuracy: c.minCertifiedAccuracy, confidence: c.confidence,
+      },
       origin: 'api config',
     },
-    out: jobDir(jobsRoot, id), resume: true, threads, sign: true, output: c.output,
+    out: jobDir(jobsRoot, id), resume: true, threads, sign: true, output: c.output, certify: c.certify,
   };
 }

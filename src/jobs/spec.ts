@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PRESETS } from '../audit/battery';
 import { policyShortcutsShape } from '../audit/policy';
+import { BOUND_METHODS } from '../model/certifier';
 import { intervalSchema, VERDICTS } from '../schema/report';
 import { EPS_FORMS, parseEps } from '../util/eps';
 
@@ -30,6 +31,7 @@ export const AuditConfigSchema = z.object({
   n: z.number().int().positive().optional().describe('audit only the first n points'),
   chunk: z.number().int().positive().max(100000).optional().describe('points per checkpointed unit (default 100)'),
   output: z.string().min(1).max(256).optional().describe('name of the graph output that holds the class scores; required when the model has several outputs'),
+  certify: z.enum(['none', ...BOUND_METHODS]).optional().describe('certification (default ibp): prove per point that no input within ε changes the class (bound propagation); none to skip'),
   shards: z.number().int().positive().max(256).optional().describe('data shards for distributed workers (redis mode; default GAUNTLET_SHARDS)'),
   ...policyShortcutsShape,
 }).strict();

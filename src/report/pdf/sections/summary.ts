@@ -16,6 +16,7 @@ export function summaryRows(r: Report, maxSweep = 8): [string, string, string][]
   const rows: [string, string, string][] = [
     ['Clean accuracy', pctCI(r.cleanAccuracy, r.cleanAccuracyInterval), `test points classified correctly without any change (${int(misclassified)} of ${int(r.data.n)} misclassified)`],
     [`Robust accuracy (${normName(r.threat.norm)}, ε = ${num(r.threat.eps)})`, pctCI(r.robustAccuracy, r.robustAccuracyInterval), 'points still classified correctly after every attack of the battery within the budget (an upper bound: stronger attacks can only lower it)'],
+    ...certificationRows(r),
     ['Accuracy lost to attacks', `${num(100 * (r.cleanAccuracy - r.robustAccuracy), 3)} points`, `${plural(broken, 'point')} broken by a verified adversarial example`],
     ['Robust accuracy vs ε', sweep.slice(0, maxSweep).map((p) => `${num(p.eps)}: ${pctCI(p.robustAccuracy, p.robustAccuracyInterval)}`).join(', ') + (sweep.length > maxSweep ? ', …' : '') || '—', 'the sweep: how fast robustness falls as the budget grows'],
     ['Median minimal perturbation', mn && mn.quantiles.p50 !== null ? num(mn.quantiles.p50) : '—', mn ? `${mn.attack}: found for ${int(mn.found)} of ${int(mn.n)} clean-correct points` : 'not measured'],
@@ -29,6 +30,19 @@ export function summaryRows(r: Report, maxSweep = 8): [string, string, string][]
     ['Time', r.timings.total !== undefined ? seconds(r.timings.total) : '—', `on ${r.environment.cpus} × ${r.environment.cpu}${r.environment.gpu ? ` + ${r.environment.gpu}` : ''}`],
   ];
   return rows;
+}
+
+/** The certified-accuracy row (none for reports made before certification existed). */
+function certificationRows(r: Report): [string, string, string][] {
+  const c = r.certification;
+  if (c === undefined) return [];
+  if (c === null) return [['Certified accuracy', 'not run', 'certification was turned off (--certify none)']];
+  if (c.notCertifiable) return [['Certified accuracy', 'not certifiable', c.notCertifiable]];
+  const others = c.sweep.filter((p) => p.eps !== r.threat.eps).map((p) => `${num(p.eps)}: ${pctCI(p.certifiedAccuracy, p.certifiedAccuracyInterval)}`);
+  return [[
+    `Certified accuracy (${c.method.toUpperCase()}, ε = ${num(r.threat.eps)})`, pctCI(c.certifiedAccuracy, c.certifiedAccuracyInterval),
+    `points proven robust: no input within the budget changes their class (a lower bound: certified ≤ true robust ≤ attacked)${others.length ? `; at smaller ε ${others.join(', ')}` : ''}`,
+  ]];
 }
 
 /** Draws the summary table. */
