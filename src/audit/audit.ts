@@ -357,7 +357,9 @@ export async function runAuditWithExamples(o: AuditOptions): Promise<AuditResult
 
   // 8. Certification: proven lower bounds at every attacked ε; a certified point an attack broke stops the audit.
   if (o.certification) progress({ phase: 'certification', message: `certifying ${n} points with ${o.certification.method}` });
+  const t8 = performance.now();
   const certification = o.certification ? await runCertification(o.certification, batch, threat, phases.epsOutcomes, cleanCorrect, o.signal) : null;
+  if (certification) timings.certification = (performance.now() - t8) / 1000;
 
   // 9. Report (per-class analysis, reliability checks), gate.
   progress({ phase: 'report', message: 'checks and report' });
