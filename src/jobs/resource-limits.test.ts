@@ -174,6 +174,12 @@ describe('endedForMemory', () => {
     expect(endedForMemory({ ...quiet, nearDataLimit: () => false }, 'Aborted\n')).toBe(false);
   });
 
+  it('when a capped child aborts writing nothing, then it ran into the cap; an abort that says why is not a memory failure', () => {
+    expect(endedForMemory({ ...quiet, abortedUnderLimit: () => true }, '')).toBe(true);
+    expect(endedForMemory({ ...quiet, abortedUnderLimit: () => true }, 'Assertion failed: index < size\n')).toBe(false);
+    expect(endedForMemory({ ...quiet, abortedUnderLimit: () => false }, '')).toBe(false);
+  });
+
   it('when a child that stays small is started under the cap, then nearDataLimit is false (node starts at about 50 MiB of VmData)', async () => {
     writeFileSync(join(dir, 'idle.js'), 'setTimeout(() => {}, 300);');
     const limited = forkLimited(join(dir, 'idle.js'), [], { stdio: 'ignore' }, 256);

@@ -79,6 +79,12 @@ export interface LimitedChild {
    * thread that could not be created) ran into the cap.
    */
   nearDataLimit(): boolean;
+  /**
+   * Whether the child, running under RLIMIT_DATA, ended by SIGABRT. With an empty stderr that is
+   * an allocation failing in native code before anything could be written (seen under CPU load,
+   * when the abort comes between two watchdog samples); callers check the stderr.
+   */
+  abortedUnderLimit(): boolean;
 }
 
 /**
@@ -110,12 +116,14 @@ export function forkLimited(modulePath: string, args: string[], options: ForkOpt
     }
   }, WATCH_INTERVAL_MS);
   timer.unref();
-  child.once('exit', () => clearInterval(timer));
+  let exitSignal: NodeJS.Signals | null = null;
+  child.once('exit', (_code, signal) => { exitSignal = signal; clearInterval(timer); });
   child.once('error', () => clearInterval(timer));
   const dataLimit = dataLimitBytes(memoryMb);
   return {
     child, enforcement: prlimit ? 'rlimit' : 'watchdog', peakRssBytes: () => peak, killedForMemory: () => killed,
     nearDataLimit: () => prlimit !== null && peakData >= 0.9 * dataLimit,
+    abortedUnderLimit: () => prlimit !== null && exitSignal === 'SIGABRT',
   };
 }
 
@@ -150,11 +158,16 @@ export function memoryLimitMessage(what: string, memoryMb: number, variable: str
 
 /**
  * Whether a child that ended without a result was stopped by its memory cap: killed by the
- * watchdog, or its stderr reports a failed allocation (a V8 fatal OOM aborts with SIGABRT/SIGTRAP).
+ * watchdog, or its stderr reports a failed allocation (a V8 fatal OOM aborts with SIGABRT/SIGTRAP),
+ * or its data segment was seen near RLIMIT_DATA, or it aborted under RLIMIT_DATA writing nothing.
  */
-export function endedForMemory(limited: Pick<LimitedChild, 'killedForMemory'> & Partial<Pick<LimitedChild, 'nearDataLimit'>>, stderr: string): boolean {
-  return limited.killedForMemory() || isAllocationFailure(stderr) || (limited.nearDataLimit?.() ?? false);
+export function endedForMemory(limited: MemoryEvidence, stderr: string): boolean {
+  return limited.killedForMemory() || isAllocationFailure(stderr) || (limited.nearDataLimit?.() ?? false) ||
+    (stderr.trim() === '' && (limited.abortedUnderLimit?.() ?? false));
 }
+
+/** What endedForMemory reads of a LimitedChild (all but killedForMemory optional, for tests). */
+export type MemoryEvidence = Pick<LimitedChild, 'killedForMemory'> & Partial<Pick<LimitedChild, 'nearDataLimit' | 'abortedUnderLimit'>>;
 
 /** The environment variables behind the model-cost limits, as named in refusals. */
 export const COST_LIMIT_NAMES = { flops: 'GAUNTLET_MAX_GFLOPS_PER_SAMPLE', tensor: 'GAUNTLET_MAX_TENSOR_MB', constants: 'half of GAUNTLET_INSPECT_MEMORY_MB' } as const;
@@ -188,7 +201,7 @@ export function logMemoryEnforcement(logger: Logger): void {
  * Why an audit process that ended without a result, or reported `detail` as its failure, was
  * stopped by its memory cap; null when it was not.
  */
-export function jobMemoryFailure(limited: Pick<LimitedChild, 'killedForMemory'> & Partial<Pick<LimitedChild, 'nearDataLimit'>>, stderr: string, memoryMb: number, detail?: string): string | null {
+export function jobMemoryFailure(limited: MemoryEvidence, stderr: string, memoryMb: number, detail?: string): string | null {
   const hit = detail !== undefined ? isAllocationFailure(detail) : endedForMemory(limited, stderr);
   return hit ? memoryLimitMessage('the audit', memoryMb, 'GAUNTLET_JOB_MEMORY_MB') : null;
 }
