@@ -35,6 +35,8 @@ export interface InstanceCertificate {
   certified: boolean;
   /** The smallest margin lower bound that decides it (certified iff > 0); −∞ when not certifiable. */
   margin: number;
+  /** Per class j, the lower bound of logit_label − logit_j over the box (j = label meaningless); empty when not certifiable. */
+  bounds: Float32Array;
 }
 
 export interface BenchmarkCertification {
@@ -65,7 +67,7 @@ export async function certifyBenchmark(bench: Benchmark, opts: { method?: BoundM
     } catch (e) {
       if (!(e instanceof UnsupportedOpError)) throw e;
       notCertifiable.push(`${onnx}: ${e.message}`);
-      certificates.push(...mine.map((inst) => ({ inst, certified: false, margin: -Infinity })));
+      certificates.push(...mine.map((inst) => ({ inst, certified: false, margin: -Infinity, bounds: new Float32Array(0) })));
       continue;
     }
     try {
@@ -74,7 +76,7 @@ export async function certifyBenchmark(bench: Benchmark, opts: { method?: BoundM
       const batch = groupBatch(mine);
       const K = certifier.numClasses;
       const b = await certifier.marginLowerBounds(batch.lower, batch.upper, batch.n, batch.y);
-      mine.forEach((inst, j) => certificates.push({ inst, ...certifiedMargin(b, j, K, inst.label, inst.target) }));
+      mine.forEach((inst, j) => certificates.push({ inst, ...certifiedMargin(b, j, K, inst.label, inst.target), bounds: b.slice(j * K, (j + 1) * K) }));
     } finally {
       await certifier.close();
     }
