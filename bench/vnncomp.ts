@@ -52,6 +52,8 @@ export interface Instance {
   lower: Float32Array;
   upper: Float32Array;
   label: number;
+  /** The only class that must not win (-1: any class other than `label`). */
+  target: number;
   /** L∞ half-width of the box as stored (max over channels). */
   eps: number;
   expected: Expected;
@@ -88,8 +90,10 @@ function floats(a: NdArray | undefined, name: string): Float32Array {
 /**
  * Reads one benchmark folder. The npz `models` array is unicode, which Gauntlet's npz reader
  * rejects, so model files come from results.csv (same order as the npz rows).
+ * A targeted property (target ≥ 0) throws unless `opts.targeted` (the attacks' success test is
+ * untargeted; certification handles both, see bench/vnncomp-certify.ts).
  */
-export function loadBenchmark(root: string, name: string): Benchmark {
+export function loadBenchmark(root: string, name: string, opts: { targeted?: boolean } = {}): Benchmark {
   const dir = path.join(root, name);
   const arrays = readNpz(readFileSync(path.join(dir, 'instances.npz')), {
     only: ['x', 'lower', 'upper', 'label', 'target', 'eps', 'expected', 'model'],
@@ -105,11 +109,11 @@ export function loadBenchmark(root: string, name: string): Benchmark {
   const instances: Instance[] = [];
   for (let i = 0; i < n; i++) {
     // Targeted properties (class t must not win) would need a different success test.
-    if (target[i] !== -1) throw new Error(`${name} instance ${i}: targeted property (target ${target[i]}) is not supported here`);
+    if (target[i] !== -1 && !opts.targeted) throw new Error(`${name} instance ${i}: targeted property (target ${target[i]}) is not supported here`);
     const e = EXPECTED[expected[i]];
     if (!e) throw new Error(`${name} instance ${i}: expected = ${expected[i]}`);
     const sl = (a: Float32Array) => a.slice(i * per, (i + 1) * per);
-    instances.push({ index: i, onnx: rows[i][0], vnnlib: rows[i][1], source: rows[i].slice(4).join(','), x: sl(x), lower: sl(lower), upper: sl(upper), label: label[i], eps: eps[i], expected: e });
+    instances.push({ index: i, onnx: rows[i][0], vnnlib: rows[i][1], source: rows[i].slice(4).join(','), x: sl(x), lower: sl(lower), upper: sl(upper), label: label[i], target: target[i], eps: eps[i], expected: e });
   }
   return { name, dir, shape: xa.shape.slice(1), instances };
 }
@@ -281,7 +285,8 @@ function count(r: BenchResult, e: Expected, found?: boolean): number {
   return r.outcomes.filter((o) => o.inst.expected === e && (found === undefined || o.found === found)).length;
 }
 
-function machine(threads: number, load: [number, number]): string {
+/** The machine line of a bench report (CPU, cores, memory, versions, load before and after). */
+export function machine(threads: number, load: [number, number]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return `${cpu}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()} ${os.arch()}; `
     + `${threads} ONNX Runtime threads (in-process); Node ${process.version}; onnxruntime-node ${ortVersion()}; Gauntlet ${GAUNTLET_VERSION}. `

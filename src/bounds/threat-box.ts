@@ -19,8 +19,18 @@ export function threatBox(x: Float32Array, eps: number, lower: Float32Array, upp
   return { lo, hi };
 }
 
-/** Whether every j ≠ y of a point's margin lower bounds is > 0; and the smallest of them. */
-export function certifiedMargin(margins: Float32Array, i: number, K: number, y: number): { certified: boolean; margin: number } {
+/**
+ * Whether point i of the margin lower bounds [n, K] is certified, and the smallest bound that
+ * decides it. Untargeted (`target` < 0, the default): every j ≠ y must be > 0 (no class may
+ * reach y's score). Targeted (`target` = t ≥ 0, t ≠ y; VNN-COMP's "class t must not win"): only
+ * j = t must be > 0; other classes may overtake y.
+ */
+export function certifiedMargin(margins: Float32Array, i: number, K: number, y: number, target = -1): { certified: boolean; margin: number } {
+  if (target >= 0) {
+    if (target >= K || target === y) throw new RangeError(`target ${target} must be a class other than the label ${y} (K = ${K})`);
+    const m = margins[i * K + target];
+    return { certified: m > 0, margin: m };
+  }
   let min = Infinity;
   for (let j = 0; j < K; j++) if (j !== y) min = Math.min(min, margins[i * K + j]);
   return { certified: min > 0, margin: min };
