@@ -12,12 +12,10 @@ import { buildLoss } from '../loss';
 import { reachForward } from '../reachability';
 import { classify } from '../registry';
 import { dropoutTraining } from '../rules/dropout';
-import { ShapeInfo } from '../../onnx/shapes';
+import type { ShapeInfo, ValueMeta } from '../../onnx/shapes';
 import { GraphWriter } from '../../onnx/graph-writer';
 import { GRAD, GradientOptions, GraphFinding, LABELS, LOGITS, LOSS, TARGET, X } from './types';
 
-/** Probe dtype and shape of a value. */
-export type ValueMeta = { dtype: DType; shape: number[]; value?: TensorValue };
 
 /** What emission and assembly need from the analysis. */
 export interface Analysis {
