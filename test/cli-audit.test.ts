@@ -22,7 +22,7 @@ const EXTRA = join(dir, 'mnist-extra.npz');
 writeFileSync(EXTRA, writeNpz({ ...Object.fromEntries(readNpz(readFileSync(DATA))), names: { dtype: 'uint8', shape: [3], data: Uint8Array.from([1, 2, 3]) } }));
 
 /** A plain progress line (stderr on a pipe). */
-const PROGRESS_LINE = /^\[gauntlet\] (clean|probe|battery|sweep|minimal-norms|full-box|hypocritical|integrity|report) \d{1,3}% overall, elapsed (\d+h)?(\d+m)?\d+s, ETA (unknown|(\d+h)?(\d+m)?\d+s) — \S/;
+const PROGRESS_LINE = /^\[gauntlet\] (clean|probe|battery|sweep|minimal-norms|full-box|hypocritical|integrity|certification|report) \d{1,3}% overall, elapsed (\d+h)?(\d+m)?\d+s, ETA (unknown|(\d+h)?(\d+m)?\d+s) — \S/;
 /** Seconds in a printed duration such as 1m05s. */
 const seconds = (d: string) => [...d.matchAll(/(\d+)([hms])/g)].reduce((s, [, v, u]) => s + Number(v) * (u === 'h' ? 3600 : u === 'm' ? 60 : 1), 0);
 const d = DIST_SKIP ? describe.skip : describe;
