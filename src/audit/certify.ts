@@ -8,7 +8,7 @@
  * same threat set) proves a bug in a bound rule; `assertSound` stops the audit with it.
  */
 import { InternalError, SoundnessViolation } from '../errors';
-import { threatBox, certifiedMargin } from '../bounds/threat-box';
+import { threatBox64, certifiedMargin } from '../bounds/threat-box';
 import type { Certifier, BoundMethod } from '../model/certifier';
 import type { Norm } from '../attacks/types';
 import { clopperPearson, ProportionInterval } from '../util/clopper-pearson';
@@ -52,10 +52,11 @@ export async function certifyPoints(
   const margins = new Float64Array(n).fill(-Infinity);
   if (certifier) {
     if (input.norm !== 'linf' && input.norm !== 'l2') throw new InternalError(`unknown norm ${String(input.norm)}`);
-    // The L2 ball lies inside the L∞ box of the same radius: sound for IBP (CROWN will concretise over the ball).
-    const box = threatBox(input.x, input.eps, input.lower, input.upper);
+    // The L2 ball lies inside the L∞ box of the same radius: sound for IBP; CROWN concretises over the ball.
+    const box = threatBox64(input.x, input.eps, input.lower, input.upper);
     const K = certifier.numClasses;
-    const b = await certifier.marginLowerBounds(box.lo, box.hi, n, input.y, opts.signal);
+    const l2 = input.norm === 'l2' ? { x: input.x, eps: input.eps } : undefined;
+    const b = await certifier.marginLowerBounds(box.lo, box.hi, n, input.y, opts.signal, l2);
     for (let i = 0; i < n; i++) {
       const m = certifiedMargin(b, i, K, input.y[i]);
       certified[i] = m.certified ? 1 : 0;

@@ -65,3 +65,12 @@ export function nextFloat32(f: number, dir: 1 | -1): number {
   i32[0] += (f > 0) === (dir > 0) ? 1 : -1;
   return f32[0];
 }
+
+/**
+ * The documented margin of the float64 CROWN graphs: every concretised bound is lowered by
+ * CROWN_RELATIVE × M, where M sums the magnitudes of every term that entered it (|A|·|x| at the
+ * input, |A|·|offset| at each layer). Float64 rounding perturbs each computed sum by at most
+ * n·2⁻⁵³ of its terms' magnitudes (n ≤ 10⁶ terms here); 2⁻³⁰ leaves a factor 2²³ for the error
+ * carried through the layers' coefficients.
+ */
+export const CROWN_RELATIVE = 2 ** -30;

@@ -6,3 +6,6 @@ export const MARGIN_LO = 'margin_lo';
 /** Outputs of an interval graph (propagate.ts): elementwise bounds of the bounded value. */
 export const OUT_LO = 'interval_lo';
 export const OUT_HI = 'interval_hi';
+/** Inputs of an L2 CROWN graph: the ball's centre [N, ...] and radius [N]. */
+export const CENTER = 'bounds_center';
+export const EPS = 'bounds_eps';

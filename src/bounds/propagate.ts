@@ -131,7 +131,7 @@ export function usedInitializers(entries: [string, TensorValue][], nodes: Node[]
 }
 
 /** The nodes the targets depend on, in order. */
-function onPathTo(order: Node[], targets: string[]): Node[] {
+export function onPathTo(order: Node[], targets: string[]): Node[] {
   const producer = new Map<string, Node>();
   order.forEach((n) => n.outputs.forEach((o) => producer.set(o, n)));
   const keep = new Set<Node>();
@@ -142,7 +142,8 @@ function onPathTo(order: Node[], targets: string[]): Node[] {
   return order.filter((n) => keep.has(n));
 }
 
-function usedNames(graph: Graph, reserved: string[]): Set<string> {
+/** Every node and value name of the graph, plus `reserved`: names a bound graph must not reuse. */
+export function usedNames(graph: Graph, reserved: string[]): Set<string> {
   const used = new Set<string>(reserved);
   for (const n of graph.nodes) { used.add(n.name); n.outputs.forEach((o) => used.add(o)); }
   graph.inputs.forEach((v) => used.add(v.name));
@@ -151,7 +152,7 @@ function usedNames(graph: Graph, reserved: string[]): Set<string> {
 }
 
 /** Initializers, Constant nodes, and values the probe recorded that do not depend on the input. */
-function constantValues(graph: Graph, shapes: ShapeInfo): Map<string, TensorValue> {
+export function constantValues(graph: Graph, shapes: ShapeInfo): Map<string, TensorValue> {
   const out = new Map(graph.initializers);
   for (const n of graph.nodes) {
     if (n.opType !== 'Constant') continue;

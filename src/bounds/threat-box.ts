@@ -9,14 +9,25 @@ import { toFloat32Down, toFloat32Up } from './float-error';
 
 /** Elementwise box bounds of n points (x, lower, upper: [n, ...sample] flattened alike). */
 export function threatBox(x: Float32Array, eps: number, lower: Float32Array, upper: Float32Array): { lo: Float32Array; hi: Float32Array } {
+  return roundBoxOutward(threatBox64(x, eps, lower, upper));
+}
+
+/** The same box in float64 (as the float64 CROWN graphs take it): [max(x − ε, lower), min(x + ε, upper)]. */
+export function threatBox64(x: Float32Array, eps: number, lower: Float32Array, upper: Float32Array): { lo: Float64Array; hi: Float64Array } {
   if (!(eps >= 0)) throw new RangeError(`eps must be ≥ 0 (got ${eps})`);
-  const lo = new Float32Array(x.length);
-  const hi = new Float32Array(x.length);
+  const lo = new Float64Array(x.length);
+  const hi = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    lo[i] = toFloat32Down(Math.max(x[i] - eps, lower[i]));
-    hi[i] = toFloat32Up(Math.min(x[i] + eps, upper[i]));
+    lo[i] = Math.max(x[i] - eps, lower[i]);
+    hi[i] = Math.min(x[i] + eps, upper[i]);
   }
   return { lo, hi };
+}
+
+/** A float64 box rounded outward to float32 (a float32 box is returned as it is). */
+export function roundBoxOutward(box: { lo: Float32Array | Float64Array; hi: Float32Array | Float64Array }): { lo: Float32Array; hi: Float32Array } {
+  if (box.lo instanceof Float32Array && box.hi instanceof Float32Array) return { lo: box.lo, hi: box.hi };
+  return { lo: Float32Array.from(box.lo, toFloat32Down), hi: Float32Array.from(box.hi, toFloat32Up) };
 }
 
 /**

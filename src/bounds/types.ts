@@ -51,4 +51,63 @@ export interface BoundRule {
   opType: string;
   /** Interval bound propagation (IBP): one interval per output. */
   ibp(ctx: IbpContext): Interval[];
+  /** CROWN (Zhang et al. 2018): the op's adjoint or its linear relaxation; absent = IBP only. */
+  crown?: CrownRule;
 }
+
+/**
+ * What a CROWN rule sees (crown-context.ts). Everything is float64. A backward pass carries, for
+ * a tensor t, rows A of shape [B, R, ...t's per-sample shape] (B points, R rows per point): the
+ * coefficients of a linear function Σ A·t that the pass bounds from below.
+ */
+export interface CrownContext {
+  readonly node: Node;
+  /** Rows R of the A's of this pass. */
+  readonly rows: number;
+  hasInput(i: number): boolean;
+  /** Whether input i depends on the model input. */
+  bounded(i: number): boolean;
+  /** The constant tensor of input i, or undefined when it is bounded or not known at build time. */
+  constant(i: number): TensorValue | undefined;
+  /** Per-sample shape (batch dimension dropped) of input i. */
+  inShape(i: number): number[];
+  /** Per-sample shape of output 0. */
+  outShape(): number[];
+  op(opType: string, inputs: string[], attrs?: Record<string, AttrInput>): string;
+  /** A float64 constant. */
+  float64(dims: number[], values: ArrayLike<number>): string;
+  /** An int64 constant (a shape, axes, indices). */
+  ints(values: number[], dims?: number[]): string;
+  scalar(value: number): string;
+  unsupported(reason: string): never;
+}
+
+/** An op that is affine in its bounded inputs: y = L(x₁, …) + f(0). */
+export interface CrownLinearRule {
+  kind: 'linear';
+  /** The adjoint of L: from the rows A of y, the rows of each input (undefined for constant inputs). */
+  backward(ctx: CrownContext, A: string): (string | undefined)[];
+  /** f(0), the output when every bounded input is 0, per-sample output shape, row-major (undefined: 0). */
+  offset?(ctx: CrownContext): Float64Array | undefined;
+  /** Entries per row of the largest intermediate of `backward` (default: the larger of input and output). */
+  scratch?(ctx: CrownContext): number;
+}
+
+/**
+ * Per-neuron linear relaxation of y = s(x) on [l, u]: al·x + bl ≤ s(x) ≤ au·x + bu for every
+ * x ∈ [l, u]; all shaped [B, ...x's per-sample shape]; bl / bu undefined mean 0.
+ */
+export interface Relaxation {
+  al: string;
+  bl?: string;
+  au: string;
+  bu?: string;
+}
+
+/** An elementwise nonlinearity of one bounded input with a linear relaxation. */
+export interface CrownRelaxedRule {
+  kind: 'relaxed';
+  relax(ctx: CrownContext, l: string, u: string): Relaxation;
+}
+
+export type CrownRule = CrownLinearRule | CrownRelaxedRule;

@@ -9,14 +9,17 @@ import { decodeModel } from '../onnx/decode';
 import { encodeModel } from '../onnx/encode';
 import { numel } from '../onnx/ir';
 import { buildIbpGraph } from '../bounds/ibp-graph';
-import { HI, LABELS, LO, MARGIN_LO } from '../bounds/names';
+import { buildCrownGraph } from '../bounds/crown-graph';
+import { roundBoxOutward } from '../bounds/threat-box';
+import { CENTER, EPS, HI, LABELS, LO, MARGIN_LO } from '../bounds/names';
 import type { BoundRule } from '../bounds/types';
 import { Session } from '../runtime/session';
+import type { HostTensor } from '../runtime/tensor';
 import { DEFAULT_MEMORY_BUDGET_MB, chunkRanges, samplesPerChunk } from './batching';
 import { prepareModel, PrepareOptions } from './prepare';
 
 /** Bound-propagation methods. */
-export const BOUND_METHODS = ['ibp'] as const;
+export const BOUND_METHODS = ['ibp', 'crown'] as const;
 export type BoundMethod = (typeof BOUND_METHODS)[number];
 
 export interface CertifierOptions extends Pick<PrepareOptions, 'inputShape' | 'output'> {
@@ -35,10 +38,12 @@ export interface Certifier {
   /** Per-sample input shape. */
   readonly inputShape: number[];
   /**
-   * Lower bounds of logit_y − logit_j [n, K] over the boxes [lo, hi] (float32, [n, ...inputShape]);
-   * the entry j = y is meaningless.
+   * Lower bounds of logit_y − logit_j [n, K] over the boxes [lo, hi] ([n, ...inputShape]; a
+   * float64 box is rounded outward for the float32 IBP graph and taken exactly by CROWN);
+   * the entry j = y is meaningless. With `l2`, the threat set is the L2 ball of radius eps around
+   * each x (within the box, which IBP uses; CROWN concretises over the ball with the dual norm).
    */
-  marginLowerBounds(lo: Float32Array, hi: Float32Array, n: number, y: Int32Array, signal?: AbortSignal): Promise<Float32Array>;
+  marginLowerBounds(lo: Float32Array | Float64Array, hi: Float32Array | Float64Array, n: number, y: Int32Array, signal?: AbortSignal, l2?: { x: Float32Array; eps: number }): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -53,32 +58,60 @@ export async function loadCertifier(source: Uint8Array | string, opts: Certifier
   }
   const bytes = typeof source === 'string' ? await readFile(source) : source;
   const prepared = await prepareModel(bytes, { inputShape: opts.inputShape, output: opts.output, intraOpThreads: opts.threads });
-  const bound = buildIbpGraph(decodeModel(prepared.bytes), prepared.shapes, opts.rules);
-  const session = await Session.create(encodeModel(bound.model), { intraOpThreads: opts.threads });
+  const model = () => decodeModel(prepared.bytes);
+  const budget = opts.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  const open = async (norm: 'linf' | 'l2'): Promise<Runner> => {
+    const bound = opts.method === 'ibp'
+      ? buildIbpGraph(model(), prepared.shapes, opts.rules)
+      : buildCrownGraph(model(), prepared.shapes, { norm, rules: opts.rules });
+    const session = await Session.create(encodeModel(bound.model), { intraOpThreads: opts.threads });
+    // An IBP graph holds about four tensors per forward value (centre, radius, magnitude, bounds).
+    const bytesPerPoint = 'bytesPerPoint' in bound ? (bound.bytesPerPoint as number) : 4 * prepared.memory.forward;
+    return { bound, session, perChunk: bound.batched ? samplesPerChunk(bytesPerPoint, budget) : 1 };
+  };
+  const linf = await open('linf');
+  let l2: Promise<Runner> | undefined;
+  const { bound } = linf;
   const per = numel(bound.inputShape);
   const K = bound.numClasses;
-  // An IBP graph holds about four tensors per forward value (centre, radius, magnitude, bounds).
-  const perChunk = bound.batched ? samplesPerChunk(4 * prepared.memory.forward, opts.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB) : 1;
   return {
     method: opts.method,
     numClasses: K,
     inputShape: bound.inputShape,
-    async marginLowerBounds(lo, hi, n, y, signal) {
+    async marginLowerBounds(lo, hi, n, y, signal, ball) {
       if (lo.length !== n * per || hi.length !== n * per) throw new UsageError(`boxes must be [n, ${bound.inputShape.join(', ')}] (${n * per} values each)`);
       if (y.length !== n) throw new UsageError(`y must hold ${n} labels`);
+      if (ball && ball.x.length !== n * per) throw new UsageError(`x must be [n, ${bound.inputShape.join(', ')}]`);
+      const overBall = ball && opts.method !== 'ibp';
+      if (overBall) l2 ??= open('l2');
+      const run = overBall ? await l2! : linf;
+      const box = opts.method === 'ibp' ? roundBoxOutward({ lo, hi }) : { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
+      const dtype = opts.method === 'ibp' ? 'float32' as const : 'float64' as const;
       const out = new Float32Array(n * K);
-      for (const c of chunkRanges(n, perChunk)) {
+      for (const c of chunkRanges(n, run.perChunk)) {
         signal?.throwIfAborted();
         const dims = [c.count, ...bound.inputShape];
-        const res = await session.run({
-          [LO]: { dtype: 'float32', dims, data: lo.subarray(c.start * per, (c.start + c.count) * per) },
-          [HI]: { dtype: 'float32', dims, data: hi.subarray(c.start * per, (c.start + c.count) * per) },
+        const part = <T extends Float32Array | Float64Array>(v: T) => v.subarray(c.start * per, (c.start + c.count) * per);
+        const feeds: Record<string, HostTensor> = overBall
+          ? { [CENTER]: { dtype: 'float32', dims, data: part(ball.x) }, [EPS]: { dtype: 'float64', dims: [c.count], data: new Float64Array(c.count).fill(ball.eps) } }
+          : { [LO]: { dtype, dims, data: part(box.lo) }, [HI]: { dtype, dims, data: part(box.hi) } };
+        const res = await run.session.run({
+          ...feeds,
           [LABELS]: { dtype: 'int64', dims: [c.count], data: BigInt64Array.from(y.subarray(c.start, c.start + c.count), (v) => BigInt(v)) },
         }, [MARGIN_LO]);
         out.set(res[MARGIN_LO].data as Float32Array, c.start * K);
       }
       return out;
     },
-    close: () => session.release(),
+    async close() {
+      await linf.session.release();
+      if (l2) await (await l2).session.release();
+    },
   };
+}
+
+interface Runner {
+  bound: { numClasses: number; inputShape: number[]; batched: boolean };
+  session: Session;
+  perChunk: number;
 }

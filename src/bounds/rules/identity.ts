@@ -1,6 +1,8 @@
-/** Identity copies its input: applied to lo and to hi it gives the exact interval. */
+/** Identity copies its input: applied to lo and to hi it gives the exact interval.
+ * CROWN: a reshape, so its adjoint reshapes the rows back. */
 import type { BoundRule } from '../types';
 import { applyToBoth, requireConstantsBesides } from './common';
+import { reshapeAdjoint } from './crown-common';
 
 export const identity: BoundRule = {
   opType: 'Identity',
@@ -8,4 +10,5 @@ export const identity: BoundRule = {
     requireConstantsBesides(ctx, 0);
     return [applyToBoth(ctx)];
   },
+  crown: reshapeAdjoint,
 };

@@ -2,10 +2,13 @@
  * MatMul with one constant operand, X·W or W·X: an affine map of the bounded operand (no bias),
  * bounded by the centre/radius form of ./common.ts with |W| for the radius. Each output sums K
  * products (K = the shared dimension). A product of two bounded tensors has no rule.
+ * CROWN (X·W, W a matrix): the adjoint sends rows A to A·Wᵀ; W·X has no CROWN rule yet.
  */
 import type { BoundRule } from '../types';
 import { absTensor } from '../ibp-context';
 import { affineInterval } from './common';
+import { rowsShaped } from './crown-common';
+import { tensorToNumbers } from '../../onnx/ir';
 
 export const matMul: BoundRule = {
   opType: 'MatMul',
@@ -22,5 +25,17 @@ export const matMul: BoundRule = {
       return ctx.apply(at === 0 ? [x, other] : [other, x]);
     };
     return [affineInterval(ctx, ctx.interval(at), apply, inner)];
+  },
+  crown: {
+    kind: 'linear',
+    backward: (ctx, A) => {
+      if (ctx.bounded(1)) return ctx.unsupported('the right operand depends on the model input');
+      const w = ctx.constant(1);
+      if (!w || w.dims.length !== 2) return ctx.unsupported('the right operand must be a constant matrix');
+      const [k, m] = w.dims;
+      const v = tensorToNumbers(w);
+      const wt = Array.from({ length: k * m }, (_, i) => v[(i % k) * m + Math.floor(i / k)]);
+      return [rowsShaped(ctx, ctx.op('MatMul', [A, ctx.float64([m, k], wt)]), ctx.inShape(0))];
+    },
   },
 };

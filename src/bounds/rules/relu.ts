@@ -1,5 +1,13 @@
-/** Relu is non-decreasing and exact in floating point: [relu(lo), relu(hi)]. */
+/**
+ * Relu is non-decreasing and exact in floating point: [relu(lo), relu(hi)].
+ * CROWN: the relaxation of ./relu-relaxation.ts with a = 0.
+ */
 import type { BoundRule } from '../types';
 import { applyToBoth } from './common';
+import { reluRelaxation } from './relu-relaxation';
 
-export const relu: BoundRule = { opType: 'Relu', ibp: (ctx) => [applyToBoth(ctx)] };
+export const relu: BoundRule = {
+  opType: 'Relu',
+  ibp: (ctx) => [applyToBoth(ctx)],
+  crown: { kind: 'relaxed', relax: (ctx, l, u) => reluRelaxation(ctx, l, u, 0) },
+};

@@ -1,6 +1,8 @@
-/** Reshape (with a constant shape) copies every element: applied to lo and to hi it gives the exact interval. */
+/** Reshape (with a constant shape) copies every element: applied to lo and to hi it gives the exact interval.
+ * CROWN: a reshape, so its adjoint reshapes the rows back. */
 import type { BoundRule } from '../types';
 import { applyToBoth, requireConstantsBesides } from './common';
+import { reshapeAdjoint } from './crown-common';
 
 export const reshape: BoundRule = {
   opType: 'Reshape',
@@ -8,4 +10,5 @@ export const reshape: BoundRule = {
     requireConstantsBesides(ctx, 0);
     return [applyToBoth(ctx)];
   },
+  crown: reshapeAdjoint,
 };

@@ -1,5 +1,13 @@
-/** Sigmoid is increasing: [σ(lo), σ(hi)], widened by the kernel's error (./monotone-kernel.ts). */
+/**
+ * Sigmoid is increasing: [σ(lo), σ(hi)], widened by the kernel's error (./monotone-kernel.ts).
+ * CROWN: the tangent/chord relaxation of ./s-shaped.ts.
+ */
 import type { BoundRule } from '../types';
 import { monotoneKernel } from './monotone-kernel';
+import { sShapedRelaxation } from './s-shaped';
 
-export const sigmoid: BoundRule = { opType: 'Sigmoid', ibp: (ctx) => [monotoneKernel(ctx)] };
+export const sigmoid: BoundRule = {
+  opType: 'Sigmoid',
+  ibp: (ctx) => [monotoneKernel(ctx)],
+  crown: { kind: 'relaxed', relax: (ctx, l, u) => sShapedRelaxation(ctx, l, u, 'Sigmoid') },
+};

@@ -1,6 +1,8 @@
-/** Squeeze drops unit dimensions: applied to lo and to hi it gives the exact interval. */
+/** Squeeze drops unit dimensions: applied to lo and to hi it gives the exact interval.
+ * CROWN: a reshape, so its adjoint reshapes the rows back. */
 import type { BoundRule } from '../types';
 import { applyToBoth, requireConstantsBesides } from './common';
+import { reshapeAdjoint } from './crown-common';
 
 export const squeeze: BoundRule = {
   opType: 'Squeeze',
@@ -8,4 +10,5 @@ export const squeeze: BoundRule = {
     requireConstantsBesides(ctx, 0);
     return [applyToBoth(ctx)];
   },
+  crown: reshapeAdjoint,
 };

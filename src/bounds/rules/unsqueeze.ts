@@ -1,6 +1,8 @@
-/** Unsqueeze adds unit dimensions: applied to lo and to hi it gives the exact interval. */
+/** Unsqueeze adds unit dimensions: applied to lo and to hi it gives the exact interval.
+ * CROWN: a reshape, so its adjoint reshapes the rows back. */
 import type { BoundRule } from '../types';
 import { applyToBoth, requireConstantsBesides } from './common';
+import { reshapeAdjoint } from './crown-common';
 
 export const unsqueeze: BoundRule = {
   opType: 'Unsqueeze',
@@ -8,4 +10,5 @@ export const unsqueeze: BoundRule = {
     requireConstantsBesides(ctx, 0);
     return [applyToBoth(ctx)];
   },
+  crown: reshapeAdjoint,
 };
