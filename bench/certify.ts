@@ -10,8 +10,10 @@
  *     (must be 0: a certified sat instance is a soundness bug), certified unsat, certified unknown
  *     and seconds, beside auto_LiRPA 0.5.0's IBP count and CROWN time (issue 14's anchor table).
  *
+ * Every table is repeated per bound method (--methods, default ibp,crown).
+ *
  * Prints markdown. Options (after `--`): --out FILE  --data DIR (VNN-COMP root)  --threads T  --n N
- * --benchmarks a,b  --models cnn,mlp. Exits 1 when any sat instance is certified.
+ * --benchmarks a,b  --models cnn,mlp  --methods ibp,crown. Exits 1 when any sat instance is certified.
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -19,7 +21,7 @@ import * as path from 'node:path';
 import { UnsupportedOpError } from '../src/errors';
 import { loadEvalSet } from '../src/data';
 import { certifyPoints } from '../src/audit/certify';
-import { Certifier, loadCertifier } from '../src/model/certifier';
+import { BOUND_METHODS, BoundMethod, Certifier, loadCertifier } from '../src/model/certifier';
 import { BENCHMARKS, loadBenchmark, machine } from './vnncomp';
 import { ANCHORS, BenchmarkCertification, certifyBenchmark, tally } from './vnncomp-certify';
 
@@ -36,10 +38,12 @@ interface Options {
   n: number;
   benchmarks: string[];
   models?: string[];
+  methods: BoundMethod[];
 }
 
 interface FixtureRow {
   model: string;
+  method: BoundMethod;
   data: string;
   n: number;
   /** Why the model is not certified (no bound rule, shape mismatch). */
@@ -58,7 +62,7 @@ function projectRoot(): string {
 function parseArgs(argv: string[]): Options {
   const root = projectRoot();
   const o: Options = {
-    data: path.resolve(root, '..', 'shared', 'data', 'vnncomp'), threads: Math.max(1, os.availableParallelism()), n: 500, benchmarks: [...BENCHMARKS],
+    data: path.resolve(root, '..', 'shared', 'data', 'vnncomp'), threads: Math.max(1, os.availableParallelism()), n: 500, benchmarks: [...BENCHMARKS], methods: ['ibp', 'crown'],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], v = argv[i + 1];
@@ -69,21 +73,23 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--n') o.n = Number(take());
     else if (a === '--benchmarks') o.benchmarks = take().split(',').filter(Boolean);
     else if (a === '--models') o.models = take().split(',').filter(Boolean);
-    else throw new Error(`unknown option ${a}; options: --out FILE --data DIR --threads T --n N --benchmarks a,b --models m1,m2`);
+    else if (a === '--methods') o.methods = take().split(',').filter(Boolean) as BoundMethod[];
+    else throw new Error(`unknown option ${a}; options: --out FILE --data DIR --threads T --n N --benchmarks a,b --models m1,m2 --methods ibp,crown`);
   }
+  for (const m of o.methods) if (!(BOUND_METHODS as readonly string[]).includes(m)) throw new Error(`unknown method ${m}; methods: ${BOUND_METHODS.join(', ')}`);
   for (const b of o.benchmarks) if (!(BENCHMARKS as readonly string[]).includes(b)) throw new Error(`unknown benchmark ${b}; known: ${BENCHMARKS.join(', ')}`);
   return o;
 }
 
-async function certifyFixture(root: string, model: string, o: Options): Promise<FixtureRow> {
+async function certifyFixture(root: string, model: string, method: BoundMethod, o: Options): Promise<FixtureRow> {
   const dataFile = FIXTURE_DATA[model] ?? 'mnist-eval.npz';
   const data = loadEvalSet(path.join(root, 'fixtures', 'data', dataFile));
   const n = Math.min(o.n, data.n);
-  const row: FixtureRow = { model, data: dataFile, n, cells: [] };
+  const row: FixtureRow = { model, method, data: dataFile, n, cells: [] };
   const t0 = performance.now();
   let certifier: Certifier;
   try {
-    certifier = await loadCertifier(path.join(root, 'fixtures', 'models', `${model}.onnx`), { method: 'ibp', threads: o.threads });
+    certifier = await loadCertifier(path.join(root, 'fixtures', 'models', `${model}.onnx`), { method, threads: o.threads });
   } catch (e) {
     if (!(e instanceof UnsupportedOpError)) throw e;
     return { ...row, skipped: `not certifiable: ${e.message}` };
@@ -98,9 +104,9 @@ async function certifyFixture(root: string, model: string, o: Options): Promise<
       const r = await certifyPoints(certifier, {
         x: data.x.subarray(0, n * per), y: data.y.subarray(0, n), n,
         lower: data.lower.subarray(0, n * per), upper: data.upper.subarray(0, n * per), norm: 'linf', eps,
-      }, 'ibp');
+      }, method);
       row.cells.push({ eps, certified: r.certifiedAccuracy, lower: r.interval.lower, upper: r.interval.upper, seconds: r.seconds });
-      console.error(`  ${model} ε=${eps}: ${(100 * r.certifiedAccuracy).toFixed(1)} % in ${r.seconds.toFixed(2)} s`);
+      console.error(`  ${model} ${method} ε=${eps}: ${(100 * r.certifiedAccuracy).toFixed(1)} % in ${r.seconds.toFixed(2)} s`);
     }
     return row;
   } finally {
@@ -114,15 +120,15 @@ function markdown(o: Options, fixtures: FixtureRow[], vnn: BenchmarkCertificatio
   const fromSource = __filename.endsWith('.ts');
   const cmd = [fromSource ? 'npx tsx bench/certify.ts' : 'npm run bench:certify', ...(argv.length && !fromSource ? ['--'] : []), ...argv].join(' ');
   const L: string[] = [];
-  L.push('# Certification benchmark (IBP)', '');
+  L.push(`# Certification benchmark (${o.methods.join(', ')})`, '');
   L.push(`Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`${cmd}\` (${wall.toFixed(0)} s wall, build excluded).`, '');
   L.push(`Machine: ${machine(o.threads, load)}.`, '');
   L.push(`## Fixture models: certified accuracy at the L∞ ladder (first ${o.n} points)`, '');
   L.push('Certified accuracy with its exact 95 % Clopper–Pearson interval, and the seconds for that ε (all points; bound-graph preparation excluded, in its own column).', '');
-  L.push(`| model (data) | prepare s | ${LADDER.map((e) => `ε = ${e}`).join(' | ')} |`, `|---|---|${LADDER.map(() => '---').join('|')}|`);
+  L.push(`| model (data) | method | prepare s | ${LADDER.map((e) => `ε = ${e}`).join(' | ')} |`, `|---|---|---|${LADDER.map(() => '---').join('|')}|`);
   for (const r of fixtures) {
-    if (r.skipped) { L.push(`| ${r.model} (${r.data}) | ${r.prepareSeconds?.toFixed(1) ?? '–'} | ${r.skipped} |${LADDER.slice(1).map(() => ' |').join('')}`); continue; }
-    L.push(`| ${r.model} (${r.data}, n = ${r.n}) | ${r.prepareSeconds!.toFixed(1)} | ${r.cells.map((c) => `${pct(c.certified)} % [${pct(c.lower)}, ${pct(c.upper)}] (${c.seconds.toFixed(2)} s)`).join(' | ')} |`);
+    if (r.skipped) { L.push(`| ${r.model} (${r.data}) | ${r.method} | ${r.prepareSeconds?.toFixed(1) ?? '–'} | ${r.skipped} |${LADDER.slice(1).map(() => ' |').join('')}`); continue; }
+    L.push(`| ${r.model} (${r.data}, n = ${r.n}) | ${r.method} | ${r.prepareSeconds!.toFixed(1)} | ${r.cells.map((c) => `${pct(c.certified)} % [${pct(c.lower)}, ${pct(c.upper)}] (${c.seconds.toFixed(2)} s)`).join(' | ')} |`);
   }
   L.push('', '## VNN-COMP: certified instances per benchmark', '');
   if (vnnAbsent) {
@@ -131,11 +137,11 @@ function markdown(o: Options, fixtures: FixtureRow[], vnn: BenchmarkCertificatio
   }
   L.push('Each instance\'s own box [lower, upper] and target (../shared/data/vnncomp/). A certified **sat** instance is a soundness bug (must be 0). '
     + 'Seconds: wall clock for the benchmark, bound-graph building included. auto_LiRPA 0.5.0 figures are the issue\'s anchor table (its machine, not this one).', '');
-  L.push('| benchmark | sat / unsat / unknown | certified sat (must be 0) | certified unsat | certified unknown | seconds | auto_LiRPA IBP unsat | auto_LiRPA CROWN unsat (s) | not certifiable |',
-    '|---|---|---|---|---|---|---|---|---|');
+  L.push('| benchmark | method | sat / unsat / unknown | certified sat (must be 0) | certified unsat | certified unknown | seconds | auto_LiRPA IBP unsat | auto_LiRPA CROWN unsat (s) | not certifiable |',
+    '|---|---|---|---|---|---|---|---|---|---|');
   for (const r of vnn) {
     const s = tally(r, 'sat'), u = tally(r, 'unsat'), k = tally(r, 'unknown'), a = ANCHORS[r.name];
-    L.push(`| ${r.name} | ${s.total} / ${u.total} / ${k.total} | **${s.certified}** | ${u.certified} | ${k.certified} | ${r.seconds.toFixed(2)} | ${a ? a.ibp : '–'} | ${a ? `${a.crown} (${a.crownSeconds} s)` : '–'} | ${r.notCertifiable.join('; ') || '–'} |`);
+    L.push(`| ${r.name} | ${r.method} | ${s.total} / ${u.total} / ${k.total} | **${s.certified}** | ${u.certified} | ${k.certified} | ${r.seconds.toFixed(2)} | ${a ? a.ibp : '–'} | ${a ? `${a.crown} (${a.crownSeconds} s)` : '–'} | ${r.notCertifiable.join('; ') || '–'} |`);
   }
   L.push('');
   return L.join('\n');
@@ -150,16 +156,20 @@ async function main(): Promise<void> {
   const models = o.models ?? readdirSync(path.join(root, 'fixtures', 'models')).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort();
   const fixtures: FixtureRow[] = [];
   for (const m of models) {
-    console.error(`${m} …`);
-    fixtures.push(await certifyFixture(root, m, o));
+    for (const method of o.methods) {
+      console.error(`${m} (${method}) …`);
+      fixtures.push(await certifyFixture(root, m, method, o));
+    }
   }
   const vnnAbsent = existsSync(path.join(o.data, 'README.md')) ? undefined : `${o.data} is absent (third-party models are not shipped in this repo)`;
   const vnn: BenchmarkCertification[] = [];
   if (!vnnAbsent) {
     for (const b of o.benchmarks) {
-      const r = await certifyBenchmark(loadBenchmark(o.data, b, { targeted: true }), { threads: o.threads });
+      for (const method of o.methods) {
+      const r = await certifyBenchmark(loadBenchmark(o.data, b, { targeted: true }), { threads: o.threads, method });
       vnn.push(r);
-      console.error(`${b}: certified sat ${tally(r, 'sat').certified}, unsat ${tally(r, 'unsat').certified}/${tally(r, 'unsat').total}, unknown ${tally(r, 'unknown').certified}, ${r.seconds.toFixed(2)} s`);
+      console.error(`${b} (${method}): certified sat ${tally(r, 'sat').certified}, unsat ${tally(r, 'unsat').certified}/${tally(r, 'unsat').total}, unknown ${tally(r, 'unknown').certified}, ${r.seconds.toFixed(2)} s`);
+      }
     }
   }
   const md = markdown(o, fixtures, vnn, vnnAbsent, (performance.now() - started) / 1000, argv, [loadBefore, os.loadavg()[0]]);
