@@ -1,4 +1,6 @@
-/** The charts: robustness curve, cascade, per-class bars and table, hard-pair heatmap, minimal-norm histogram. */
+/** The charts: robustness curve, certified/attacked bracket (when certification ran), cascade, per-class bars and table, hard-pair heatmap, minimal-norm histogram. */
+import type { Interval } from '../../../schema/report';
+import { bracketData, drawBracket, hasBracket } from '../charts/bracket';
 import { cascadeData, cascadeHeight, drawCascade } from '../charts/cascade';
 import { drawHeatmap, hardPairHeatmapData, heatmapHeight } from '../charts/heatmap';
 import { drawNormHistogram, minimalNormHistogramData } from '../charts/norm-histogram';
@@ -26,6 +28,17 @@ export function resultsSection(L: Layout, ctx: RenderContext): void {
     alt: `Line chart of robust accuracy against ε, from clean accuracy ${pct(curve.clean)} at ε = 0: ${curve.sweep.map((p) => `${num(p.eps)}: ${pctCI(p.robustAccuracy, p.interval)}`).join(', ')}.`,
     caption: `Solid: robust accuracy of the sweep battery at each ε, starting at ε = 0 with the clean accuracy (${curve.sweep.map((p) => `${num(p.eps)} → ${pctCI(p.robustAccuracy, p.interval)}`).join(', ')}). Dashed: the upper bound from the minimal-norm attack (share of points whose smallest adversarial perturbation found is larger than ε). Dotted: clean accuracy ${pct(curve.clean)}. Diamond: the full battery at the audit ε = ${num(curve.audit.eps)}, ${pctCI(curve.audit.robustAccuracy, curve.audit.interval)}. ${bars} Data: report.sweep.points, report.cleanAccuracy, report.robustAccuracy and their intervals.`,
   });
+
+  if (hasBracket(r)) {
+    const br = bracketData(r);
+    const at = (f: { value: number; interval: Interval } | null) => (f ? pctCI(f.value, f.interval) : 'not measured');
+    const figures = br.points.map((p) => `${num(p.eps)}: certified ${at(p.certified)}, attacked ${at(p.attacked)}`).join('; ');
+    L.heading('Certified and attacked robust accuracy', 2);
+    L.figure(200, (x, y, w) => drawBracket(L.doc, { x, y, w, h: 192 }, br), {
+      alt: `Line chart of certified and attacked robust accuracy against ε, the gap between them shaded as unknown: ${figures}.`,
+      caption: `Solid: attacked robust accuracy of the sweep battery (an upper bound on the true robust accuracy). Dashed: certified accuracy by ${br.method.toUpperCase()} (a lower bound: each counted point is proven robust). Shaded, "unknown": points neither broken nor certified, between neighbouring ε where both figures were measured (${figures}). ${bars} Data: report.sweep.points, report.certification.sweep.`,
+    });
+  }
 
   const steps = cascadeData(r);
   const shown = steps.slice(0, CASCADE_BARS + 1);
