@@ -13,6 +13,7 @@ import { DataError, UsageError } from '../src/errors';
 import { AdversarialExample, cascadeData, explainAdaptation, explainCheck, renderReportPdf } from '../src/report/pdf';
 import { PAGE } from '../src/report/pdf/layout';
 import { scaleReport } from '../src/report/pdf/synthetic';
+import { pctCI } from '../src/report/pdf/text';
 import { POPPLER_SKIP, pageInk, pdfFonts, pdfText, wordBoxes } from '../src/report/pdf/testing/poppler';
 import { Report, validateReport } from '../src/schema/report';
 import { fixturePath, readArrays } from './support/fixtures';
@@ -168,6 +169,19 @@ maybe('the PDF read back with poppler', () => {
     for (const s of cascadeData(DEMO)) expect(text).toContain(`${(100 * s.robustAccuracy).toFixed(1)}%`);
     expect(text).toContain('Point 3 — apgd-ce'); // first example's caption
     expect(text).toContain(`original: class ${DEMO.points.label[3]}`);
+  });
+
+  it('certification: the demo PDF draws the bracket chart and a certified column per class (report.certification); the sample report, without one, has neither', () => {
+    const text = pdfText(demo);
+    expect(text).toContain('Certified and attacked robust accuracy');
+    expect(text).toContain('unknown');
+    expect(text).toContain('Certified, IBP (CI)');
+    const perClass = DEMO.certification!.perClass!;
+    expect(perClass).toHaveLength(10);
+    for (const c of perClass) expect(text).toContain(pctCI(c.certifiedAccuracy!, c.certifiedAccuracyInterval));
+    const plain = pdfText(sample);
+    expect(plain).not.toContain('Certified and attacked');
+    expect(plain).not.toContain('Certified, IBP');
   });
 
   it('every font is embedded (pdffonts), and they are the DejaVu subsets', () => {

@@ -143,6 +143,12 @@ describe('bracketData', () => {
     const c = r.certification!;
     expect(c.certified.reduce((s: number, v) => s + v, 0)).toBe(20);
     c.certified.forEach((v, i) => { if (v) expect(r.points.robust[i]).toBe(1); });
+    // Its per-class figures recount those flags by label.
+    for (const pc of c.perClass!) {
+      const idx = r.points.label.flatMap((y, i) => (y === pc.label ? [i] : []));
+      expect([pc.n, pc.certified]).toEqual([idx.length, idx.filter((i) => c.certified[i] === 1).length]);
+      expect(pc.certifiedAccuracyInterval).toEqual(clopperPearson(pc.certified, pc.n));
+    }
   });
 });
 

@@ -57,10 +57,24 @@ export function resultsSection(L: Layout, ctx: RenderContext): void {
       alt: `Grouped bar chart of clean and robust accuracy for ${plural(pc.classes.length, 'class', 'classes')}.`,
       caption: `${pc.selection === 'all' ? `All ${plural(pc.total, 'class', 'classes')} with points` : `The ${pc.classes.length} classes with the lowest robust accuracy, of ${int(pc.total)} with points (lowest first)`}. Robust-accuracy gap between the best and worst class: ${pct(r.perClass.robustAccuracyGap)}. ${bars}${small ? ` ${SMALL_MARK}: fewer than 30 points (${plural(small, 'class', 'classes')}); such a class's figures are too uncertain to compare with others.` : ''} Data: report.perClass.classes.`,
     });
+    // Certified accuracy per class: a column when certification ran on a model it could bound.
+    const certified = r.certification && r.certification.notCertifiable === null && r.certification.perClass
+      ? new Map(r.certification.perClass.map((c) => [c.label, c])) : null;
+    const certCell = (label: number) => {
+      const c = certified?.get(label);
+      return c && c.certifiedAccuracy !== null ? pctCI(c.certifiedAccuracy, c.certifiedAccuracyInterval) : '—';
+    };
     L.table([
       { header: 'Class', weight: 0.7, align: 'right' }, { header: 'Points', weight: 0.8, align: 'right' },
-      { header: 'Clean accuracy (CI)', weight: 1.6, align: 'right' }, { header: 'Robust accuracy (CI)', weight: 1.6, align: 'right' }, { header: 'Sample', weight: 1.3 },
-    ], pc.classes.map((c) => [String(c.label), int(c.n), pctCI(c.clean, c.cleanInterval), pctCI(c.robust, c.robustInterval), c.smallSample ? `${SMALL_MARK} small (n < 30)` : '']), { fontSize: 8 });
+      { header: 'Clean accuracy (CI)', weight: 1.6, align: 'right' }, { header: 'Robust accuracy (CI)', weight: 1.6, align: 'right' },
+      ...(certified ? [{ header: `Certified, ${r.certification!.method.toUpperCase()} (CI)`, weight: 1.6, align: 'right' as const }] : []),
+      { header: 'Sample', weight: 1.3 },
+    ], pc.classes.map((c) => [
+      String(c.label), int(c.n), pctCI(c.clean, c.cleanInterval), pctCI(c.robust, c.robustInterval),
+      ...(certified ? [certCell(c.label)] : []),
+      c.smallSample ? `${SMALL_MARK} small (n < 30)` : '',
+    ]), { fontSize: 8 });
+    if (certified) L.caption(`Certified: the class's points proven robust at ε = ${num(r.threat.eps)} (a lower bound on its robust accuracy), with its interval. Data: report.certification.perClass.`);
   }
 
   const hm = hardPairHeatmapData(r, HEATMAP_CLASSES);
