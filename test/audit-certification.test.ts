@@ -41,6 +41,13 @@ describe('certification in the audit', () => {
       const attacked = report.sweep.points.find((q) => q.eps === p.eps)!;
       expect(p.certifiedAccuracy).toBeLessThanOrEqual(attacked.robustAccuracy);
     }
+    // Per class: the certified flags recounted by label, never above the class's robust points.
+    expect(c.perClass!.map((pc) => pc.label)).toEqual([...Array(report.model.numClasses).keys()]);
+    for (const pc of c.perClass!) {
+      const idx = report.points.label.flatMap((y, i) => (y === pc.label ? [i] : []));
+      expect([pc.n, pc.certified]).toEqual([idx.length, idx.filter((i) => c.certified[i] === 1).length]);
+      expect(pc.certified).toBeLessThanOrEqual(idx.filter((i) => report.points.robust[i] === 1).length);
+    }
 
     const gate = (min: number) => evaluatePolicy(report, policySchema.parse({ minCertifiedAccuracy: min }), { name: 'test', sha256: '0'.repeat(64) });
     expect(gate(0.1).verdict).toBe('PASS');

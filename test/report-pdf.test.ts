@@ -7,14 +7,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { certifiedPerClass } from '../src/audit/certified-per-class';
 import { sampleReport } from '../src/audit/testing/sample-report';
 import { loadEvalSet } from '../src/data';
 import { DataError, UsageError } from '../src/errors';
 import { AdversarialExample, cascadeData, explainAdaptation, explainCheck, renderReportPdf } from '../src/report/pdf';
 import { PAGE } from '../src/report/pdf/layout';
 import { scaleReport } from '../src/report/pdf/synthetic';
+import { pctCI } from '../src/report/pdf/text';
 import { POPPLER_SKIP, pageInk, pdfFonts, pdfText, wordBoxes } from '../src/report/pdf/testing/poppler';
 import { Report, validateReport } from '../src/schema/report';
+import { clopperPearson } from '../src/util/clopper-pearson';
 import { fixturePath, readArrays } from './support/fixtures';
 
 const DEMO = validateReport(JSON.parse(readFileSync(join(__dirname, '..', 'src', 'report', 'pdf', 'testing', 'demo-report.json'), 'utf8')));
@@ -168,6 +171,32 @@ maybe('the PDF read back with poppler', () => {
     for (const s of cascadeData(DEMO)) expect(text).toContain(`${(100 * s.robustAccuracy).toFixed(1)}%`);
     expect(text).toContain('Point 3 — apgd-ce'); // first example's caption
     expect(text).toContain(`original: class ${DEMO.points.label[3]}`);
+  });
+
+  it('certification: the demo PDF draws the bracket chart and a certified column per class (report.certification); the sample report, without one, has neither', () => {
+    const text = pdfText(demo);
+    expect(text).toContain('Certified and attacked robust accuracy');
+    expect(text).toContain('unknown');
+    expect(text).toContain('Certified, IBP (CI)');
+    const perClass = DEMO.certification!.perClass!;
+    expect(perClass).toHaveLength(10);
+    for (const c of perClass) expect(text).toContain(pctCI(c.certifiedAccuracy!, c.certifiedAccuracyInterval));
+    const plain = pdfText(sample);
+    expect(plain).not.toContain('Certified and attacked');
+    expect(plain).not.toContain('Certified, IBP');
+  });
+
+  it('certification that could not bound the model (notCertifiable): the summary says so; no bracket chart, no certified column', async () => {
+    const base = sampleReport();
+    const certification = {
+      method: 'ibp', certifiedAccuracy: 0, certifiedAccuracyInterval: clopperPearson(0, 10),
+      certified: Array(10).fill(0) as 0[], sweep: [], notCertifiable: "no bound rule for op Foo (node 'f')",
+      perClass: certifiedPerClass(base.points.label, Array(10).fill(0), 3),
+    };
+    const text = pdfText(await renderReportPdf({ ...base, certification }));
+    expect(text).toContain('not certifiable');
+    expect(text).not.toContain('Certified and attacked');
+    expect(text).not.toContain('Certified, IBP');
   });
 
   it('every font is embedded (pdffonts), and they are the DejaVu subsets', () => {

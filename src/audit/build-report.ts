@@ -12,6 +12,7 @@ import { REPORT_SCHEMA } from '../schema/report';
 import type { ModelInfo } from '../model/model';
 import { clopperPearson, REPORT_CONFIDENCE } from '../util/clopper-pearson';
 import type { Battery, BatteryStep } from './battery';
+import { certifiedPerClass } from './certified-per-class';
 import { evaluateChecks } from './checks';
 import type { EpsOutcome, FullBoxOutcome } from './checks';
 import { quantile } from './minimal-norms';
@@ -118,7 +119,7 @@ export function buildReport(r: AuditResults): Report {
         mean: found.length ? found.reduce((s, v) => s + v, 0) / found.length : null,
       },
     },
-    certification: r.certification ?? null,
+    certification: r.certification ? { ...r.certification, perClass: certifiedPerClass(data.y, r.certification.certified, info.numClasses) } : null,
     perClass,
     hypocritical: r.hypocritical,
     integrity: r.integrity,

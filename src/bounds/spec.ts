@@ -55,7 +55,7 @@ function lastLinearLayer(b: IbpBuilder, order: Node[], logits: string): { h: Int
     const [K, H] = attrInt(p, 'transB', 0) ? [B.dims[0], B.dims[1]] : [B.dims[1], B.dims[0]];
     const weights = matrix(B, attrInt(p, 'transB', 0) === 1, alpha);
     const bias = C ? broadcastBias(C, K, beta) : new Array(K).fill(0);
-    if (b.shapeOf(p.inputs[0]).length !== 2) return undefined;
+    if (!bias || b.shapeOf(p.inputs[0]).length !== 2) return undefined;
     return { h, weights: tensorFromNumbers('float32', [K, H], weights), bias: tensorFromNumbers('float32', [K], bias) };
   }
   const viaMatMul = (mm: Node | undefined, biasName?: string) => {
@@ -90,11 +90,18 @@ function matrix(B: TensorValue, rowsAreClasses: boolean, alpha: number): number[
   return out;
 }
 
-function broadcastBias(C: TensorValue, K: number, beta: number): number[] {
+/**
+ * The per-class bias b [K] (times beta) of a bias that broadcasts against the layer's [N, K]
+ * product without changing it: a scalar ([], [1], [1, 1]), [K] or [1, K]. Any other shape ([K, 1],
+ * [2, K], [N, K] …) varies along the batch axis or reshapes the logits, so it is not a per-class
+ * bias: undefined, and the specification is not folded (margin_lo = lo_y − hi_j instead).
+ */
+function broadcastBias(C: TensorValue, K: number, beta: number): number[] | undefined {
+  const dims = C.dims;
+  const last = dims.length ? dims[dims.length - 1] : 1;
+  if (dims.length > 2 || dims.slice(0, -1).some((d) => d !== 1) || (last !== 1 && last !== K)) return undefined;
   const v = tensorToNumbers(C);
-  if (v.length === 1) return new Array(K).fill(v[0] * beta);
-  if (v.length === K) return v.map((x) => x * beta);
-  return new Array(K).fill(NaN);
+  return last === K ? v.map((x) => x * beta) : new Array(K).fill(v[0] * beta);
 }
 
 function onlyConsumer(order: Node[], value: string, consumer: Node): boolean {

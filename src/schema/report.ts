@@ -118,6 +118,19 @@ export const certificationSchema = z.object({
   sweep: z.array(z.object({ eps: z.number().min(0), certifiedAccuracy: fraction, certifiedAccuracyInterval: intervalSchema })),
   /** Why nothing could be certified (an op without a bound rule), or null. (Its time is timings.certification.) */
   notCertifiable: z.string().nullable(),
+  /**
+   * Per true class (label order, every class of the model), the points certified at the audit ε,
+   * like perClass.classes: accuracy and interval null for a class without points; smallSample
+   * below SMALL_CLASS (30) points. Absent in reports made before it existed.
+   */
+  perClass: z.array(z.object({
+    label: z.number().int(),
+    n: count,
+    certified: count,
+    certifiedAccuracy: fraction.nullable(),
+    certifiedAccuracyInterval: intervalSchema.nullable(),
+    smallSample: z.boolean(),
+  })).optional(),
 });
 export type Certification = z.infer<typeof certificationSchema>;
 

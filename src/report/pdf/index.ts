@@ -6,6 +6,8 @@ export { adversarialExampleSchema, imageGeometry } from './examples';
 export type { SigningInfo } from './sections/context';
 export { robustnessCurveData } from './charts/robustness-curve';
 export type { RobustnessCurveData } from './charts/robustness-curve';
+export { bracketData, hasBracket } from './charts/bracket';
+export type { BracketData } from './charts/bracket';
 export { cascadeData } from './charts/cascade';
 export type { CascadeStep } from './charts/cascade';
 export { perClassData } from './charts/per-class';

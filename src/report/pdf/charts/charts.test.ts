@@ -2,13 +2,17 @@
  * Golden data tests of the chart functions: the numbers each chart draws, compared with values
  * derived by hand from the sample report (src/audit/testing/sample-report.ts) and from a real
  * `gauntlet audit --demo --n 60` report (../testing/demo-report.json, gauntlet-report-2; the same
- * breaks and figures as the gauntlet-report-1 file it replaces).
+ * breaks and figures as the gauntlet-report-1 file it replaces). Its certification block was
+ * added by hand for the bracket chart (IBP certifies 55, 47 and 20 of the 60 points at ε 0.025,
+ * 0.05 and 0.1; the 20 at 0.1 are the first 20 robust points): not measured, but consistent.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleReport } from '../../../audit/testing/sample-report';
 import { Report, validateReport } from '../../../schema/report';
+import { clopperPearson } from '../../../util/clopper-pearson';
 import { niceTicks } from './axes';
+import { bracketData, hasBracket } from './bracket';
 import { cascadeData } from './cascade';
 import { hardPairHeatmapData } from './heatmap';
 import { minimalNormHistogramData } from './norm-histogram';
@@ -52,6 +56,99 @@ describe('robustnessCurveData', () => {
     expect(d.sweep.map((p) => p.interval.k)).toEqual([60, 58, 56, 34]);
     expect(d.bound.map((p) => p.value * 60)).toEqual([60, 58, 56, 36].map((v) => expect.closeTo(v, 9)));
     expect(d.audit.robustAccuracy * 60).toBeCloseTo(34, 9);
+  });
+});
+
+/** The sample report (10 points) with a certification whose sweep certifies k points at each listed ε; at ε = 0.1 points 0 … k − 1 (all robust). */
+function withCertification(sweep: [number, number][], extra: Partial<NonNullable<Report['certification']>> = {}): Report {
+  const base = sampleReport();
+  const k = sweep.find(([eps]) => eps === base.threat.eps)?.[1] ?? 0;
+  return validateReport({
+    ...base,
+    certification: {
+      method: 'ibp', certifiedAccuracy: k / 10, certifiedAccuracyInterval: clopperPearson(k, 10),
+      certified: Array.from({ length: 10 }, (_, i) => (i < k ? 1 : 0)),
+      sweep: sweep.map(([eps, c]) => ({ eps, certifiedAccuracy: c / 10, certifiedAccuracyInterval: clopperPearson(c, 10) })),
+      notCertifiable: null,
+      ...extra,
+    },
+  });
+}
+
+describe('bracketData', () => {
+  // The sample sweep (attacked): ε 0.05 → 7, 0.1 → 5, 0.2 → 2 of 10 points robust.
+  const fig = (k: number) => ({ value: k / 10, interval: clopperPearson(k, 10) });
+  const attacked = (r: Report, i: number) => ({ value: r.sweep.points[i].robustAccuracy, interval: r.sweep.points[i].robustAccuracyInterval });
+
+  it('sample, certified 7, 3, 2 of 10: equal to the attacked figure at 0.05 and 0.2 (no gap there), unknown 0.2 at ε = 0.1', () => {
+    const r = withCertification([[0.05, 7], [0.1, 3], [0.2, 2]]);
+    expect(bracketData(r)).toEqual({
+      norm: 'linf', method: 'ibp', auditEps: 0.1,
+      points: [
+        { eps: 0.05, attacked: attacked(r, 0), certified: fig(7), unknown: 0 },
+        { eps: 0.1, attacked: attacked(r, 1), certified: fig(3), unknown: expect.closeTo(0.2, 12) },
+        { eps: 0.2, attacked: attacked(r, 2), certified: fig(2), unknown: 0 },
+      ],
+      // Each segment touches ε = 0.1, where the gap is 2 points: both are shaded, pinched to nothing at 0.05 and 0.2.
+      shaded: [{ from: 0.05, to: 0.1 }, { from: 0.1, to: 0.2 }],
+    });
+    for (const p of bracketData(r).points) expect(p.certified!.value).toBeLessThanOrEqual(p.attacked!.value);
+  });
+
+  it('certified = attacked at two neighbouring ε: the segment between them is not shaded', () => {
+    const d = bracketData(withCertification([[0.05, 7], [0.1, 5], [0.2, 1]]));
+    expect(d.points.map((p) => p.unknown)).toEqual([0, 0, expect.closeTo(0.1, 12)]);
+    expect(d.shaded).toEqual([{ from: 0.1, to: 0.2 }]);
+  });
+
+  it('an ε without certification: its certified figure and gap are null and no segment next to it is shaded', () => {
+    const r = withCertification([[0.05, 6], [0.2, 1]]);
+    const d = bracketData(r);
+    expect(d.points).toEqual([
+      { eps: 0.05, attacked: attacked(r, 0), certified: fig(6), unknown: expect.closeTo(0.1, 12) },
+      { eps: 0.1, attacked: attacked(r, 1), certified: null, unknown: null },
+      { eps: 0.2, attacked: attacked(r, 2), certified: fig(1), unknown: expect.closeTo(0.1, 12) },
+    ]);
+    expect(d.shaded).toEqual([]);
+  });
+
+  it('an ε certified but not in the sweep: its attacked figure is null; ε are merged in ascending order', () => {
+    const d = bracketData(withCertification([[0.02, 8], [0.05, 6], [0.1, 3]]));
+    expect(d.points.map((p) => p.eps)).toEqual([0.02, 0.05, 0.1, 0.2]);
+    expect(d.points[0]).toEqual({ eps: 0.02, attacked: null, certified: fig(8), unknown: null });
+    expect(d.points[3].certified).toBeNull();
+    expect(d.shaded).toEqual([{ from: 0.05, to: 0.1 }]);
+  });
+
+  it('no bracket when certification is absent, off (null), not certifiable, or has no ε', () => {
+    expect(hasBracket(sampleReport())).toBe(false);
+    expect(hasBracket({ ...sampleReport(), certification: null })).toBe(false);
+    const notCertifiable = withCertification([[0.1, 0]], { notCertifiable: 'no bound rule for op Softmax' });
+    expect(hasBracket(notCertifiable)).toBe(false);
+    expect(() => bracketData(notCertifiable)).toThrow(/no certification/);
+    expect(hasBracket(withCertification([]))).toBe(false);
+    expect(hasBracket(withCertification([[0.1, 3]]))).toBe(true);
+  });
+
+  it('demo report: certified 55, 47, 20 of 60 against attacked 58, 56, 34 at ε 0.025, 0.05, 0.1; every segment shaded', () => {
+    const r = demo();
+    const d = bracketData(r);
+    expect(d.method).toBe('ibp');
+    expect(d.points.map((p) => p.eps)).toEqual([0.025, 0.05, 0.1]);
+    expect(d.points.map((p) => p.certified!.interval.k)).toEqual([55, 47, 20]);
+    expect(d.points.map((p) => p.attacked!.interval.k)).toEqual([58, 56, 34]);
+    expect(d.points.map((p) => p.unknown! * 60)).toEqual([3, 9, 14].map((v) => expect.closeTo(v, 9)));
+    expect(d.shaded).toEqual([{ from: 0.025, to: 0.05 }, { from: 0.05, to: 0.1 }]);
+    // The per-point flags at the audit ε agree with its figure, and only robust points are certified.
+    const c = r.certification!;
+    expect(c.certified.reduce((s: number, v) => s + v, 0)).toBe(20);
+    c.certified.forEach((v, i) => { if (v) expect(r.points.robust[i]).toBe(1); });
+    // Its per-class figures recount those flags by label.
+    for (const pc of c.perClass!) {
+      const idx = r.points.label.flatMap((y, i) => (y === pc.label ? [i] : []));
+      expect([pc.n, pc.certified]).toEqual([idx.length, idx.filter((i) => c.certified[i] === 1).length]);
+      expect(pc.certifiedAccuracyInterval).toEqual(clopperPearson(pc.certified, pc.n));
+    }
   });
 });
 

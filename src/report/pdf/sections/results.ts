@@ -1,4 +1,6 @@
-/** The charts: robustness curve, cascade, per-class bars and table, hard-pair heatmap, minimal-norm histogram. */
+/** The charts: robustness curve, certified/attacked bracket (when certification ran), cascade, per-class bars and table, hard-pair heatmap, minimal-norm histogram. */
+import type { Interval } from '../../../schema/report';
+import { bracketData, drawBracket, hasBracket } from '../charts/bracket';
 import { cascadeData, cascadeHeight, drawCascade } from '../charts/cascade';
 import { drawHeatmap, hardPairHeatmapData, heatmapHeight } from '../charts/heatmap';
 import { drawNormHistogram, minimalNormHistogramData } from '../charts/norm-histogram';
@@ -27,6 +29,17 @@ export function resultsSection(L: Layout, ctx: RenderContext): void {
     caption: `Solid: robust accuracy of the sweep battery at each ε, starting at ε = 0 with the clean accuracy (${curve.sweep.map((p) => `${num(p.eps)} → ${pctCI(p.robustAccuracy, p.interval)}`).join(', ')}). Dashed: the upper bound from the minimal-norm attack (share of points whose smallest adversarial perturbation found is larger than ε). Dotted: clean accuracy ${pct(curve.clean)}. Diamond: the full battery at the audit ε = ${num(curve.audit.eps)}, ${pctCI(curve.audit.robustAccuracy, curve.audit.interval)}. ${bars} Data: report.sweep.points, report.cleanAccuracy, report.robustAccuracy and their intervals.`,
   });
 
+  if (hasBracket(r)) {
+    const br = bracketData(r);
+    const at = (f: { value: number; interval: Interval } | null) => (f ? pctCI(f.value, f.interval) : 'not measured');
+    const figures = br.points.map((p) => `${num(p.eps)}: certified ${at(p.certified)}, attacked ${at(p.attacked)}`).join('; ');
+    L.heading('Certified and attacked robust accuracy', 2);
+    L.figure(200, (x, y, w) => drawBracket(L.doc, { x, y, w, h: 192 }, br), {
+      alt: `Line chart of certified and attacked robust accuracy against ε, the gap between them shaded as unknown: ${figures}.`,
+      caption: `Solid: attacked robust accuracy of the sweep battery (an upper bound on the true robust accuracy). Dashed: certified accuracy by ${br.method.toUpperCase()} (a lower bound: each counted point is proven robust). Shaded, "unknown": points neither broken nor certified, between neighbouring ε where both figures were measured (${figures}). ${bars} Data: report.sweep.points, report.certification.sweep.`,
+    });
+  }
+
   const steps = cascadeData(r);
   const shown = steps.slice(0, CASCADE_BARS + 1);
   L.heading('Attack cascade', 2);
@@ -44,10 +57,24 @@ export function resultsSection(L: Layout, ctx: RenderContext): void {
       alt: `Grouped bar chart of clean and robust accuracy for ${plural(pc.classes.length, 'class', 'classes')}.`,
       caption: `${pc.selection === 'all' ? `All ${plural(pc.total, 'class', 'classes')} with points` : `The ${pc.classes.length} classes with the lowest robust accuracy, of ${int(pc.total)} with points (lowest first)`}. Robust-accuracy gap between the best and worst class: ${pct(r.perClass.robustAccuracyGap)}. ${bars}${small ? ` ${SMALL_MARK}: fewer than 30 points (${plural(small, 'class', 'classes')}); such a class's figures are too uncertain to compare with others.` : ''} Data: report.perClass.classes.`,
     });
+    // Certified accuracy per class: a column when certification ran on a model it could bound.
+    const certified = r.certification && r.certification.notCertifiable === null && r.certification.perClass
+      ? new Map(r.certification.perClass.map((c) => [c.label, c])) : null;
+    const certCell = (label: number) => {
+      const c = certified?.get(label);
+      return c && c.certifiedAccuracy !== null ? pctCI(c.certifiedAccuracy, c.certifiedAccuracyInterval) : '—';
+    };
     L.table([
       { header: 'Class', weight: 0.7, align: 'right' }, { header: 'Points', weight: 0.8, align: 'right' },
-      { header: 'Clean accuracy (CI)', weight: 1.6, align: 'right' }, { header: 'Robust accuracy (CI)', weight: 1.6, align: 'right' }, { header: 'Sample', weight: 1.3 },
-    ], pc.classes.map((c) => [String(c.label), int(c.n), pctCI(c.clean, c.cleanInterval), pctCI(c.robust, c.robustInterval), c.smallSample ? `${SMALL_MARK} small (n < 30)` : '']), { fontSize: 8 });
+      { header: 'Clean accuracy (CI)', weight: 1.6, align: 'right' }, { header: 'Robust accuracy (CI)', weight: 1.6, align: 'right' },
+      ...(certified ? [{ header: `Certified, ${r.certification!.method.toUpperCase()} (CI)`, weight: 1.6, align: 'right' as const }] : []),
+      { header: 'Sample', weight: 1.3 },
+    ], pc.classes.map((c) => [
+      String(c.label), int(c.n), pctCI(c.clean, c.cleanInterval), pctCI(c.robust, c.robustInterval),
+      ...(certified ? [certCell(c.label)] : []),
+      c.smallSample ? `${SMALL_MARK} small (n < 30)` : '',
+    ]), { fontSize: 8 });
+    if (certified) L.caption(`Certified: the class's points proven robust at ε = ${num(r.threat.eps)} (a lower bound on its robust accuracy), with its interval. Data: report.certification.perClass.`);
   }
 
   const hm = hardPairHeatmapData(r, HEATMAP_CLASSES);
