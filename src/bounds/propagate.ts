@@ -122,10 +122,10 @@ export function boundsModel(graph: Graph): Model {
   return { irVersion: 8, opsetImports: new Map([['', BOUNDS_OPSET]]), producerName: 'gauntlet-bounds', producerVersion: GAUNTLET_VERSION, graph };
 }
 
-/** The initializers that `nodes` read. */
+/** The initializers that `nodes` read (their subgraphs' outer-scope reads included). */
 export function usedInitializers(entries: [string, TensorValue][], nodes: Node[]): Map<string, TensorValue> {
   const out = new Map(entries);
-  const used = new Set(nodes.flatMap((n) => n.inputs));
+  const used = new Set(nodes.flatMap(reads));
   for (const k of [...out.keys()]) if (!used.has(k)) out.delete(k);
   return out;
 }
@@ -137,7 +137,7 @@ export function onPathTo(order: Node[], targets: string[]): Node[] {
   const keep = new Set<Node>();
   for (const stack = [...targets]; stack.length;) {
     const p = producer.get(stack.pop()!);
-    if (p && !keep.has(p)) { keep.add(p); stack.push(...p.inputs.filter(Boolean)); }
+    if (p && !keep.has(p)) { keep.add(p); stack.push(...reads(p)); }
   }
   return order.filter((n) => keep.has(n));
 }
@@ -176,4 +176,16 @@ export function constantValues(graph: Graph, shapes: ShapeInfo): Map<string, Ten
 /** Keeps only the nodes the outputs depend on, in order. */
 export function pruneDead(nodes: Node[], outputs: string[]): Node[] {
   return onPathTo(nodes, outputs);
+}
+
+/** What a node reads: its inputs and the outer-scope values its subgraphs (Loop bodies) read. */
+export function reads(node: Node): string[] {
+  const out = node.inputs.filter(Boolean);
+  for (const a of node.attributes.values()) {
+    if (a.type !== 'graph') continue;
+    const g = a.value;
+    const local = new Set([...g.inputs.map((v) => v.name), ...g.initializers.keys(), ...g.nodes.flatMap((n) => n.outputs)]);
+    for (const n of g.nodes) for (const v of reads(n)) if (!local.has(v)) out.push(v);
+  }
+  return out;
 }

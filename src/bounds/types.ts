@@ -74,6 +74,8 @@ export interface CrownContext {
   /** Per-sample shape of output 0. */
   outShape(): number[];
   op(opType: string, inputs: string[], attrs?: Record<string, AttrInput>): string;
+  /** The forward node itself (same op and attributes) on other inputs, with `outputs` outputs. */
+  apply(inputs: string[], outputs?: number): string[];
   /** A float64 constant. */
   float64(dims: number[], values: ArrayLike<number>): string;
   /** An int64 constant (a shape, axes, indices). */
@@ -107,7 +109,21 @@ export interface Relaxation {
 /** An elementwise nonlinearity of one bounded input with a linear relaxation. */
 export interface CrownRelaxedRule {
   kind: 'relaxed';
+  /**
+   * Non-decreasing: the output's bounds are [f(l), f(u)] (the graph evaluates the op on l and u;
+   * 'exact' when that evaluation is exact in float64, else it is widened by CROWN_RELATIVE).
+   */
+  monotone?: 'exact' | 'rounded';
   relax(ctx: CrownContext, l: string, u: string): Relaxation;
 }
 
-export type CrownRule = CrownLinearRule | CrownRelaxedRule;
+/**
+ * An op whose backward step needs the CROWN bounds [l, u] of its input 0 ([B, ...input shape])
+ * but is not elementwise (MaxPool): it sends rows to input 0 and may add an offset [B, R].
+ */
+export interface CrownBoundedRule {
+  kind: 'bounded';
+  backward(ctx: CrownContext, A: string, l: string, u: string): { input: string; offset?: string; magnitude?: string };
+}
+
+export type CrownRule = CrownLinearRule | CrownRelaxedRule | CrownBoundedRule;

@@ -64,7 +64,9 @@ export async function loadCertifier(source: Uint8Array | string, opts: Certifier
     const bound = opts.method === 'ibp'
       ? buildIbpGraph(model(), prepared.shapes, opts.rules)
       : buildCrownGraph(model(), prepared.shapes, { norm, rules: opts.rules });
-    const session = await Session.create(encodeModel(bound.model), { intraOpThreads: opts.threads });
+    // No graph optimisation for CROWN: constant folding would evaluate the identity rows of every
+    // intermediate bound through the first layers at session creation (gigabytes of initializers).
+    const session = await Session.create(encodeModel(bound.model), { intraOpThreads: opts.threads, ...(opts.method === 'ibp' ? {} : { optimization: 'disabled' as const }) });
     // An IBP graph holds about four tensors per forward value (centre, radius, magnitude, bounds).
     const bytesPerPoint = 'bytesPerPoint' in bound ? (bound.bytesPerPoint as number) : 4 * prepared.memory.forward;
     return { bound, session, perChunk: bound.batched ? samplesPerChunk(bytesPerPoint, budget) : 1 };

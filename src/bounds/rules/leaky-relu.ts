@@ -17,6 +17,7 @@ export const leakyRelu: BoundRule = {
   },
   crown: {
     kind: 'relaxed',
+    monotone: 'rounded',
     relax: (ctx, l, u) => {
       const alpha = attrFloat(ctx.node, 'alpha', 0.01);
       if (!(alpha >= 0 && alpha < 1)) return ctx.unsupported('alpha outside [0, 1)');

@@ -9,5 +9,5 @@ import { reluRelaxation } from './relu-relaxation';
 export const relu: BoundRule = {
   opType: 'Relu',
   ibp: (ctx) => [applyToBoth(ctx)],
-  crown: { kind: 'relaxed', relax: (ctx, l, u) => reluRelaxation(ctx, l, u, 0) },
+  crown: { kind: 'relaxed', monotone: 'exact', relax: (ctx, l, u) => reluRelaxation(ctx, l, u, 0) },
 };

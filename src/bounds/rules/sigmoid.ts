@@ -9,5 +9,5 @@ import { sShapedRelaxation } from './s-shaped';
 export const sigmoid: BoundRule = {
   opType: 'Sigmoid',
   ibp: (ctx) => [monotoneKernel(ctx)],
-  crown: { kind: 'relaxed', relax: (ctx, l, u) => sShapedRelaxation(ctx, l, u, 'Sigmoid') },
+  crown: { kind: 'relaxed', monotone: 'rounded', relax: (ctx, l, u) => sShapedRelaxation(ctx, l, u, 'Sigmoid') },
 };

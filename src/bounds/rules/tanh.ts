@@ -9,5 +9,5 @@ import { sShapedRelaxation } from './s-shaped';
 export const tanh: BoundRule = {
   opType: 'Tanh',
   ibp: (ctx) => [monotoneKernel(ctx)],
-  crown: { kind: 'relaxed', relax: (ctx, l, u) => sShapedRelaxation(ctx, l, u, 'Tanh') },
+  crown: { kind: 'relaxed', monotone: 'rounded', relax: (ctx, l, u) => sShapedRelaxation(ctx, l, u, 'Tanh') },
 };
