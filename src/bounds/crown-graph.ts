@@ -23,7 +23,8 @@ import { findClassifierIO } from '../onnx/classifier';
 import type { ShapeInfo } from '../onnx/shapes';
 import type { CrownBuilder } from './crown-context';
 import { Concretise, crownEngine } from './crown-propagation';
-import { CENTER, EPS, HI, LABELS, LO, MARGIN_LO } from './names';
+import { CENTER, EPS, HI, LABELS, LO, MARGIN_EXACT, MARGIN_LO } from './names';
+import { CROWN_EVAL32 } from './float-error';
 import { boundsModel, onPathTo, usedInitializers, usedNames, valueMeta } from './propagate';
 import type { BoundGraph } from './ibp-graph';
 import type { BoundRule } from './types';
@@ -38,7 +39,11 @@ export interface CrownGraphOptions {
   rowBudget?: number;
 }
 
-/** A CROWN graph: inputs LO, HI (L∞, float64) or CENTER (float32), EPS (float64) (L2), and LABELS; output MARGIN_LO (float32). */
+/**
+ * A CROWN graph: inputs LO, HI (L∞, float64) or CENTER (float32), EPS (float64) (L2), and LABELS;
+ * outputs MARGIN_LO (the certified margins, float32) and MARGIN_EXACT (the exact network's, without
+ * the float32-evaluation allowance: what the float64 reference computes).
+ */
 export interface CrownGraph extends BoundGraph {
   norm: 'linf' | 'l2';
   /** Estimated peak bytes per point of one run. */
@@ -53,7 +58,7 @@ export function buildCrownGraph(model: Model, shapes: ShapeInfo, opts: CrownGrap
   const graph = model.graph;
   const cls = findClassifierIO(model, shapes);
   if (valueMeta(shapes, cls.input).dtype !== 'float32') throw new UnsupportedOpError('bounds are computed for float32 models');
-  const used = usedNames(graph, [LO, HI, CENTER, EPS, LABELS, MARGIN_LO]);
+  const used = usedNames(graph, [LO, HI, CENTER, EPS, LABELS, MARGIN_LO, MARGIN_EXACT]);
   const sample = valueMeta(shapes, cls.input).shape.slice(1);
   const nIn = numel(sample);
   let concretise: Concretise | undefined;
@@ -93,10 +98,14 @@ export function buildCrownGraph(model: Model, shapes: ShapeInfo, opts: CrownGrap
   const onehot = op('Cast', [op('Equal', [op('Unsqueeze', [LABELS, b.ints(P, [1])]), b.ints(P, Array.from({ length: K }, (_, i) => i), [1, K])])], { to: 11 });
   const eye = b.float64(P, [1, K, K], Array.from({ length: K * K }, (_, i) => (i % (K + 1) === 0 ? 1 : 0)));
   const C = op('Reshape', [op('Sub', [op('Unsqueeze', [onehot, b.ints(P, [1])]), eye]), b.ints(P, [-1, K, ...logitShape])]);
-  const margin = engine.pass(b, cls.logits, C, K);
   // Round down to float32: v − (|v|·2⁻²² + 1e-37) lies below v by more than float32's rounding of it.
-  const down = op('Sub', [margin, op('Add', [op('Mul', [op('Abs', [margin]), b.scalar(P, 2 ** -22)]), b.scalar(P, 1e-37)])]);
-  w.nodes.push({ name: w.fresh('margin_out'), opType: 'Cast', domain: '', inputs: [down], outputs: [MARGIN_LO], attributes: new Map([['to', { type: 'int', value: 1 }]]) });
+  const out32 = (margin: string, name: string) => {
+    const down = op('Sub', [margin, op('Add', [op('Mul', [op('Abs', [margin]), b.scalar(P, 2 ** -22)]), b.scalar(P, 1e-37)])]);
+    w.nodes.push({ name: w.fresh(`${name}_out`), opType: 'Cast', domain: '', inputs: [down], outputs: [name], attributes: new Map([['to', { type: 'int', value: 1 }]]) });
+  };
+  // The exact network's margins, and the certified ones: lowered for the model's float32 evaluation.
+  out32(engine.pass(b, cls.logits, C, K), MARGIN_EXACT);
+  out32(engine.pass(b, cls.logits, C, K, CROWN_EVAL32), MARGIN_LO);
 
   const batchDim = cls.batched ? 'N' : 1;
   const declared = opts.norm === 'linf'
@@ -104,9 +113,9 @@ export function buildCrownGraph(model: Model, shapes: ShapeInfo, opts: CrownGrap
     : [{ name: CENTER, dtype: 'float32' as const, shape: [batchDim, ...sample] }, { name: EPS, dtype: 'float64' as const, shape: [batchDim] }];
   const out: Graph = {
     name: `${graph.name}_crown`,
-    nodes: onPathTo(w.nodes, [MARGIN_LO]),
+    nodes: onPathTo(w.nodes, [MARGIN_LO, MARGIN_EXACT]),
     inputs: [...declared, { name: LABELS, dtype: 'int64', shape: [batchDim] }],
-    outputs: [{ name: MARGIN_LO, dtype: 'float32', shape: [batchDim, K] }],
+    outputs: [{ name: MARGIN_LO, dtype: 'float32', shape: [batchDim, K] }, { name: MARGIN_EXACT, dtype: 'float32', shape: [batchDim, K] }],
     initializers: usedInitializers([...w.initializers], w.nodes),
     valueInfo: new Map(),
   };

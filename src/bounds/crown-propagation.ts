@@ -27,8 +27,8 @@ export type Concretise = (e: CrownBuilder, A3: string, R: number) => Bound;
 export interface CrownEngine {
   b: CrownBuilder;
   w: GraphWriter;
-  /** Lower bound [B, R] of Σ A0·start over the threat set, lowered by the float margin. */
-  pass(e: CrownBuilder, start: string, A0: string, R: number): string;
+  /** Lower bound [B, R] of Σ A0·start over the threat set, lowered by the float margin (plus extraMargin × the terms' magnitude). */
+  pass(e: CrownBuilder, start: string, A0: string, R: number, extraMargin?: number): string;
   /** The same pass without concretisation: the rows of each bounded input and the offset [B, R] (undefined: 0). */
   linear(e: CrownBuilder, start: string, A0: string, R: number): { As: Map<string, string>; offset?: string };
   /** Emits the intermediate bounds and relaxations of every relaxed op, in order (once, before any pass). */
@@ -125,7 +125,7 @@ export function crownEngine(
     return { As, offset: offs.length ? offs.reduce((x, y) => e.op(P, 'Add', [x, y])) : undefined };
   }
 
-  function pass(e: CrownBuilder, start: string, A0: string, R: number): string {
+  function pass(e: CrownBuilder, start: string, A0: string, R: number, extraMargin = 0): string {
     const { As, offs, mags } = backward(e, start, A0, R);
     const parts: Bound[] = [];
     for (const [name, A] of As) parts.push(inputs.get(name)!(e, e.op(P, 'Reshape', [A, e.ints(P, [0, R, -1])]), R));
@@ -133,7 +133,7 @@ export function crownEngine(
     if (!parts.length) throw new UnsupportedOpError(`'${start}' does not depend on the bounded inputs`);
     const value = parts.map((x) => x.value).reduce((x, y) => e.op(P, 'Add', [x, y]));
     const mag = parts.map((x) => x.mag).reduce((x, y) => e.op(P, 'Add', [x, y]));
-    return e.op(P, 'Sub', [value, e.op(P, 'Mul', [mag, e.scalar(P, CROWN_RELATIVE)])]);
+    return e.op(P, 'Sub', [value, e.op(P, 'Mul', [mag, e.scalar(P, CROWN_RELATIVE + extraMargin)])]);
   }
   // Entries per row of the largest intermediate of a pass that starts after node k (widestUpTo[k + 1]).
   const widestUpTo = [Math.max(1, ...[...inputs.keys()].map((v) => numel(shapeOf(v).slice(1))))];

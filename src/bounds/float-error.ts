@@ -74,3 +74,11 @@ export function nextFloat32(f: number, dir: 1 | -1): number {
  * carried through the layers' coefficients.
  */
 export const CROWN_RELATIVE = 2 ** -30;
+
+/**
+ * What the float64 CROWN margins leave for the model's own float32 evaluation (the attacks see
+ * that, not the exact network): the certified margin is lowered by CROWN_EVAL32 × M (M as for
+ * CROWN_RELATIVE). 2⁻¹⁴ ≈ 6.1e-5 of the terms' magnitudes is γ_n of float32 for n ≈ 1,000
+ * products per sum: a documented margin, not a proof (docs/certification.md).
+ */
+export const CROWN_EVAL32 = 2 ** -14;

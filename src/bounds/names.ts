@@ -3,6 +3,8 @@ export const LO = 'bounds_lo';
 export const HI = 'bounds_hi';
 export const LABELS = 'labels';
 export const MARGIN_LO = 'margin_lo';
+/** CROWN graphs: the margins of the exact network (no float32-evaluation allowance). */
+export const MARGIN_EXACT = 'margin_exact';
 /** Outputs of an interval graph (propagate.ts): elementwise bounds of the bounded value. */
 export const OUT_LO = 'interval_lo';
 export const OUT_HI = 'interval_hi';

@@ -11,7 +11,7 @@ import { numel } from '../onnx/ir';
 import { buildIbpGraph } from '../bounds/ibp-graph';
 import { buildCrownGraph } from '../bounds/crown-graph';
 import { roundBoxOutward } from '../bounds/threat-box';
-import { CENTER, EPS, HI, LABELS, LO, MARGIN_LO } from '../bounds/names';
+import { CENTER, EPS, HI, LABELS, LO, MARGIN_EXACT, MARGIN_LO } from '../bounds/names';
 import type { BoundRule } from '../bounds/types';
 import { Session } from '../runtime/session';
 import type { HostTensor } from '../runtime/tensor';
@@ -28,6 +28,8 @@ export interface CertifierOptions extends Pick<PrepareOptions, 'inputShape' | 'o
   threads?: number;
   /** Memory budget of one bound-graph call, MiB (default 1024). */
   memoryBudgetMB?: number;
+  /** CROWN: bound the exact network instead (no float32-evaluation allowance; the float64 reference's figures). @internal */
+  exactNetwork?: boolean;
   /** Replaces the bound-rule registry (tests plant unsound rules to prove the soundness check). @internal */
   rules?: (opType: string) => BoundRule | undefined;
 }
@@ -90,6 +92,7 @@ export async function loadCertifier(source: Uint8Array | string, opts: Certifier
       const box = opts.method === 'ibp' ? roundBoxOutward({ lo, hi }) : { lo: Float64Array.from(lo), hi: Float64Array.from(hi) };
       const dtype = opts.method === 'ibp' ? 'float32' as const : 'float64' as const;
       const out = new Float32Array(n * K);
+      const want = opts.exactNetwork && opts.method !== 'ibp' ? MARGIN_EXACT : MARGIN_LO;
       for (const c of chunkRanges(n, run.perChunk)) {
         signal?.throwIfAborted();
         const dims = [c.count, ...bound.inputShape];
@@ -100,8 +103,8 @@ export async function loadCertifier(source: Uint8Array | string, opts: Certifier
         const res = await run.session.run({
           ...feeds,
           [LABELS]: { dtype: 'int64', dims: [c.count], data: BigInt64Array.from(y.subarray(c.start, c.start + c.count), (v) => BigInt(v)) },
-        }, [MARGIN_LO]);
-        out.set(res[MARGIN_LO].data as Float32Array, c.start * K);
+        }, [want]);
+        out.set(res[want].data as Float32Array, c.start * K);
       }
       return out;
     },
