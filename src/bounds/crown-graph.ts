@@ -24,7 +24,7 @@ import type { ShapeInfo } from '../onnx/shapes';
 import type { CrownBuilder } from './crown-context';
 import { Concretise, crownEngine } from './crown-propagation';
 import { CENTER, EPS, HI, LABELS, LO, MARGIN_EXACT, MARGIN_LO } from './names';
-import { CROWN_EVAL32 } from './float-error';
+import { CROWN_EVAL32, CROWN_EVAL32_ABSOLUTE } from './float-error';
 import { boundsModel, onPathTo, usedInitializers, usedNames, valueMeta } from './propagate';
 import type { BoundGraph } from './ibp-graph';
 import type { BoundRule } from './types';
@@ -105,7 +105,7 @@ export function buildCrownGraph(model: Model, shapes: ShapeInfo, opts: CrownGrap
   };
   // The exact network's margins, and the certified ones: lowered for the model's float32 evaluation.
   out32(engine.pass(b, cls.logits, C, K), MARGIN_EXACT);
-  out32(engine.pass(b, cls.logits, C, K, CROWN_EVAL32), MARGIN_LO);
+  out32(engine.pass(b, cls.logits, C, K, CROWN_EVAL32, CROWN_EVAL32_ABSOLUTE), MARGIN_LO);
 
   const batchDim = cls.batched ? 'N' : 1;
   const declared = opts.norm === 'linf'

@@ -28,7 +28,7 @@ export interface CrownEngine {
   b: CrownBuilder;
   w: GraphWriter;
   /** Lower bound [B, R] of Σ A0·start over the threat set, lowered by the float margin (plus extraMargin × the terms' magnitude). */
-  pass(e: CrownBuilder, start: string, A0: string, R: number, extraMargin?: number): string;
+  pass(e: CrownBuilder, start: string, A0: string, R: number, extraMargin?: number, extraAbsolute?: number): string;
   /** The same pass without concretisation: the rows of each bounded input and the offset [B, R] (undefined: 0). */
   linear(e: CrownBuilder, start: string, A0: string, R: number): { As: Map<string, string>; offset?: string };
   /** Emits the intermediate bounds and relaxations of every relaxed op, in order (once, before any pass). */
@@ -55,6 +55,10 @@ export function crownEngine(
   const nodes: { node: Node; rule: CrownRule }[] = [];
   for (const n of onPathTo(topologicalOrder(graph), [target])) {
     if (!n.inputs.some((i) => boundedValues.has(i))) continue;
+    const batch = (v: string) => valueMeta(shapes, v).shape[0];
+    if (n.outputs.some((o) => o && batch(o) !== batch(n.inputs.find((i) => boundedValues.has(i))!))) {
+      throw new UnsupportedOpError(`${n.opType} (node '${n.name}'), CROWN: changes the batch dimension (CROWN bounds each sample on its own)`, { opType: n.opType, node: n.name });
+    }
     const rule = rules(n.opType)?.crown;
     if (!rule) throw new UnsupportedOpError(`no CROWN rule for op ${n.opType} (node '${n.name}') on the path to '${target}'`, { opType: n.opType, node: n.name });
     nodes.push({ node: n, rule });
@@ -125,7 +129,7 @@ export function crownEngine(
     return { As, offset: offs.length ? offs.reduce((x, y) => e.op(P, 'Add', [x, y])) : undefined };
   }
 
-  function pass(e: CrownBuilder, start: string, A0: string, R: number, extraMargin = 0): string {
+  function pass(e: CrownBuilder, start: string, A0: string, R: number, extraMargin = 0, extraAbsolute = 0): string {
     const { As, offs, mags } = backward(e, start, A0, R);
     const parts: Bound[] = [];
     for (const [name, A] of As) parts.push(inputs.get(name)!(e, e.op(P, 'Reshape', [A, e.ints(P, [0, R, -1])]), R));
@@ -133,7 +137,8 @@ export function crownEngine(
     if (!parts.length) throw new UnsupportedOpError(`'${start}' does not depend on the bounded inputs`);
     const value = parts.map((x) => x.value).reduce((x, y) => e.op(P, 'Add', [x, y]));
     const mag = parts.map((x) => x.mag).reduce((x, y) => e.op(P, 'Add', [x, y]));
-    return e.op(P, 'Sub', [value, e.op(P, 'Mul', [mag, e.scalar(P, CROWN_RELATIVE + extraMargin)])]);
+    const lowered = e.op(P, 'Sub', [value, e.op(P, 'Mul', [mag, e.scalar(P, CROWN_RELATIVE + extraMargin)])]);
+    return extraAbsolute ? e.op(P, 'Sub', [lowered, e.scalar(P, extraAbsolute)]) : lowered;
   }
   // Entries per row of the largest intermediate of a pass that starts after node k (widestUpTo[k + 1]).
   const widestUpTo = [Math.max(1, ...[...inputs.keys()].map((v) => numel(shapeOf(v).slice(1))))];

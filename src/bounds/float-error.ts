@@ -82,3 +82,5 @@ export const CROWN_RELATIVE = 2 ** -30;
  * products per sum: a documented margin, not a proof (docs/certification.md).
  */
 export const CROWN_EVAL32 = 2 ** -14;
+/** The absolute part of that allowance (float32 kernels of Sigmoid/Tanh are off by up to 2.5e-7, ./rules/monotone-kernel.ts). */
+export const CROWN_EVAL32_ABSOLUTE = 2 ** -16;

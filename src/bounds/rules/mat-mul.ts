@@ -2,7 +2,7 @@
  * MatMul with one constant operand, X·W or W·X: an affine map of the bounded operand (no bias),
  * bounded by the centre/radius form of ./common.ts with |W| for the radius. Each output sums K
  * products (K = the shared dimension). A product of two bounded tensors has no rule.
- * CROWN (X·W, W a matrix): the adjoint sends rows A to A·Wᵀ; W·X has no CROWN rule yet.
+ * CROWN (W a constant matrix): the adjoint sends rows A of X·W to A·Wᵀ, of W·X to Wᵀ·A.
  */
 import type { BoundRule } from '../types';
 import { absTensor } from '../ibp-context';
@@ -29,7 +29,16 @@ export const matMul: BoundRule = {
   crown: {
     kind: 'linear',
     backward: (ctx, A) => {
-      if (ctx.bounded(1)) return ctx.unsupported('the right operand depends on the model input');
+      if (ctx.bounded(0) && ctx.bounded(1)) return ctx.unsupported('a product of two bounded tensors');
+      if (ctx.bounded(1)) {
+        // W·X, W [M, K], X [N, .., K, P]: rows A [.., M, P] go to Wᵀ·A.
+        const w = ctx.constant(0);
+        if (!w || w.dims.length !== 2 || ctx.inShape(1).length < 2) return ctx.unsupported('W·X needs a constant matrix W and X of rank ≥ 3');
+        const [m, k] = w.dims;
+        const v = tensorToNumbers(w);
+        const wt = Array.from({ length: k * m }, (_, i) => v[(i % m) * k + Math.floor(i / m)]);
+        return [undefined, rowsShaped(ctx, ctx.op('MatMul', [ctx.float64([k, m], wt), A]), ctx.inShape(1))];
+      }
       const w = ctx.constant(1);
       if (!w || w.dims.length !== 2) return ctx.unsupported('the right operand must be a constant matrix');
       const [k, m] = w.dims;
