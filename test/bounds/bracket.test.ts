@@ -17,9 +17,11 @@ import type { BoundRule } from '../../src/bounds/types';
 import { fixturePath } from '../support/fixtures';
 
 const N = 60;
+/** CROWN on the max-pool CNN costs about a second per point on 2 cores: fewer points there. */
+const N_CROWN_CNN = 8;
 const data = loadEvalSet(fixturePath('data/mnist-eval.npz'));
 const per = data.x.length / data.n;
-const input = (eps: number) => ({
+const input = (eps: number, N = 60) => ({
   x: data.x.subarray(0, N * per), y: data.y.subarray(0, N), n: N,
   lower: data.lower.subarray(0, N * per), upper: data.upper.subarray(0, N * per), norm: 'linf' as const, eps,
 });
@@ -31,33 +33,33 @@ describe.each(['cnn', 'cnn_ibp', 'mlp'])('certified and attacked on the fixture 
   beforeAll(async () => { model = await loadModel(file, { inProcess: true, threads: 1 }); });
   afterAll(async () => { await model.close(); });
 
-  const broken = async (eps: number) => {
-    const r = await runAttack(apgdCe, model, input(eps), { norm: 'linf', eps }, { steps: 50 }, { seed: 0 });
+  const broken = async (eps: number, n = N) => {
+    const r = await runAttack(apgdCe, model, input(eps, n), { norm: 'linf', eps }, { steps: 50 }, { seed: 0 });
     return Uint8Array.from(r.success, (s, i) => (s || !r.cleanCorrect[i] ? 1 : 0));
   };
 
   const cases = ['ibp', 'crown'].flatMap((method) => [0.005, 0.02, 0.05].map((eps) => [method as BoundMethod, eps] as const));
   it.each(cases)('when %s certifies at ε = %p, then every certified point survives APGD-CE', async (method, eps) => {
     const certifier = await loadCertifier(file, { method, threads: 1 });
+    const n = method === 'crown' && name === 'cnn' ? N_CROWN_CNN : N;
     try {
-      const c = await certifyPoints(certifier, input(eps), method);
-      const b = await broken(eps);
+      const c = await certifyPoints(certifier, input(eps, n), method);
+      const b = await broken(eps, n);
       expect(() => assertSound(c.certified, b, method)).not.toThrow();
       const certifiedN = c.certified.reduce((s, v) => s + v, 0);
       const robustN = b.reduce((s, v) => s + (v ? 0 : 1), 0);
       expect(certifiedN).toBeLessThanOrEqual(robustN);
       certified.set(`${method} ${eps}`, certifiedN);
       // Not a vacuous bracket: CROWN certifies most points at the smallest ε on every fixture.
-      if (method === 'crown' && eps === 0.005) expect(certifiedN).toBeGreaterThan(N / 2);
+      if (method === 'crown' && eps === 0.005) expect(certifiedN).toBeGreaterThan(n / 2);
     } finally {
       await certifier.close();
     }
-  });
+  }, 300_000);
 
   afterAll(() => { console.log(`${name}: certified of ${N}: ${[...certified].map(([k, v]) => `${k}: ${v}`).join(', ')}`); });
 
-  it('when a planted Relu rule narrows its interval, then the soundness check stops the run', async () => {
-    if (name !== 'cnn') return;
+  (name === 'cnn' ? it : it.skip)('when a planted Relu rule narrows its interval, then the soundness check stops the run', async () => {
     const unsound: BoundRule = {
       opType: 'Relu',
       // Collapses [lo, hi] to its midpoint: certifies points an attack can break.
