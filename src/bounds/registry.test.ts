@@ -44,8 +44,9 @@ describe('bound registry', () => {
     expect(untested.map((b) => `rules/${b}.test.ts`)).toEqual([]);
   });
 
-  it('when the methods per op are listed, then every bounded op has IBP and no other op appears', () => {
+  it('when the methods per op are listed, then every bounded op has IBP, CROWN where its rule has linear bounds, and no other op appears', () => {
     expect([...boundMethods().keys()]).toEqual(boundedOps());
-    for (const methods of boundMethods().values()) expect(methods).toEqual(['IBP']);
+    for (const [op, methods] of boundMethods()) expect(methods).toEqual(boundRule(op)!.crown ? ['IBP', 'CROWN'] : ['IBP']);
+    expect(boundMethods().get('Relu')).toEqual(['IBP', 'CROWN']);
   });
 });

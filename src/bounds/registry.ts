@@ -48,9 +48,8 @@ export function boundedOps(): string[] {
 
 /**
  * The bound-propagation methods with a rule, by op type (docs/supported-ops.md's "Bounds"
- * column): 'IBP' for every rule of this table; CROWN will add its name where a rule has linear
- * bounds.
+ * column): 'IBP' for every rule of this table, 'CROWN' where the rule has linear bounds.
  */
 export function boundMethods(): ReadonlyMap<string, readonly string[]> {
-  return new Map(boundedOps().map((op) => [op, ['IBP']]));
+  return new Map(boundedOps().map((op) => [op, BY_OP.get(op)!.crown ? ['IBP', 'CROWN'] : ['IBP']]));
 }

@@ -48,6 +48,8 @@ export function supportedOpsMarkdown(): string {
     '',
     'Bounds: the bound-propagation methods with a rule for the op (`src/bounds/rules/<op>.ts`, which opens with',
     'the relaxation). **IBP**: interval bound propagation (Gowal et al. 2018, https://arxiv.org/abs/1810.12715).',
+    '**CROWN**: backward linear bound propagation (Zhang et al. 2018, https://arxiv.org/abs/1811.00866): the op\'s adjoint,',
+    'or its linear relaxation on the CROWN bounds of its input.',
     'A model with an op without one on the input→logits path has its points reported as not certified.',
     '',
     `${gradient.size} ops: ${summary}. ${withBounds} with bounds.`,
