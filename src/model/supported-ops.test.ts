@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { boundedOps } from '../bounds/registry';
+import { boundRule, boundedOps } from '../bounds/registry';
 import { supportedOpsMarkdown } from './supported-ops';
 
 describe('docs/supported-ops.md', () => {
@@ -17,12 +17,13 @@ describe('docs/supported-ops.md', () => {
     expect(md).toContain('| RandomNormalLike | random (EOT) |');
   });
 
-  it('when an op has a bound rule, then its Bounds cell reads IBP, and is blank otherwise', () => {
+  it('when an op has a bound rule, then its Bounds cell reads IBP (and CROWN where the rule has linear bounds), and is blank otherwise', () => {
     const rows = new Map(supportedOpsMarkdown().split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Op ')).map((l) => {
       const cells = l.slice(2, -2).split(' | ');
       return [cells[0], cells[cells.length - 1]] as const;
     }));
-    for (const op of boundedOps()) expect([op, rows.get(op)]).toEqual([op, 'IBP']);
+    for (const op of boundedOps()) expect([op, rows.get(op)]).toEqual([op, boundRule(op)!.crown ? 'IBP, CROWN' : 'IBP']);
+    expect(rows.get('Conv')).toBe('IBP, CROWN');
     expect(rows.get('Softmax')).toBe('');
     expect(rows.get('ArgMax')).toBe('');
   });
