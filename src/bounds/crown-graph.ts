@@ -62,10 +62,13 @@ export function buildCrownGraph(model: Model, shapes: ShapeInfo, opts: CrownGrap
   const sample = valueMeta(shapes, cls.input).shape.slice(1);
   const nIn = numel(sample);
   let concretise: Concretise | undefined;
-  const engine = crownEngine(graph, shapes, used, new Map([[cls.input, (e: CrownBuilder, A3: string, R: number) => concretise!(e, A3, R)]]), cls.logits, opts);
-  const { b, w } = engine;
   const P = 'crown';
+  // The L∞ box in float64, [B, ...sample], for the exact first layer.
+  const boxes = new Map<string, { lo: string; hi: string }>();
+  const engine = crownEngine(graph, shapes, used, new Map([[cls.input, (e: CrownBuilder, A3: string, R: number) => concretise!(e, A3, R)]]), cls.logits, { ...opts, boxes });
+  const { b, w } = engine;
   const op = (t: string, ins: string[], attrs = {}) => b.op(P, t, ins, attrs);
+  if (opts.norm === 'linf') boxes.set(cls.input, { lo: op('Cast', [LO], { to: 11 }), hi: op('Cast', [HI], { to: 11 }) });
   const col = (v: string) => op('Reshape', [op('Cast', [v], { to: 11 }), b.ints(P, [-1, nIn, 1])]);
   const rows = (e: CrownBuilder, v: string, R: number) => e.op(P, 'Reshape', [v, e.ints(P, [-1, R])]);
   // The threat set, as what concretisation needs (computed once in the outer graph).

@@ -13,6 +13,7 @@ import { CrownBuilder } from './crown-context';
 import { CROWN_RELATIVE } from './float-error';
 import { constantValues, onPathTo, valueMeta } from './propagate';
 import { boundRule } from './registry';
+import { reshapeAdjoint } from './rules/crown-common';
 import type { BoundRule, CrownRule, Relaxation } from './types';
 
 /** Float64 entries of one chunk of rows of the widest intermediate (per point). */
@@ -46,7 +47,12 @@ export interface CrownEngine {
  */
 export function crownEngine(
   graph: Graph, shapes: ShapeInfo, used: Set<string>, inputs: Map<string, Concretise>, target: string,
-  opts: { rules?: (opType: string) => BoundRule | undefined; rowBudget?: number } = {},
+  opts: {
+    rules?: (opType: string) => BoundRule | undefined;
+    rowBudget?: number;
+    /** The box [lo, hi] ([B, ...shape], float64) of a bounded input whose threat set is one (L∞). */
+    boxes?: Map<string, { lo: string; hi: string }>;
+  } = {},
 ): CrownEngine {
   const rules = opts.rules ?? boundRule;
   const w = new GraphWriter(used);
@@ -72,6 +78,7 @@ export function crownEngine(
   const rows = (e: CrownBuilder, v: string, R: number) => e.op(P, 'Reshape', [v, e.ints(P, [-1, R])]);
   const sumRows = (e: CrownBuilder, t: string, R: number) => e.op(P, 'ReduceSum', [e.op(P, 'Reshape', [t, e.ints(P, [0, R, -1])]), e.ints(P, [2])], { keepdims: 0 });
   const relaxations = new Map<string, Relaxation>();
+  const producerNode = new Map(nodes.flatMap((e) => e.node.outputs.map((o) => [o, e] as const)));
   const intermediate = new Map<string, { l: string; u: string }>();
 
   /** The backward pass of A0 [1 or B, R, ...start's shape]: rows at the bounded inputs, offsets and their magnitudes. */
@@ -152,7 +159,45 @@ export function crownEngine(
   const budget = opts.rowBudget ?? DEFAULT_ROW_BUDGET;
   let maxBytes = 8 * 16 * widest;
   /** CROWN bounds of t: l = pass(identity rows), u = −pass(−identity rows), rows in chunks of a Loop. */
+  /**
+   * An affine op of a box input with a forward map: its exact bounds L(c) + f(0) ± |L|(r) with
+   * c, r the box's centre and radius (what the backward pass would give, at a fraction of the cost).
+   */
+  const firstLayer = (t: string): { l: string; u: string } | undefined => {
+    const p = producerNode.get(t);
+    if (!p || p.rule.kind !== 'linear' || !p.rule.forward) return undefined;
+    const box = boxOf(p.node.inputs[0]);
+    if (!box || p.node.inputs.some((v, i) => i > 0 && boundedValues.has(v))) return undefined;
+    const ctx = b.context(p.node, 1);
+    const c = op('Mul', [op('Add', [box.lo, box.hi]), b.scalar(P, 0.5)]);
+    const r = op('Mul', [op('Sub', [box.hi, box.lo]), b.scalar(P, 0.5)]);
+    const f0 = p.rule.offset?.(ctx);
+    const shape = shapeOf(t).slice(1);
+    const centre = p.rule.forward(ctx, c, false);
+    const yc = f0 ? op('Add', [centre, b.float64(P, shape, f0)]) : centre;
+    const yr = p.rule.forward(ctx, r, true);
+    const terms = p.rule.forward(ctx, op('Add', [op('Abs', [c]), r]), true);
+    const mag = f0 ? op('Add', [terms, b.float64(P, shape, Array.from(f0, Math.abs))]) : terms;
+    const slack = op('Add', [yr, op('Mul', [mag, b.scalar(P, CROWN_RELATIVE)])]);
+    return { l: op('Sub', [yc, slack]), u: op('Add', [yc, slack]) };
+  };
+  /** The box of a value that is a graph input's, or a reshape of one. */
+  const boxes = new Map(opts.boxes ?? []);
+  function boxOf(v: string): { lo: string; hi: string } | undefined {
+    const known = boxes.get(v);
+    if (known) return known;
+    const p = producerNode.get(v);
+    if (!p || p.rule !== reshapeAdjoint) return undefined;
+    const from = boxOf(p.node.inputs[0]);
+    if (!from) return undefined;
+    const to = b.ints(P, [0, ...shapeOf(v).slice(1)]);
+    const box = { lo: op('Reshape', [from.lo, to]), hi: op('Reshape', [from.hi, to]) };
+    boxes.set(v, box);
+    return box;
+  }
   const boundsOf = (t: string): { l: string; u: string } => {
+    const direct = firstLayer(t);
+    if (direct) return direct;
     const shape = shapeOf(t).slice(1);
     const n = numel(shape);
     const wide = widestUpTo[(producer.get(t) ?? -1) + 1];
@@ -192,7 +237,6 @@ export function crownEngine(
     return { l: side(0), u: op('Neg', [side(1)]) };
   };
   /** Bounds of t: of a monotone relaxed op's output, f(l) and f(u) of its input's; else boundsOf. */
-  const producerNode = new Map(nodes.flatMap((e) => e.node.outputs.map((o) => [o, e] as const)));
   const intermediateOf = (t: string): { l: string; u: string } => {
     const known = intermediate.get(t);
     if (known) return known;

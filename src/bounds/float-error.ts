@@ -78,9 +78,10 @@ export const CROWN_RELATIVE = 2 ** -30;
 /**
  * What the float64 CROWN margins leave for the model's own float32 evaluation (the attacks see
  * that, not the exact network): the certified margin is lowered by CROWN_EVAL32 × M (M as for
- * CROWN_RELATIVE). 2⁻¹⁴ ≈ 6.1e-5 of the terms' magnitudes is γ_n of float32 for n ≈ 1,000
- * products per sum: a documented margin, not a proof (docs/certification.md).
+ * CROWN_RELATIVE) plus CROWN_EVAL32_ABSOLUTE. 2⁻¹⁷ ≈ 7.6e-6 of the terms' magnitudes is 128
+ * float32 roundings of every term: a documented margin, not a proof (docs/certification.md); the
+ * CROWN property checks hold every op's float32 output to it.
  */
-export const CROWN_EVAL32 = 2 ** -14;
+export const CROWN_EVAL32 = 2 ** -17;
 /** The absolute part of that allowance (float32 kernels of Sigmoid/Tanh are off by up to 2.5e-7, ./rules/monotone-kernel.ts). */
 export const CROWN_EVAL32_ABSOLUTE = 2 ** -16;

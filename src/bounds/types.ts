@@ -93,6 +93,12 @@ export interface CrownLinearRule {
   offset?(ctx: CrownContext): Float64Array | undefined;
   /** Entries per row of the largest intermediate of `backward` (default: the larger of input and output). */
   scratch?(ctx: CrownContext): number;
+  /**
+   * Optional: L(x) (or |L|(x), the map with |weights|) applied forward to x [B, ...input 0's
+   * shape], without the offset. Lets the graph bound an affine layer of the input box exactly
+   * (centre/radius) instead of a backward pass per neuron.
+   */
+  forward?(ctx: CrownContext, x: string, absolute: boolean): string;
 }
 
 /**

@@ -48,6 +48,22 @@ export const conv: BoundRule = {
       });
       return [gatherAdjoint(ctx, ctx.op('Reshape', [cols, ctx.ints([0, P * ck])]), P * ck, sources, ctx.inShape(0)), undefined, undefined];
     },
+    forward: (ctx, x, absolute) => {
+      // im2col as a Gather of the zero-padded flat input (no float64 Conv in ONNX Runtime), then rows·Wᵀ.
+      const { w, g, ck } = convGeometry(ctx);
+      const [co, ci, kh, kw] = w.dims;
+      const P = g.outH * g.outW, nIn = ci * g.inH * g.inW;
+      const idx = new Array<number>(P * ck).fill(nIn);
+      forEachTap(g, (p, ki, kj, h, xx) => {
+        for (let c = 0; c < ci; c++) idx[p * ck + (c * kh + ki) * kw + kj] = (c * g.inH + h) * g.inW + xx;
+      });
+      const flat = ctx.op('Pad', [ctx.op('Reshape', [x, ctx.ints([0, nIn])]), ctx.ints([0, 0, 0, 1])]);
+      const patches = ctx.op('Reshape', [ctx.op('Gather', [flat, ctx.ints(idx)], { axis: 1 }), ctx.ints([0, P, ck])]);
+      const v = tensorToNumbers(w);
+      const wt = Array.from({ length: ck * co }, (_, i) => v[(i % co) * ck + Math.floor(i / co)]);
+      const y = ctx.op('MatMul', [patches, ctx.float64([ck, co], absolute ? wt.map(Math.abs) : wt)]);
+      return ctx.op('Reshape', [ctx.op('Transpose', [y], { perm: [0, 2, 1] }), ctx.ints([0, co, g.outH, g.outW])]);
+    },
     offset: (ctx) => {
       const b = ctx.hasInput(2) ? ctx.constant(2) : undefined;
       if (!b) return ctx.hasInput(2) ? ctx.unsupported('the bias is not a constant') : undefined;

@@ -47,6 +47,13 @@ export const gemm: BoundRule = {
       const dims = attrInt(ctx.node, 'transB', 0) ? [r, c] : [c, r];
       return [rowsShaped(ctx, ctx.op('MatMul', [A, ctx.float64(dims, wt)]), ctx.inShape(0))];
     },
+    forward: (ctx, x, absolute) => {
+      const b = ctx.constant(1);
+      if (!b || attrInt(ctx.node, 'transA', 0)) return ctx.unsupported('forward needs transA = 0 and a constant B');
+      const alpha = attrFloat(ctx.node, 'alpha', 1);
+      const v = tensorToNumbers(b).map((w) => (absolute ? Math.abs(alpha * w) : alpha * w));
+      return ctx.op('Gemm', [x, ctx.float64(b.dims, v)], { transB: attrInt(ctx.node, 'transB', 0) });
+    },
     offset: (ctx) => {
       const c = ctx.hasInput(2) ? ctx.constant(2) : undefined;
       if (!c) return undefined;

@@ -46,5 +46,10 @@ export const matMul: BoundRule = {
       const wt = Array.from({ length: k * m }, (_, i) => v[(i % k) * m + Math.floor(i / k)]);
       return [rowsShaped(ctx, ctx.op('MatMul', [A, ctx.float64([m, k], wt)]), ctx.inShape(0))];
     },
+    forward: (ctx, x, absolute) => {
+      const w = ctx.constant(1);
+      if (!w || w.dims.length !== 2) return ctx.unsupported('forward needs X·W with a constant matrix W');
+      return ctx.op('MatMul', [x, ctx.float64(w.dims, tensorToNumbers(w).map((v) => (absolute ? Math.abs(v) : v)))]);
+    },
   },
 };
