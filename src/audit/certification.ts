@@ -30,13 +30,14 @@ export async function runCertification(
   const { n } = batch;
   const sweep: Certification['sweep'] = [];
   let atEps: Uint8Array | undefined;
+  let byMethod: Record<string, number> | undefined;
   for (const o of [...outcomes].sort((a, b) => a.eps - b.eps)) {
     const r = await certifyPoints(setup.certifier, { ...batch, norm: threat.norm, eps: o.eps }, setup.method, { unsupported: setup.unsupported, signal });
     const broken = Uint8Array.from(o.broken, (b, i) => (b || !cleanCorrect[i] ? 1 : 0));
     assertSound(r.certified, broken, `${setup.method} at ε = ${o.eps}`);
     const k = r.certified.reduce((s, v) => s + v, 0);
     sweep.push({ eps: o.eps, certifiedAccuracy: n ? k / n : 0, certifiedAccuracyInterval: clopperPearson(k, n) });
-    if (o.eps === threat.eps) atEps = r.certified;
+    if (o.eps === threat.eps) { atEps = r.certified; byMethod = r.byMethod; }
   }
   const certified = atEps ?? new Uint8Array(n);
   const k = certified.reduce((s, v) => s + v, 0);
@@ -46,6 +47,7 @@ export async function runCertification(
     certifiedAccuracyInterval: clopperPearson(k, n),
     certified: Array.from(certified, (v) => (v ? 1 : 0) as 0 | 1),
     sweep,
+    ...(byMethod ? { byMethod } : {}),
     notCertifiable: setup.certifier ? null : setup.unsupported ?? 'no bound graph',
   };
 }

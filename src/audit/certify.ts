@@ -36,6 +36,8 @@ export interface CertifyResult {
   interval: ProportionInterval;
   /** Why nothing could be certified (an op without a bound rule), when that is so. */
   unsupported?: string;
+  /** Method 'best': per method, the points it certifies on its own. */
+  byMethod?: Record<string, number>;
   seconds: number;
 }
 
@@ -50,15 +52,28 @@ export async function certifyPoints(
   const { n } = input;
   const certified = new Uint8Array(n);
   const margins = new Float64Array(n).fill(-Infinity);
+  let byMethod: Record<string, number> | undefined;
   if (certifier) {
     if (input.norm !== 'linf' && input.norm !== 'l2') throw new InternalError(`unknown norm ${String(input.norm)}`);
     // The L2 ball lies inside the L∞ box of the same radius: sound for IBP; CROWN concretises over the ball.
     const box = threatBox64(input.x, input.eps, input.lower, input.upper);
     const K = certifier.numClasses;
     const l2 = input.norm === 'l2' ? { x: input.x, eps: input.eps } : undefined;
-    const b = await certifier.marginLowerBounds(box.lo, box.hi, n, input.y, opts.signal, l2);
+    // Method 'best' runs its parts one by one (the same bounds as its own call), to say which certifies what.
+    // Per class the largest bound of any part (each is a lower bound), so a point may be certified by their combination.
+    const parts = certifier.parts?.length ? certifier.parts : [certifier];
+    let best: Float32Array | undefined;
+    for (const part of parts) {
+      const b = await part.marginLowerBounds(box.lo, box.hi, n, input.y, opts.signal, l2);
+      if (certifier.parts?.length) {
+        let own = 0;
+        for (let i = 0; i < n; i++) if (certifiedMargin(b, i, K, input.y[i]).certified) own++;
+        (byMethod ??= {})[part.method] = own;
+      }
+      best = best ? best.map((v, i) => Math.max(v, b[i])) : b;
+    }
     for (let i = 0; i < n; i++) {
-      const m = certifiedMargin(b, i, K, input.y[i]);
+      const m = certifiedMargin(best!, i, K, input.y[i]);
       certified[i] = m.certified ? 1 : 0;
       margins[i] = m.margin;
     }
@@ -68,6 +83,7 @@ export async function certifyPoints(
     method, norm: input.norm, eps: input.eps, certified, margins,
     certifiedAccuracy: n ? k / n : 0, interval: clopperPearson(k, n),
     ...(certifier ? {} : { unsupported: opts.unsupported ?? 'no bound graph' }),
+    ...(byMethod ? { byMethod } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -153,7 +153,7 @@ export function summary(r: Report, files: string[], signer: Artifacts['signer'] 
   if (cert) {
     L.push(cert.notCertifiable
       ? `certified —  nothing certifiable (${cert.method}): ${cert.notCertifiable}`
-      : `certified ${ci(cert.certifiedAccuracy, cert.certifiedAccuracyInterval)}  (${cert.method}: proven; certified ≤ true robust ≤ attacked)`);
+      : `certified ${ci(cert.certifiedAccuracy, cert.certifiedAccuracyInterval)}  (${cert.method}${cert.byMethod ? ` of ${Object.entries(cert.byMethod).map(([m, c]) => `${m} ${c}`).join(', ')}` : ''}: proven; certified ≤ true robust ≤ attacked)`);
   }
   for (const s of r.stages) {
     L.push(`  ${s.attack.padEnd(10)} ${s.origin === 'battery' ? '' : `[${s.origin}] `}broke ${String(s.broken).padStart(4)} of ${String(s.attacked).padStart(4)}  → ${ci(s.robustAccuracyAfter, s.robustAccuracyAfterInterval)}  ${s.seconds.toFixed(1)} s`);

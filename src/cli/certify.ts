@@ -41,6 +41,8 @@ export interface CertifyReport {
   certified_interval: { lower: number; upper: number; level: number };
   /** Why nothing is certified (an op without a bound rule), when that is so. */
   not_certifiable?: string;
+  /** Method best: per method, the points it certifies on its own. */
+  certified_by_method?: Record<string, number>;
   per_sample: { index: number; label: number; certified: boolean; margin_lower_bound: number | null }[];
   seconds: number;
 }
@@ -80,6 +82,7 @@ export async function certify(modelPath: string, o: CertifyOptions): Promise<Cer
       certified_accuracy: r.certifiedAccuracy,
       certified_interval: { lower: r.interval.lower, upper: r.interval.upper, level: REPORT_CONFIDENCE },
       ...(r.unsupported ? { not_certifiable: r.unsupported } : {}),
+      ...(r.byMethod ? { certified_by_method: r.byMethod } : {}),
       per_sample: Array.from({ length: n }, (_, i) => ({
         index: i, label: data.y[i], certified: r.certified[i] === 1, margin_lower_bound: Number.isFinite(r.margins[i]) ? r.margins[i] : null,
       })),
@@ -97,7 +100,7 @@ export function certifySummary(r: CertifyReport, out: string): string {
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   const k = r.per_sample.filter((s) => s.certified).length;
   return [
-    `method    ${r.method}`,
+    `method    ${r.method}${r.certified_by_method ? ` (on its own: ${Object.entries(r.certified_by_method).map(([m, c]) => `${m} ${c}`).join(', ')})` : ''}`,
     `threat    ${r.norm} eps=${r.eps}`,
     `model     ${r.model} (sha256 ${r.model_sha256.slice(0, 16)}…)`,
     `data      ${r.data}: ${r.n} samples`,

@@ -4,7 +4,7 @@
  * of logit_y − logit_j over the point's box; a point is certified when every j ≠ y is > 0.
  */
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors';
+import { UnsupportedOpError, UsageError } from '../errors';
 import { decodeModel } from '../onnx/decode';
 import { encodeModel } from '../onnx/encode';
 import { numel } from '../onnx/ir';
@@ -19,7 +19,8 @@ import { DEFAULT_MEMORY_BUDGET_MB, chunkRanges, samplesPerChunk } from './batchi
 import { prepareModel, PrepareOptions } from './prepare';
 
 /** Bound-propagation methods. */
-export const BOUND_METHODS = ['ibp', 'crown'] as const;
+/** 'best': IBP and CROWN (where every op has a CROWN rule), per point and class the larger bound. */
+export const BOUND_METHODS = ['ibp', 'crown', 'best'] as const;
 export type BoundMethod = (typeof BOUND_METHODS)[number];
 
 export interface CertifierOptions extends Pick<PrepareOptions, 'inputShape' | 'output'> {
@@ -47,6 +48,8 @@ export interface Certifier {
    */
   marginLowerBounds(lo: Float32Array | Float64Array, hi: Float32Array | Float64Array, n: number, y: Int32Array, signal?: AbortSignal, l2?: { x: Float32Array; eps: number }): Promise<Float32Array>;
   close(): Promise<void>;
+  /** 'best': the certifiers it takes the larger bound of (each with its own method). */
+  readonly parts?: readonly Certifier[];
 }
 
 /**
@@ -59,6 +62,7 @@ export async function loadCertifier(source: Uint8Array | string, opts: Certifier
     throw new UsageError(`unknown bound method '${opts.method}'; methods: ${BOUND_METHODS.join(', ')}`);
   }
   const bytes = typeof source === 'string' ? await readFile(source) : source;
+  if (opts.method === 'best') return bestOf(bytes, opts);
   const prepared = await prepareModel(bytes, { inputShape: opts.inputShape, output: opts.output, intraOpThreads: opts.threads });
   const model = () => decodeModel(prepared.bytes);
   const budget = opts.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
@@ -119,4 +123,29 @@ interface Runner {
   bound: { numClasses: number; inputShape: number[]; batched: boolean };
   session: Session;
   perChunk: number;
+}
+
+/** IBP and, where the model has CROWN rules for every op, CROWN: per point and class the larger lower bound. */
+async function bestOf(bytes: Uint8Array, opts: CertifierOptions): Promise<Certifier> {
+  const parts: Certifier[] = [await loadCertifier(bytes, { ...opts, method: 'ibp' })];
+  try {
+    parts.push(await loadCertifier(bytes, { ...opts, method: 'crown' }));
+  } catch (e) {
+    if (!(e instanceof UnsupportedOpError)) { await parts[0].close(); throw e; }
+  }
+  const [first] = parts;
+  return {
+    method: 'best',
+    numClasses: first.numClasses,
+    inputShape: first.inputShape,
+    parts,
+    async marginLowerBounds(lo, hi, n, y, signal, l2) {
+      const all = [];
+      for (const p of parts) all.push(await p.marginLowerBounds(lo, hi, n, y, signal, l2));
+      return all.reduce((best, b) => best.map((v, i) => Math.max(v, b[i])));
+    },
+    async close() {
+      for (const p of parts) await p.close();
+    },
+  };
 }

@@ -116,6 +116,8 @@ export const certificationSchema = z.object({
   certified: z.array(z.union([z.literal(0), z.literal(1)])),
   /** Certified accuracy at each ε of the sweep (the audit ε included), ascending. */
   sweep: z.array(z.object({ eps: z.number().min(0), certifiedAccuracy: fraction, certifiedAccuracyInterval: intervalSchema })),
+  /** Method 'best': per method, the points it certifies on its own at the audit ε (absent otherwise). */
+  byMethod: z.record(z.string(), z.number().int().min(0)).optional(),
   /** Why nothing could be certified (an op without a bound rule), or null. (Its time is timings.certification.) */
   notCertifiable: z.string().nullable(),
   /**
