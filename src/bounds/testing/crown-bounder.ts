@@ -15,7 +15,7 @@ import { Concretise, crownEngine } from '../crown-propagation';
 import { CROWN_EVAL32, CROWN_EVAL32_ABSOLUTE, CROWN_RELATIVE, toFloat32Down, toFloat32Up } from '../float-error';
 import { boundsModel, onPathTo, usedInitializers, usedNames } from '../propagate';
 import type { BoundRule } from '../types';
-import type { Box, Bounder, OutputBounds } from './property';
+import type { Box, Bounder, OutputBounds } from './property-types';
 
 const P = 'crown_test';
 
