@@ -81,7 +81,7 @@ describe('audit fixtures', () => {
     expect(correct / data.n).toBeCloseTo(manifest.models[name].accuracy, 10);
   });
 
-  it('when cnn_noise predicts twice, then the draws differ and the majority-of-9 accuracy is within 2 points of the expected count', async () => {
+  it('when cnn_noise predicts twice, then the draws differ and the majority-of-9 accuracy is within 4 points of the expected count', async () => {
     const m = manifest.models.cnn_noise;
     const model = models.get('cnn_noise')!;
     const votes = new Int32Array(data.n);
@@ -94,7 +94,9 @@ describe('audit fixtures', () => {
     }
     const correct = votes.filter((v) => v > manifest.noise_votes / 2).length;
     expect(m.sigma).toBeGreaterThan(0);
-    expect(Math.abs(correct - m.majority9_distribution!.n_correct_expected)).toBeLessThanOrEqual(2);
+    // Over 200 torch seeds the count has sd 1.1 (489–494); ONNX Runtime's generator is another
+    // stream: ±4 (3.6 sd) keeps a false alarm below 1 in 1,000 (±2 failed once in CI: 3 away).
+    expect(Math.abs(correct - m.majority9_distribution!.n_correct_expected)).toBeLessThanOrEqual(4);
     // the manifest's own figure (torch, seed 0) lies inside the same distribution
     expect(Math.abs(m.n_correct - m.majority9_distribution!.n_correct_expected)).toBeLessThanOrEqual(2);
   });
