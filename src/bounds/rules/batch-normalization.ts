@@ -14,13 +14,7 @@ import type { CrownContext } from '../types';
 export const batchNormalization: BoundRule = {
   opType: 'BatchNormalization',
   ibp: (ctx) => {
-    if (ctx.node.outputs.filter(Boolean).length > 1) return ctx.unsupported('training mode (running statistics as outputs)');
-    const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i));
-    if (!gamma || !beta || !mean || !variance) return ctx.unsupported('scale, bias, mean and variance must be constants');
-    const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
-    const g = tensorToNumbers(gamma), b = tensorToNumbers(beta), m = tensorToNumbers(mean), v = tensorToNumbers(variance);
-    const s = g.map((gi, i) => gi / Math.sqrt(v[i] + eps));
-    const t = b.map((bi, i) => bi - m[i] * s[i]);
+    const { s, t, mean: m, beta: b } = bnAffine(ctx);
     const rank = ctx.shape(ctx.node.inputs[0]).length;
     const perChannel = (values: number[]) => ctx.constantOf(tensorFromNumbers('float32', [values.length, ...Array(Math.max(0, rank - 2)).fill(1)], values));
     const S = perChannel(s), T = perChannel(t);
@@ -48,13 +42,13 @@ export const batchNormalization: BoundRule = {
   },
 };
 
-/** s = γ/√(var + ε) and t = β − mean·s per channel, in float64. */
-function bnAffine(ctx: CrownContext): { s: number[]; t: number[] } {
+/** s = γ/√(var + ε) and t = β − mean·s per channel, in float64 (with mean and β), for both methods. */
+function bnAffine(ctx: Pick<CrownContext, 'node' | 'constant' | 'unsupported'>): { s: number[]; t: number[]; mean: number[]; beta: number[] } {
   if (ctx.node.outputs.filter(Boolean).length > 1) return ctx.unsupported('training mode (running statistics as outputs)');
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => ctx.constant(i));
   if (!gamma || !beta || !mean || !variance) return ctx.unsupported('scale, bias, mean and variance must be constants');
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
   const g = tensorToNumbers(gamma), b = tensorToNumbers(beta), m = tensorToNumbers(mean), v = tensorToNumbers(variance);
   const s = g.map((gi, i) => gi / Math.sqrt(v[i] + eps));
-  return { s, t: b.map((bi, i) => bi - m[i] * s[i]) };
+  return { s, t: b.map((bi, i) => bi - m[i] * s[i]), mean: m, beta: b };
 }
